@@ -1,0 +1,390 @@
+package app
+
+import (
+	"strconv"
+
+	"github.com/corkboard/corkboard/models"
+	"github.com/gofiber/fiber/v2"
+)
+
+// Handlers of /api/v1: decode, validate, one call into the store, one
+// response. Changes are announced to live viewers after they commit.
+
+func (s *Server) health(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+func (s *Server) ready(c *fiber.Ctx) error {
+	if err := s.store.Ping(c.UserContext()); err != nil {
+		s.log.Warn("not ready: database", "err", err)
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "database": "down"})
+	}
+	return c.JSON(fiber.Map{"status": "ok", "database": "up"})
+}
+
+// --- accounts ---
+
+type registerRequest struct {
+	Email       string `json:"email"`
+	Password    string `json:"password"`
+	DisplayName string `json:"display_name"`
+}
+
+func (s *Server) apiRegister(c *fiber.Ctx) error {
+	var req registerRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	user, err := s.register(c.UserContext(), req.Email, req.Password, req.DisplayName)
+	if err != nil {
+		return err
+	}
+	if err := s.startSession(c, user); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(user)
+}
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+func (s *Server) apiLogin(c *fiber.Ctx) error {
+	var req loginRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	user, err := s.login(c.UserContext(), req.Email, req.Password)
+	if err != nil {
+		return err
+	}
+	if err := s.startSession(c, user); err != nil {
+		return err
+	}
+	return c.JSON(user)
+}
+
+func (s *Server) apiLogout(c *fiber.Ctx) error {
+	if err := s.endSession(c); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// endSession deletes the caller's session row, so its token dies everywhere.
+func (s *Server) endSession(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	if sess, ok := currentSession(c); ok {
+		if err := s.store.DeleteSession(c.UserContext(), user.ID, sess.ID); err != nil && err != models.ErrNotFound {
+			return err
+		}
+	}
+	s.clearSessionCookie(c)
+	return nil
+}
+
+func (s *Server) apiMe(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	return c.JSON(user)
+}
+
+// --- projects ---
+
+type list[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+func (s *Server) apiListProjects(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	ps, err := s.store.ListProjects(c.UserContext(), user.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(list[models.Project]{Items: ps})
+}
+
+func (s *Server) apiCreateProject(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	var req models.ProjectInput
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	p, err := s.store.CreateProject(c.UserContext(), user, req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(p)
+}
+
+func (s *Server) apiGetProject(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	p, err := s.store.GetProject(c.UserContext(), user.ID, c.Params("pid"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+func (s *Server) apiUpdateProject(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	var req models.ProjectPatch
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	p, ev, err := s.store.UpdateProject(c.UserContext(), user, c.Params("pid"), req)
+	if err != nil {
+		return err
+	}
+	s.announce(ev)
+	return c.JSON(p)
+}
+
+func (s *Server) apiDeleteProject(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	ev, err := s.store.DeleteProject(c.UserContext(), user, c.Params("pid"))
+	if err != nil {
+		return err
+	}
+	s.announce(ev)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// --- members ---
+
+func (s *Server) apiListMembers(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	ms, err := s.store.ListMembers(c.UserContext(), user.ID, c.Params("pid"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(list[models.Member]{Items: ms})
+}
+
+type addMemberRequest struct {
+	Email string      `json:"email"`
+	Role  models.Role `json:"role"`
+}
+
+func (s *Server) apiAddMember(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	var req addMemberRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	m, ev, err := s.store.AddMember(c.UserContext(), user, c.Params("pid"), req.Email, req.Role)
+	if err != nil {
+		return err
+	}
+	s.announce(ev)
+	return c.Status(fiber.StatusCreated).JSON(m)
+}
+
+type updateMemberRequest struct {
+	Role models.Role `json:"role"`
+}
+
+func (s *Server) apiUpdateMember(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	var req updateMemberRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	m, ev, err := s.store.UpdateMember(c.UserContext(), user, c.Params("pid"), c.Params("uid"), req.Role)
+	if err != nil {
+		return err
+	}
+	s.announce(ev)
+	return c.JSON(m)
+}
+
+func (s *Server) apiRemoveMember(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	_, ev, err := s.store.RemoveMember(c.UserContext(), user, c.Params("pid"), c.Params("uid"))
+	if err != nil {
+		return err
+	}
+	s.announce(ev)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// --- columns ---
+
+func (s *Server) apiAddColumn(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	var req models.ColumnInput
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	out, ev, err := s.store.AddColumn(c.UserContext(), user, c.Params("pid"), req)
+	if err != nil {
+		return err
+	}
+	s.announce(ev)
+	return c.Status(fiber.StatusCreated).JSON(out.Column)
+}
+
+func (s *Server) apiUpdateColumn(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	var req models.ColumnPatch
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	out, ev, err := s.store.UpdateColumn(c.UserContext(), user, c.Params("pid"), c.Params("key"), req)
+	if err != nil {
+		return err
+	}
+	s.announce(ev)
+	return c.JSON(out.Column)
+}
+
+func (s *Server) apiDeleteColumn(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	_, ev, err := s.store.DeleteColumn(c.UserContext(), user, c.Params("pid"), c.Params("key"))
+	if err != nil {
+		return err
+	}
+	s.announce(ev)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+type reorderColumnsRequest struct {
+	Keys []string `json:"keys"`
+}
+
+func (s *Server) apiReorderColumns(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	var req reorderColumnsRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	out, ev, err := s.store.ReorderColumns(c.UserContext(), user, c.Params("pid"), req.Keys)
+	if err != nil {
+		return err
+	}
+	s.announce(ev)
+	return c.JSON(list[models.Column]{Items: out.Columns})
+}
+
+// --- issues ---
+
+func (s *Server) apiListIssues(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	f := models.IssueFilter{Status: c.Query("status"), AssigneeID: c.Query("assignee"), Query: c.Query("q"),
+		Cursor: c.Query("cursor")}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			return fieldErrors(models.FieldError{Field: "limit", Message: "must be a number from 1 to 200"})
+		}
+		f.Limit = n
+	}
+	page, err := s.store.ListIssues(c.UserContext(), user.ID, c.Params("pid"), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(list[models.Issue]{Items: page.Items, NextCursor: page.NextCursor})
+}
+
+func (s *Server) apiCreateIssue(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	var req models.IssueInput
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	is, ev, err := s.store.CreateIssue(c.UserContext(), user, c.Params("pid"), req)
+	if err != nil {
+		return err
+	}
+	s.announce(ev)
+	return c.Status(fiber.StatusCreated).JSON(is)
+}
+
+func (s *Server) apiGetIssue(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	is, err := s.store.GetIssue(c.UserContext(), user.ID, c.Params("pid"), c.Params("iid"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(is)
+}
+
+func (s *Server) apiUpdateIssue(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	var req models.IssuePatch
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	is, ev, err := s.store.UpdateIssue(c.UserContext(), user, c.Params("pid"), c.Params("iid"), req)
+	if err != nil {
+		return err
+	}
+	s.announce(ev)
+	return c.JSON(is)
+}
+
+func (s *Server) apiDeleteIssue(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	ev, err := s.store.DeleteIssue(c.UserContext(), user, c.Params("pid"), c.Params("iid"))
+	if err != nil {
+		return err
+	}
+	s.announce(ev)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) apiMoveIssue(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	var req models.MoveInput
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	is, ev, err := s.store.MoveIssue(c.UserContext(), user, c.Params("pid"), c.Params("iid"), req)
+	if err != nil {
+		return err
+	}
+	s.announce(ev)
+	return c.JSON(is)
+}
+
+// --- events ---
+
+type eventsResponse struct {
+	Items   []models.Event `json:"items"`
+	Seq     int64          `json:"seq"`
+	HasMore bool           `json:"has_more"`
+}
+
+func (s *Server) apiEvents(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	since, limit := int64(0), 500
+	if v := c.Query("since"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return fieldErrors(models.FieldError{Field: "since", Message: "must be a sequence number (0 or more)"})
+		}
+		since = n
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return fieldErrors(models.FieldError{Field: "limit", Message: "must be a number from 1 to 1000"})
+		}
+		limit = n
+	}
+	page, err := s.store.EventsSince(c.UserContext(), user.ID, c.Params("pid"), since, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(eventsResponse{Items: page.Items, Seq: page.Seq, HasMore: page.HasMore})
+}
+
+// announce hands committed events to the live layer. Until the WebSocket hub
+// exists (the "Live board" issue) the durable log is the only consumer: a
+// client catches up with GET /events?since=.
+func (s *Server) announce(events ...models.Event) {
+	for _, ev := range events {
+		s.log.Debug("event", "project_id", ev.ProjectID, "seq", ev.Seq, "type", ev.Type)
+	}
+}

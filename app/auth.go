@@ -1,0 +1,205 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/corkboard/corkboard/models"
+	"github.com/gofiber/fiber/v2"
+	"github.com/golang-jwt/jwt/v5"
+)
+
+const (
+	sessionCookie     = "corkboard_session"
+	touchEvery        = 5 * time.Minute
+	defaultSessionTTL = 30 * 24 * time.Hour
+)
+
+type sessionClaims struct {
+	SessionID string `json:"sid"`
+	jwt.RegisteredClaims
+}
+
+// issueToken signs the JWT naming a session row (HS256).
+func (s *Server) issueToken(sess models.Session) (string, error) {
+	claims := sessionClaims{SessionID: sess.ID, RegisteredClaims: jwt.RegisteredClaims{
+		Subject: sess.UserID, IssuedAt: jwt.NewNumericDate(sess.CreatedAt), ExpiresAt: jwt.NewNumericDate(sess.ExpiresAt),
+	}}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.jwtKey)
+}
+
+// parseToken verifies a JWT, with the algorithm pinned to HS256 so a token
+// cannot choose "none" or an asymmetric algorithm.
+func (s *Server) parseToken(raw string) (sessionClaims, error) {
+	var claims sessionClaims
+	_, err := jwt.ParseWithClaims(raw, &claims, func(*jwt.Token) (any, error) { return s.jwtKey, nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired())
+	if err != nil || claims.SessionID == "" {
+		return sessionClaims{}, errors.New("invalid token")
+	}
+	return claims, nil
+}
+
+// authenticate finds the caller from the session cookie or a bearer token
+// and loads the session row (one read). It never writes, except to refresh
+// last_seen_at at most every touchEvery.
+func (s *Server) authenticate(c *fiber.Ctx) error {
+	raw, fromCookie := "", false
+	if h := c.Get(fiber.HeaderAuthorization); strings.HasPrefix(h, "Bearer ") {
+		raw = strings.TrimSpace(strings.TrimPrefix(h, "Bearer "))
+	} else if v := c.Cookies(sessionCookie); v != "" {
+		raw, fromCookie = v, true
+	}
+	if raw == "" {
+		return c.Next()
+	}
+	claims, err := s.parseToken(raw)
+	if err != nil {
+		if fromCookie {
+			s.clearSessionCookie(c)
+		}
+		return c.Next()
+	}
+	sess, user, err := s.store.SessionUser(c.UserContext(), claims.SessionID)
+	if errors.Is(err, models.ErrNotFound) {
+		if fromCookie {
+			s.clearSessionCookie(c)
+		}
+		return c.Next()
+	}
+	if err != nil {
+		return err
+	}
+	if time.Since(sess.LastSeenAt) > touchEvery {
+		if err := s.store.TouchSession(c.UserContext(), sess.ID); err != nil {
+			s.log.Warn("touch session", "err", err)
+		}
+	}
+	c.Locals(localUser, user)
+	c.Locals(localSession, sess)
+	c.Locals(localBearer, !fromCookie)
+	return c.Next()
+}
+
+type localKey int
+
+const (
+	localUser localKey = iota
+	localSession
+	localBearer
+	localRequestID
+)
+
+// currentUser is the signed-in caller, if any.
+func currentUser(c *fiber.Ctx) (models.User, bool) {
+	u, ok := c.Locals(localUser).(models.User)
+	return u, ok
+}
+
+func currentSession(c *fiber.Ctx) (models.Session, bool) {
+	s, ok := c.Locals(localSession).(models.Session)
+	return s, ok
+}
+
+func viaBearer(c *fiber.Ctx) bool {
+	b, _ := c.Locals(localBearer).(bool)
+	return b
+}
+
+// requireAPIUser answers 401 problem+json to anonymous API callers.
+func requireAPIUser(c *fiber.Ctx) error {
+	if _, ok := currentUser(c); !ok {
+		return unauthorized()
+	}
+	return c.Next()
+}
+
+// startSession creates the session row, and sets the cookie.
+func (s *Server) startSession(c *fiber.Ctx, user models.User) error {
+	sess, err := s.store.CreateSession(c.UserContext(), user.ID, c.Get(fiber.HeaderUserAgent), c.IP(), s.cfg.SessionTTL)
+	if err != nil {
+		return err
+	}
+	token, err := s.issueToken(sess)
+	if err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: token, Path: "/", HTTPOnly: true, Secure: s.cfg.CookieSecure,
+		SameSite: fiber.CookieSameSiteLaxMode, Expires: sess.ExpiresAt})
+	c.Locals(localUser, user)
+	c.Locals(localSession, sess)
+	return nil
+}
+
+func (s *Server) clearSessionCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.CookieSecure,
+		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(1, 0), MaxAge: -1})
+}
+
+// login checks a password. An unknown email costs the same argon2id work as
+// a wrong password (a dummy hash), and both answer the same error.
+func (s *Server) login(ctx context.Context, email, password string) (models.User, error) {
+	user, hash, err := s.store.Credentials(ctx, email)
+	if errors.Is(err, models.ErrNotFound) {
+		_, _ = checkPassword(password, s.dummyHash)
+		return models.User{}, errBadCredentials
+	}
+	if err != nil {
+		return models.User{}, err
+	}
+	ok, err := checkPassword(password, hash)
+	if err != nil {
+		return models.User{}, err
+	}
+	if !ok {
+		return models.User{}, errBadCredentials
+	}
+	return user, nil
+}
+
+var errBadCredentials = newProblem(fiber.StatusUnauthorized, "bad-credentials", "Wrong email or password",
+	"The email or password is not right.")
+
+// register validates and creates an account.
+func (s *Server) register(ctx context.Context, email, password, name string) (models.User, error) {
+	v := &models.ValidationError{}
+	email = models.NormalizeEmail(email)
+	if len(email) < 3 || len(email) > 254 || !strings.Contains(email, "@") || strings.ContainsAny(email, " \t\r\n<>") ||
+		strings.HasPrefix(email, "@") || strings.HasSuffix(email, "@") {
+		v.Add("email", "must be an email address")
+	}
+	if n := len([]rune(strings.TrimSpace(name))); n == 0 || n > 80 {
+		v.Add("display_name", "must be 1 to 80 characters")
+	}
+	validatePassword(v, "password", password)
+	if err := v.Err(); err != nil {
+		return models.User{}, err
+	}
+	hash, err := hashPassword(password, s.cfg.Password)
+	if err != nil {
+		return models.User{}, err
+	}
+	user, err := s.store.CreateUser(ctx, email, name, hash)
+	if errors.Is(err, models.ErrConflict) {
+		return models.User{}, newProblem(fiber.StatusConflict, "email-taken", "Email already registered",
+			"An account with this email exists; sign in instead.")
+	}
+	return user, err
+}
+
+func validatePassword(v *models.ValidationError, field, password string) {
+	switch n := len([]rune(password)); {
+	case n < 8:
+		v.Add(field, "must be at least 8 characters")
+	case len(password) > 256:
+		v.Add(field, "must be at most 256 bytes")
+	}
+}
+
+// CreateUser registers an account outside HTTP (the CLI's user create),
+// with the same validation as the register endpoint.
+func (s *Server) CreateUser(ctx context.Context, email, password, displayName string) (models.User, error) {
+	return s.register(ctx, email, password, displayName)
+}

@@ -1,0 +1,111 @@
+package app
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is everything the server needs, read from the environment by
+// ConfigFromEnv (see the table in README.md) or built directly by tests.
+type Config struct {
+	BindAddr     string
+	DatabaseURL  string
+	RedisURL     string
+	JWTSecret    string
+	PublicURL    string
+	CookieSecure bool
+	SMTPURL      string
+	DataDir      string
+	LogLevel     slog.Level
+
+	// Not from the environment: tuning that tests change.
+	Password   PasswordParams
+	SessionTTL time.Duration
+	DBMaxConns int
+	Logger     *slog.Logger
+	Version    string
+}
+
+// ConfigFromEnv reads the variables of DESIGN.md's configuration table,
+// applying the defaults. Invalid values are errors, not silent defaults.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	get := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	cfg := Config{
+		BindAddr:  get("BIND_ADDR", "127.0.0.1:3000"),
+		RedisURL:  get("REDIS_URL", ""),
+		JWTSecret: get("JWT_SECRET", ""),
+		PublicURL: strings.TrimRight(get("PUBLIC_URL", "http://localhost:3000"), "/"),
+		SMTPURL:   get("SMTP_URL", ""),
+		DataDir:   get("DATA_DIR", "data"),
+		Password:  DefaultPasswordParams,
+	}
+	cfg.DatabaseURL = get("DATABASE_URL", "sqlite://"+filepath.Join(cfg.DataDir, "corkboard.db"))
+	switch v := get("COOKIE_SECURE", "0"); v {
+	case "0", "false":
+	case "1", "true":
+		cfg.CookieSecure = true
+	default:
+		return cfg, fmt.Errorf("COOKIE_SECURE must be 0 or 1, not %q", v)
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", "info"))); err != nil {
+		return cfg, fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return cfg, fmt.Errorf("PUBLIC_URL must be an http(s) URL, not %q", cfg.PublicURL)
+	}
+	if cfg.JWTSecret != "" && len(cfg.JWTSecret) < 32 {
+		return cfg, errors.New("JWT_SECRET must be at least 32 characters")
+	}
+	return cfg, nil
+}
+
+// loadOrCreateSecret returns the secret in DATA_DIR/name, creating it (32
+// random bytes, hex, mode 0600) the first time.
+func loadOrCreateSecret(dataDir, name string, log *slog.Logger) (string, error) {
+	path := filepath.Join(dataDir, name)
+	if b, err := os.ReadFile(path); err == nil {
+		if s := strings.TrimSpace(string(b)); len(s) >= 32 {
+			return s, nil
+		}
+		return "", fmt.Errorf("%s is shorter than 32 characters", path)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return "", err
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	secret := hex.EncodeToString(buf)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) { // another process won the race: use theirs
+		return loadOrCreateSecret(dataDir, name, log)
+	}
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.WriteString(secret + "\n"); err != nil {
+		f.Close()
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	log.Info("generated a new secret; set it on every instance when running several", "file", path)
+	return secret, nil
+}

@@ -1,0 +1,205 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/corkboard/corkboard/models"
+	_ "github.com/jackc/pgx/v5/stdlib"
+)
+
+// testServer is one real app instance on a fresh database (SQLite in a temp
+// dir; PostgreSQL in a fresh schema when TEST_DATABASE_URL is set and the
+// test asks for it through forEachDB).
+type testServer struct {
+	*Server
+	t *testing.T
+}
+
+var fastPasswords = PasswordParams{Memory: 1024, Time: 1, Threads: 1}
+
+func newTestServer(t *testing.T) *testServer {
+	t.Helper()
+	return newTestServerOn(t, "sqlite://"+filepath.Join(t.TempDir(), "corkboard.db"))
+}
+
+func newTestServerOn(t *testing.T, databaseURL string) *testServer {
+	t.Helper()
+	cfg := Config{
+		DatabaseURL: databaseURL, DataDir: t.TempDir(), PublicURL: "http://localhost:3000",
+		JWTSecret: strings.Repeat("s", 32), Password: fastPasswords,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if os.Getenv("TEST_LOG") != "" {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	s, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("new server: %v", err)
+	}
+	t.Cleanup(func() { s.Shutdown(context.Background()) })
+	return &testServer{Server: s, t: t}
+}
+
+var schemaCounter atomic.Int64
+
+// forEachDB runs fn against SQLite and, when TEST_DATABASE_URL is set,
+// PostgreSQL (a fresh schema, dropped afterwards). Without it the
+// PostgreSQL run is skipped with a message, except under CI=true.
+func forEachDB(t *testing.T, fn func(t *testing.T, ts *testServer)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, newTestServer(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		base := os.Getenv("TEST_DATABASE_URL")
+		if base == "" {
+			if os.Getenv("CI") == "true" {
+				t.Fatal("TEST_DATABASE_URL is not set but CI=true: PostgreSQL tests must run")
+			}
+			t.Skip("TEST_DATABASE_URL not set: skipping the PostgreSQL run")
+		}
+		schema := fmt.Sprintf("app_%d_%d", os.Getpid(), schemaCounter.Add(1))
+		db, err := sql.Open("pgx", base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
+			t.Fatalf("create schema: %v", err)
+		}
+		t.Cleanup(func() {
+			db, err := sql.Open("pgx", base)
+			if err == nil {
+				db.Exec("DROP SCHEMA " + schema + " CASCADE")
+				db.Close()
+			}
+		})
+		sep := "?"
+		if strings.Contains(base, "?") {
+			sep = "&"
+		}
+		fn(t, newTestServerOn(t, base+sep+"search_path="+schema))
+	})
+}
+
+// client is a signed-in (or anonymous) caller.
+type client struct {
+	ts     *testServer
+	cookie string
+	user   models.User
+}
+
+func (ts *testServer) anon() *client { return &client{ts: ts} }
+
+// register creates an account through the API and returns its client.
+func (ts *testServer) register(email, name string) *client {
+	ts.t.Helper()
+	c := ts.anon()
+	res, body := c.do("POST", "/api/v1/auth/register", map[string]string{
+		"email": email, "password": "correct horse battery", "display_name": name})
+	if res.StatusCode != 201 {
+		ts.t.Fatalf("register %s: %d %s", email, res.StatusCode, body)
+	}
+	c.cookie = sessionCookieFrom(ts.t, res)
+	mustJSON(ts.t, body, &c.user)
+	return c
+}
+
+func sessionCookieFrom(t *testing.T, res *http.Response) string {
+	t.Helper()
+	for _, ck := range res.Cookies() {
+		if ck.Name == sessionCookie && ck.Value != "" {
+			return ck.Value
+		}
+	}
+	t.Fatalf("no session cookie in response")
+	return ""
+}
+
+// do sends a request with a JSON body (nil for none; a string is sent raw).
+func (c *client) do(method, path string, body any) (*http.Response, []byte) {
+	c.ts.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	default:
+		buf, err := json.Marshal(b)
+		if err != nil {
+			c.ts.t.Fatal(err)
+		}
+		r = bytes.NewReader(buf)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.cookie != "" {
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: c.cookie})
+	}
+	return c.send(req)
+}
+
+// form posts an HTML form as a same-origin browser would.
+func (c *client) form(path string, values map[string]string) (*http.Response, []byte) {
+	c.ts.t.Helper()
+	parts := []string{}
+	for k, v := range values {
+		parts = append(parts, url.QueryEscape(k)+"="+url.QueryEscape(v))
+	}
+	req := httptest.NewRequest("POST", path, strings.NewReader(strings.Join(parts, "&")))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://localhost:3000")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if c.cookie != "" {
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: c.cookie})
+	}
+	return c.send(req)
+}
+
+func (c *client) send(req *http.Request) (*http.Response, []byte) {
+	c.ts.t.Helper()
+	res, err := c.ts.app.Test(req, -1)
+	if err != nil {
+		c.ts.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.ts.t.Fatal(err)
+	}
+	res.Body.Close()
+	return res, b
+}
+
+// must sends a request and fails the test unless the status is want.
+func (c *client) must(want int, method, path string, body any, out any) []byte {
+	c.ts.t.Helper()
+	res, b := c.do(method, path, body)
+	if res.StatusCode != want {
+		c.ts.t.Fatalf("%s %s: status %d, want %d; body %s", method, path, res.StatusCode, want, b)
+	}
+	if out != nil {
+		mustJSON(c.ts.t, b, out)
+	}
+	return b
+}
+
+func mustJSON(t *testing.T, b []byte, out any) {
+	t.Helper()
+	if err := json.Unmarshal(b, out); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+}
+

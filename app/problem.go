@@ -1,0 +1,96 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/corkboard/corkboard/models"
+	"github.com/gofiber/fiber/v2"
+)
+
+// problem is an RFC 9457 problem document. Every API error is one.
+type problem struct {
+	Type    string              `json:"type"`
+	Title   string              `json:"title"`
+	Status  int                 `json:"status"`
+	Detail  string              `json:"detail,omitempty"`
+	Errors  []models.FieldError `json:"errors,omitempty"`
+	Current *models.Issue       `json:"current,omitempty"`
+}
+
+// problemError lets a handler return a specific problem.
+type problemError struct{ p problem }
+
+func (e *problemError) Error() string { return e.p.Title + ": " + e.p.Detail }
+
+func newProblem(status int, slug, title, detail string) *problemError {
+	t := "about:blank"
+	if slug != "" {
+		t = "urn:corkboard:problem:" + slug
+	}
+	return &problemError{problem{Type: t, Title: title, Status: status, Detail: detail}}
+}
+
+func badRequest(detail string) error {
+	return newProblem(fiber.StatusBadRequest, "malformed-request", "Malformed request", detail)
+}
+
+func unauthorized() error {
+	return newProblem(fiber.StatusUnauthorized, "unauthenticated", "Not signed in", "Sign in or send a bearer token.")
+}
+
+func fieldErrors(fields ...models.FieldError) error {
+	return &models.ValidationError{Fields: fields}
+}
+
+// toProblem maps every error a handler can return to its problem document.
+// Anything unknown is a 500 whose body says nothing internal.
+func toProblem(err error) problem {
+	var pe *problemError
+	var ve *models.ValidationError
+	var se *models.StaleError
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &pe):
+		return pe.p
+	case errors.As(err, &ve):
+		return problem{Type: "urn:corkboard:problem:validation", Title: "Invalid input", Status: 422,
+			Detail: "Some fields are not valid; see errors.", Errors: ve.Fields}
+	case errors.As(err, &se):
+		cur := se.Current
+		return problem{Type: "urn:corkboard:problem:stale-version", Title: "Stale version", Status: 409,
+			Detail: "The issue was changed by someone else; current holds it as it is now.", Current: &cur}
+	case errors.Is(err, models.ErrNotFound):
+		return problem{Type: "about:blank", Title: "Not found", Status: 404}
+	case errors.Is(err, models.ErrForbidden):
+		return problem{Type: "urn:corkboard:problem:forbidden", Title: "Forbidden", Status: 403,
+			Detail: "Your role in this project does not allow this."}
+	case errors.Is(err, models.ErrConflict):
+		return problem{Type: "urn:corkboard:problem:conflict", Title: "Conflict", Status: 409,
+			Detail: "This already exists."}
+	case errors.As(err, &fe):
+		return problem{Type: "about:blank", Title: strings.TrimSpace(fe.Message), Status: fe.Code}
+	}
+	return problem{Type: "about:blank", Title: "Internal Server Error", Status: 500,
+		Detail: "Something went wrong on our side; it has been logged."}
+}
+
+// errorHandler is Fiber's one error handler: API paths get problem+json,
+// pages get the HTML error page.
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	p := toProblem(err)
+	if p.Status >= 500 {
+		s.log.Error("request failed", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "err", err)
+	}
+	if isAPI(c) {
+		body, _ := json.Marshal(p)
+		c.Set(fiber.HeaderContentType, "application/problem+json")
+		return c.Status(p.Status).Send(body)
+	}
+	return s.renderError(c, p.Status, p.Title, p.Detail)
+}
+
+func isAPI(c *fiber.Ctx) bool {
+	return strings.HasPrefix(c.Path(), "/api/")
+}

@@ -1,0 +1,81 @@
+package app
+
+import "github.com/gofiber/fiber/v2"
+
+// routes lists every route of the application, grouped by resource.
+func (s *Server) routes(app *fiber.App) {
+	app.Get("/health", s.health)
+	app.Get("/ready", s.ready)
+
+	api := app.Group("/api/v1")
+
+	// Accounts.
+	api.Post("/auth/register", s.apiRegister)
+	api.Post("/auth/login", s.apiLogin)
+	api.Post("/auth/logout", requireAPIUser, s.apiLogout)
+	api.Get("/auth/me", requireAPIUser, s.apiMe)
+
+	// Everything below needs a signed-in caller.
+	p := api.Group("/projects", requireAPIUser)
+
+	// Projects.
+	p.Get("", s.apiListProjects)
+	p.Post("", s.apiCreateProject)
+	p.Get("/:pid", s.apiGetProject)
+	p.Patch("/:pid", s.apiUpdateProject)
+	p.Delete("/:pid", s.apiDeleteProject)
+
+	// Members.
+	p.Get("/:pid/members", s.apiListMembers)
+	p.Post("/:pid/members", s.apiAddMember)
+	p.Patch("/:pid/members/:uid", s.apiUpdateMember)
+	p.Delete("/:pid/members/:uid", s.apiRemoveMember)
+
+	// Columns.
+	p.Post("/:pid/columns", s.apiAddColumn)
+	p.Put("/:pid/columns/order", s.apiReorderColumns)
+	p.Patch("/:pid/columns/:key", s.apiUpdateColumn)
+	p.Delete("/:pid/columns/:key", s.apiDeleteColumn)
+
+	// Issues.
+	p.Get("/:pid/issues", s.apiListIssues)
+	p.Post("/:pid/issues", s.apiCreateIssue)
+	p.Get("/:pid/issues/:iid", s.apiGetIssue)
+	p.Patch("/:pid/issues/:iid", s.apiUpdateIssue)
+	p.Delete("/:pid/issues/:iid", s.apiDeleteIssue)
+	p.Post("/:pid/issues/:iid/move", s.apiMoveIssue)
+
+	// The event log.
+	p.Get("/:pid/events", s.apiEvents)
+
+	// Pages (server-rendered; forms post back to the same paths).
+	app.Get("/", s.pageHome)
+	app.Get("/login", s.pageLogin)
+	app.Post("/login", s.pageLoginSubmit)
+	app.Get("/register", s.pageRegister)
+	app.Post("/register", s.pageRegisterSubmit)
+	app.Post("/logout", s.pageLogout)
+
+	pages := app.Group("", s.requirePageUser)
+	pages.Get("/settings", s.pageAccount)
+	pages.Post("/settings/profile", s.pageAccountProfile)
+	pages.Post("/settings/password", s.pageAccountPassword)
+	pages.Get("/projects", s.pageProjects)
+	pages.Get("/projects/new", s.pageNewProject)
+	pages.Post("/projects", s.pageCreateProject)
+	pages.Get("/projects/:pid", s.pageBoard)
+	pages.Post("/projects/:pid/issues", s.pageCreateIssue)
+	pages.Get("/projects/:pid/issues/:iid", s.pageIssue)
+	pages.Post("/projects/:pid/issues/:iid", s.pageUpdateIssue)
+	pages.Post("/projects/:pid/issues/:iid/delete", s.pageDeleteIssue)
+	pages.Get("/projects/:pid/settings", s.pageProjectSettings)
+	pages.Post("/projects/:pid/settings", s.pageUpdateProject)
+	pages.Post("/projects/:pid/delete", s.pageDeleteProject)
+	pages.Post("/projects/:pid/members", s.pageAddMember)
+	pages.Post("/projects/:pid/members/:uid", s.pageUpdateMember)
+	pages.Post("/projects/:pid/members/:uid/remove", s.pageRemoveMember)
+	pages.Post("/projects/:pid/columns", s.pageAddColumn)
+	pages.Post("/projects/:pid/columns/:key", s.pageUpdateColumn)
+	pages.Post("/projects/:pid/columns/:key/delete", s.pageDeleteColumn)
+	pages.Post("/projects/:pid/columns/:key/move", s.pageMoveColumn)
+}

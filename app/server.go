@@ -1,0 +1,221 @@
+// Package app is Corkboard's web application: routes, handlers, middleware,
+// authentication and the mapping of errors to responses.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/corkboard/corkboard/models"
+	"github.com/corkboard/corkboard/static"
+	"github.com/corkboard/corkboard/ui"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/template/html/v2"
+)
+
+// Server is one Corkboard instance. Several fit in one process (tests run
+// three): there is no package-level state.
+type Server struct {
+	cfg       Config
+	log       *slog.Logger
+	store     *models.Store
+	app       *fiber.App
+	jwtKey    []byte
+	dummyHash string
+	publicURL *url.URL
+}
+
+// New opens the database, applies migrations and builds the routes.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = defaultSessionTTL
+	}
+	if cfg.Password.Memory == 0 {
+		cfg.Password = DefaultPasswordParams
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	var err error
+	if s.publicURL, err = url.Parse(cfg.PublicURL); err != nil {
+		return nil, fmt.Errorf("PUBLIC_URL: %w", err)
+	}
+	secret := cfg.JWTSecret
+	if secret == "" {
+		if secret, err = loadOrCreateSecret(cfg.DataDir, "jwt_secret", s.log); err != nil {
+			return nil, fmt.Errorf("JWT secret: %w", err)
+		}
+	}
+	s.jwtKey = []byte(secret)
+	if s.dummyHash, err = hashPassword("dummy password for unknown emails", cfg.Password); err != nil {
+		return nil, err
+	}
+	s.store, err = models.Open(ctx, cfg.DatabaseURL, models.Options{MaxOpenConns: cfg.DBMaxConns, Logger: s.log})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.Migrate(ctx); err != nil {
+		s.store.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	if s.app, err = s.newFiber(); err != nil {
+		s.store.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) newFiber() (*fiber.App, error) {
+	engine := html.NewFileSystem(http.FS(ui.FS), ".html")
+	engine.AddFuncMap(templateFuncs())
+	if err := engine.Load(); err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	app := fiber.New(fiber.Config{
+		AppName:               "corkboard",
+		Views:                 engine,
+		ErrorHandler:          s.errorHandler,
+		Immutable:             true, // values from Ctx outlive the handler (hub, logs)
+		ReadBufferSize:        16 * 1024,
+		BodyLimit:             1 << 20,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
+	})
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		s.log.Error("panic", "request_id", requestID(c), "panic", fmt.Sprint(e))
+	}}))
+	app.Use(s.requestContext, securityHeaders, s.authenticate, s.crossSiteGuard)
+	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 3600}))
+	s.routes(app)
+	app.Use(func(c *fiber.Ctx) error { return models.ErrNotFound })
+	return app, nil
+}
+
+// Fiber exposes the Fiber app (tests use its Test method).
+func (s *Server) Fiber() *fiber.App { return s.app }
+
+// Store exposes the store (the CLI's user command and tests use it).
+func (s *Server) Store() *models.Store { return s.store }
+
+// Serve answers requests on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+
+// Shutdown stops accepting, waits for requests in flight up to ctx's
+// deadline, and closes the database.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.app.ShutdownWithContext(ctx)
+	if cerr := s.store.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Run listens on BindAddr and serves until ctx is cancelled.
+func (s *Server) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.BindAddr)
+	if err != nil {
+		return err
+	}
+	s.log.Info("corkboard listening", "addr", ln.Addr().String(), "url", s.cfg.PublicURL, "db", s.store.Dialect())
+	errc := make(chan error, 1)
+	go func() { errc <- s.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return s.Shutdown(sctx)
+}
+
+// requestContext gives each request an id (X-Request-ID) and logs it.
+func (s *Server) requestContext(c *fiber.Ctx) error {
+	id := c.Get("X-Request-ID")
+	if id == "" || len(id) > 64 {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	c.Locals(localRequestID, id)
+	c.Set("X-Request-ID", id)
+	start := time.Now()
+	err := c.Next()
+	if err != nil {
+		if herr := c.App().ErrorHandler(c, err); herr != nil {
+			_ = c.SendStatus(fiber.StatusInternalServerError)
+		}
+	}
+	s.log.Debug("request", "request_id", id, "method", c.Method(), "path", c.Path(),
+		"status", c.Response().StatusCode(), "duration", time.Since(start))
+	return nil
+}
+
+func requestID(c *fiber.Ctx) string {
+	id, _ := c.Locals(localRequestID).(string)
+	return id
+}
+
+// contentSecurityPolicy allows scripts and styles from this origin only: no
+// inline script, no CDN.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+func securityHeaders(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", contentSecurityPolicy)
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("X-Frame-Options", "DENY")
+	return c.Next()
+}
+
+// crossSiteGuard refuses state-changing requests that a browser marks as
+// cross-site (Sec-Fetch-Site) or whose Origin is foreign. Scripts that send
+// neither header, and bearer-token requests, pass.
+func (s *Server) crossSiteGuard(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	if viaBearer(c) {
+		return c.Next()
+	}
+	site := c.Get("Sec-Fetch-Site")
+	if site == "cross-site" || site == "same-site" {
+		return errCrossSite
+	}
+	if origin := c.Get(fiber.HeaderOrigin); origin != "" && site != "same-origin" && !s.sameOrigin(c, origin) {
+		return errCrossSite
+	}
+	return c.Next()
+}
+
+var errCrossSite = newProblem(fiber.StatusForbidden, "cross-site", "Cross-site request refused",
+	"This request came from another site.")
+
+// sameOrigin reports whether origin is PUBLIC_URL's or the request's own host.
+func (s *Server) sameOrigin(c *fiber.Ctx, origin string) bool {
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(u.Scheme, s.publicURL.Scheme) && strings.EqualFold(u.Host, s.publicURL.Host) {
+		return true
+	}
+	return strings.EqualFold(u.Host, c.Hostname())
+}
+

@@ -1,0 +1,141 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/go-gormigrate/gormigrate/v2"
+	"gorm.io/gorm"
+)
+
+// Migrations are ordered and versioned (gormigrate keeps the applied IDs in a
+// "migrations" table). Never edit a released migration: add a new one.
+// The DDL is shared between SQLite and PostgreSQL; {{ts}} and {{rank}} are the
+// only dialect differences (PostgreSQL compares rank bytewise with COLLATE "C",
+// as SQLite does by default).
+var migrations = []struct {
+	id  string
+	sql string
+}{
+	{"0001_init", `
+CREATE TABLE users (
+	id            TEXT PRIMARY KEY,
+	email         TEXT NOT NULL CHECK (email = lower(email) AND length(email) BETWEEN 3 AND 254),
+	display_name  TEXT NOT NULL CHECK (length(display_name) BETWEEN 1 AND 80),
+	password_hash TEXT NOT NULL,
+	created_at    {{ts}} NOT NULL,
+	updated_at    {{ts}} NOT NULL
+);
+CREATE UNIQUE INDEX users_email_key ON users (email);
+
+CREATE TABLE sessions (
+	id           TEXT PRIMARY KEY,
+	user_id      TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	user_agent   TEXT NOT NULL DEFAULT '',
+	ip           TEXT NOT NULL DEFAULT '',
+	created_at   {{ts}} NOT NULL,
+	last_seen_at {{ts}} NOT NULL,
+	expires_at   {{ts}} NOT NULL
+);
+CREATE INDEX sessions_user_id ON sessions (user_id);
+
+CREATE TABLE projects (
+	id            TEXT PRIMARY KEY,
+	key           TEXT NOT NULL CHECK (length(key) BETWEEN 2 AND 10),
+	name          TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+	description   TEXT NOT NULL DEFAULT '',
+	seq           BIGINT NOT NULL DEFAULT 0 CHECK (seq >= 0),
+	issue_counter BIGINT NOT NULL DEFAULT 0,
+	created_at    {{ts}} NOT NULL,
+	updated_at    {{ts}} NOT NULL
+);
+
+CREATE TABLE members (
+	project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+	user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	role       TEXT NOT NULL CHECK (role IN ('owner', 'editor', 'viewer')),
+	created_at {{ts}} NOT NULL,
+	PRIMARY KEY (project_id, user_id)
+);
+CREATE INDEX members_user_id ON members (user_id);
+
+CREATE TABLE board_columns (
+	id         TEXT PRIMARY KEY,
+	project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+	key        TEXT NOT NULL,
+	name       TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 50),
+	position   INTEGER NOT NULL,
+	wip_limit  INTEGER CHECK (wip_limit IS NULL OR wip_limit > 0),
+	UNIQUE (project_id, key)
+);
+
+CREATE TABLE issues (
+	id          TEXT PRIMARY KEY,
+	project_id  TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+	number      BIGINT NOT NULL,
+	title       TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+	description TEXT NOT NULL DEFAULT '',
+	status      TEXT NOT NULL,
+	priority    TEXT NOT NULL CHECK (priority IN ('low', 'medium', 'high', 'urgent')),
+	assignee_id TEXT REFERENCES users (id) ON DELETE SET NULL,
+	author_id   TEXT REFERENCES users (id) ON DELETE SET NULL,
+	labels      TEXT NOT NULL DEFAULT '[]',
+	effort      INTEGER CHECK (effort IS NULL OR effort >= 0),
+	due_date    TEXT,
+	rank        TEXT {{rank}} NOT NULL,
+	version     BIGINT NOT NULL DEFAULT 1,
+	created_at  {{ts}} NOT NULL,
+	updated_at  {{ts}} NOT NULL,
+	UNIQUE (project_id, number),
+	FOREIGN KEY (project_id, status) REFERENCES board_columns (project_id, key)
+);
+CREATE INDEX issues_board ON issues (project_id, status, rank, id);
+CREATE INDEX issues_assignee ON issues (project_id, assignee_id);
+
+CREATE TABLE events (
+	project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+	seq        BIGINT NOT NULL,
+	type       TEXT NOT NULL,
+	actor_id   TEXT NOT NULL,
+	actor_name TEXT NOT NULL,
+	payload    TEXT NOT NULL,
+	created_at {{ts}} NOT NULL,
+	PRIMARY KEY (project_id, seq)
+);
+CREATE INDEX events_created_at ON events (created_at);
+`},
+}
+
+func (s *Store) ddl(sql string) string {
+	ts, rank := "TIMESTAMP", ""
+	if s.dialect == "postgres" {
+		ts, rank = "TIMESTAMPTZ", `COLLATE "C"`
+	}
+	return strings.NewReplacer("{{ts}}", ts, "{{rank}}", rank).Replace(sql)
+}
+
+// Migrate applies every migration not yet applied, in order.
+func (s *Store) Migrate(ctx context.Context) error {
+	list := make([]*gormigrate.Migration, len(migrations))
+	for i, m := range migrations {
+		sql := s.ddl(m.sql)
+		list[i] = &gormigrate.Migration{
+			ID: m.id,
+			Migrate: func(tx *gorm.DB) error {
+				for _, stmt := range strings.Split(sql, ";") {
+					if strings.TrimSpace(stmt) == "" {
+						continue
+					}
+					if err := tx.Exec(stmt).Error; err != nil {
+						return fmt.Errorf("migration %s: %w", m.id, err)
+					}
+				}
+				return nil
+			},
+		}
+	}
+	opts := *gormigrate.DefaultOptions
+	opts.UseTransaction = true
+	return gormigrate.New(s.db.WithContext(ctx), &opts, list).Migrate()
+}

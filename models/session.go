@@ -1,0 +1,103 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Session is a server-side login. The cookie's JWT names it by ID; deleting
+// the row kills the token everywhere.
+type Session struct {
+	ID         string    `json:"id"`
+	UserID     string    `json:"-"`
+	UserAgent  string    `json:"user_agent"`
+	IP         string    `json:"ip"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastSeenAt time.Time `json:"last_seen_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+}
+
+type sessionRow struct {
+	ID         string
+	UserID     string
+	UserAgent  string
+	IP         string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+}
+
+func (sessionRow) TableName() string { return "sessions" }
+
+func (r sessionRow) view() Session { return Session(r) }
+
+// CreateSession starts a session lasting ttl.
+func (s *Store) CreateSession(ctx context.Context, userID, userAgent, ip string, ttl time.Duration) (Session, error) {
+	now := s.now()
+	if len(userAgent) > 300 {
+		userAgent = userAgent[:300]
+	}
+	row := sessionRow{ID: uuid.NewString(), UserID: userID, UserAgent: userAgent, IP: ip,
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(ttl)}
+	if err := translate(s.read(ctx).Create(&row).Error); err != nil {
+		return Session{}, err
+	}
+	return row.view(), nil
+}
+
+// SessionUser loads a live (unexpired) session and its user in one query.
+func (s *Store) SessionUser(ctx context.Context, sessionID string) (Session, User, error) {
+	var out struct {
+		ID, UserID, UserAgent, IP        string
+		CreatedAt, LastSeenAt, ExpiresAt time.Time
+		Email, DisplayName               string
+	}
+	err := s.read(ctx).Table("sessions").
+		Select("sessions.id, sessions.user_id, sessions.user_agent, sessions.ip, sessions.created_at, "+
+			"sessions.last_seen_at, sessions.expires_at, users.email, users.display_name").
+		Joins("JOIN users ON users.id = sessions.user_id").
+		Where("sessions.id = ? AND sessions.expires_at > ?", sessionID, s.now()).
+		Take(&out).Error
+	if err := translate(err); err != nil {
+		return Session{}, User{}, err
+	}
+	sess := Session{ID: out.ID, UserID: out.UserID, UserAgent: out.UserAgent, IP: out.IP,
+		CreatedAt: out.CreatedAt, LastSeenAt: out.LastSeenAt, ExpiresAt: out.ExpiresAt}
+	return sess, User{ID: out.UserID, Email: out.Email, DisplayName: out.DisplayName}, nil
+}
+
+// TouchSession records activity. Callers do this at most every few minutes
+// so that reads never turn into a write per request.
+func (s *Store) TouchSession(ctx context.Context, sessionID string) error {
+	return translate(s.read(ctx).Model(&sessionRow{}).Where("id = ?", sessionID).
+		Update("last_seen_at", s.now()).Error)
+}
+
+// DeleteSession ends one session of the user.
+func (s *Store) DeleteSession(ctx context.Context, userID, sessionID string) error {
+	res := s.read(ctx).Where("id = ? AND user_id = ?", sessionID, userID).Delete(&sessionRow{})
+	if err := translate(res.Error); err != nil {
+		return err
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Sessions lists the user's live sessions, newest activity first.
+func (s *Store) Sessions(ctx context.Context, userID string) ([]Session, error) {
+	var rows []sessionRow
+	err := s.read(ctx).Where("user_id = ? AND expires_at > ?", userID, s.now()).
+		Order("last_seen_at DESC").Find(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := make([]Session, len(rows))
+	for i, r := range rows {
+		out[i] = r.view()
+	}
+	return out, nil
+}

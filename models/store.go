@@ -1,0 +1,159 @@
+// Package models is Corkboard's storage: GORM models, migrations and every
+// query. It is the only package that imports GORM. Every read and write takes
+// the acting user (or project) first and is scoped by membership; changes to a
+// project and their Event rows commit in one transaction.
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/mattn/go-sqlite3"
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Options tune the connection pool.
+type Options struct {
+	MaxOpenConns int // 0: a default per driver
+	MaxIdleConns int
+	Logger       *slog.Logger
+}
+
+// Store is the handle on the database. Safe for concurrent use.
+type Store struct {
+	db      *gorm.DB
+	dialect string // "sqlite" or "postgres"
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// Open connects to DATABASE_URL-style addresses: sqlite://PATH or
+// postgres://... (postgresql:// too). The parent directory of a SQLite file is
+// created.
+func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	gcfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		TranslateError:         false,
+	}
+	var (
+		db      *gorm.DB
+		err     error
+		dialect string
+	)
+	switch {
+	case strings.HasPrefix(databaseURL, "sqlite://"):
+		dialect = "sqlite"
+		path := strings.TrimPrefix(databaseURL, "sqlite://")
+		if path == "" {
+			return nil, errors.New("models: sqlite:// needs a file path")
+		}
+		if dir := filepath.Dir(path); dir != "." {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("models: create data dir: %w", err)
+			}
+		}
+		// WAL lets readers run beside the writer; _txlock=immediate takes the
+		// write lock at BEGIN so read-then-write transactions never fail with
+		// "database is locked" (see DESIGN.md, measured).
+		q := url.Values{}
+		q.Set("_journal_mode", "WAL")
+		q.Set("_foreign_keys", "on")
+		q.Set("_busy_timeout", "10000")
+		q.Set("_txlock", "immediate")
+		q.Set("_synchronous", "NORMAL")
+		db, err = gorm.Open(sqlite.Open("file:"+path+"?"+q.Encode()), gcfg)
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		dialect = "postgres"
+		db, err = gorm.Open(postgres.Open(databaseURL), gcfg)
+	default:
+		return nil, fmt.Errorf("models: DATABASE_URL must start with sqlite:// or postgres://")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: open %s: %w", dialect, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	maxOpen, maxIdle := opts.MaxOpenConns, opts.MaxIdleConns
+	if maxOpen == 0 {
+		maxOpen = 16
+	}
+	if maxIdle == 0 {
+		maxIdle = maxOpen
+	}
+	sqlDB.SetMaxOpenConns(maxOpen)
+	sqlDB.SetMaxIdleConns(maxIdle)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	s := &Store{db: db, dialect: dialect, log: opts.Logger, now: func() time.Time { return time.Now().UTC() }}
+	if err := s.Ping(ctx); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Dialect names the database: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect }
+
+// Ping answers whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Close releases the pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+func (s *Store) read(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// tx runs fn in one transaction (BEGIN IMMEDIATE on SQLite).
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return translate(s.db.WithContext(ctx).Transaction(fn))
+}
+
+// translate turns driver errors into the package's sentinels.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	var sqe sqlite3.Error
+	if errors.As(err, &sqe) && sqe.Code == sqlite3.ErrConstraint {
+		if sqe.ExtendedCode == sqlite3.ErrConstraintUnique || sqe.ExtendedCode == sqlite3.ErrConstraintPrimaryKey {
+			return fmt.Errorf("%w: %v", ErrConflict, err)
+		}
+	}
+	var pge *pgconn.PgError
+	if errors.As(err, &pge) && pge.Code == "23505" {
+		return fmt.Errorf("%w: %v", ErrConflict, err)
+	}
+	return err
+}

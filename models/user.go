@@ -1,0 +1,106 @@
+package models
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// User is the public shape of an account. The password hash lives only in
+// userRow and has no path out of this package except Credentials.
+type User struct {
+	ID          string `json:"id"`
+	Email       string `json:"email"`
+	DisplayName string `json:"display_name"`
+}
+
+type userRow struct {
+	ID           string
+	Email        string
+	DisplayName  string
+	PasswordHash string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+func (userRow) TableName() string { return "users" }
+
+func (r userRow) view() User { return User{ID: r.ID, Email: r.Email, DisplayName: r.DisplayName} }
+
+// NormalizeEmail case-folds and trims an address; emails are stored this way
+// so uniqueness is case-insensitive.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// CreateUser stores a new account. A taken email is ErrConflict.
+func (s *Store) CreateUser(ctx context.Context, email, displayName, passwordHash string) (User, error) {
+	now := s.now()
+	row := userRow{
+		ID: uuid.NewString(), Email: NormalizeEmail(email), DisplayName: strings.TrimSpace(displayName),
+		PasswordHash: passwordHash, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := translate(s.read(ctx).Create(&row).Error); err != nil {
+		return User{}, err
+	}
+	return row.view(), nil
+}
+
+// Credentials returns the user and password hash for a login attempt.
+func (s *Store) Credentials(ctx context.Context, email string) (User, string, error) {
+	var row userRow
+	err := translate(s.read(ctx).Where("email = ?", NormalizeEmail(email)).Take(&row).Error)
+	if err != nil {
+		return User{}, "", err
+	}
+	return row.view(), row.PasswordHash, nil
+}
+
+// PasswordHash returns the stored hash of a user (to check the current
+// password before a change).
+func (s *Store) PasswordHash(ctx context.Context, userID string) (string, error) {
+	var row userRow
+	if err := translate(s.read(ctx).Select("password_hash").Where("id = ?", userID).Take(&row).Error); err != nil {
+		return "", err
+	}
+	return row.PasswordHash, nil
+}
+
+// UserByID loads an account.
+func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
+	var row userRow
+	if err := translate(s.read(ctx).Where("id = ?", id).Take(&row).Error); err != nil {
+		return User{}, err
+	}
+	return row.view(), nil
+}
+
+// UpdateProfile changes the display name.
+func (s *Store) UpdateProfile(ctx context.Context, userID, displayName string) (User, error) {
+	res := s.read(ctx).Model(&userRow{}).Where("id = ?", userID).
+		Updates(map[string]any{"display_name": strings.TrimSpace(displayName), "updated_at": s.now()})
+	if err := translate(res.Error); err != nil {
+		return User{}, err
+	}
+	if res.RowsAffected == 0 {
+		return User{}, ErrNotFound
+	}
+	return s.UserByID(ctx, userID)
+}
+
+// SetPassword replaces the hash and ends every session of the user except
+// keepSessionID (which may be empty to end them all), in one transaction.
+func (s *Store) SetPassword(ctx context.Context, userID, passwordHash, keepSessionID string) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&userRow{}).Where("id = ?", userID).
+			Updates(map[string]any{"password_hash": passwordHash, "updated_at": s.now()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return tx.Where("user_id = ? AND id <> ?", userID, keepSessionID).Delete(&sessionRow{}).Error
+	})
+}
