@@ -137,5 +137,5 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	opts := *gormigrate.DefaultOptions
 	opts.UseTransaction = true
-	return gormigrate.New(s.db.WithContext(ctx), &opts, list).Migrate()
+	return gormigrate.New(s.wdb.WithContext(ctx), &opts, list).Migrate()
 }

@@ -41,7 +41,7 @@ func (s *Store) CreateSession(ctx context.Context, userID, userAgent, ip string,
 	}
 	row := sessionRow{ID: uuid.NewString(), UserID: userID, UserAgent: userAgent, IP: ip,
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(ttl)}
-	if err := translate(s.read(ctx).Create(&row).Error); err != nil {
+	if err := translate(s.write(ctx).Create(&row).Error); err != nil {
 		return Session{}, err
 	}
 	return row.view(), nil
@@ -71,13 +71,13 @@ func (s *Store) SessionUser(ctx context.Context, sessionID string) (Session, Use
 // TouchSession records activity. Callers do this at most every few minutes
 // so that reads never turn into a write per request.
 func (s *Store) TouchSession(ctx context.Context, sessionID string) error {
-	return translate(s.read(ctx).Model(&sessionRow{}).Where("id = ?", sessionID).
+	return translate(s.write(ctx).Model(&sessionRow{}).Where("id = ?", sessionID).
 		Update("last_seen_at", s.now()).Error)
 }
 
 // DeleteSession ends one session of the user.
 func (s *Store) DeleteSession(ctx context.Context, userID, sessionID string) error {
-	res := s.read(ctx).Where("id = ? AND user_id = ?", sessionID, userID).Delete(&sessionRow{})
+	res := s.write(ctx).Where("id = ? AND user_id = ?", sessionID, userID).Delete(&sessionRow{})
 	if err := translate(res.Error); err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func (s *Store) CreateUser(ctx context.Context, email, displayName, passwordHash
 		ID: uuid.NewString(), Email: NormalizeEmail(email), DisplayName: strings.TrimSpace(displayName),
 		PasswordHash: passwordHash, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := translate(s.read(ctx).Create(&row).Error); err != nil {
+	if err := translate(s.write(ctx).Create(&row).Error); err != nil {
 		return User{}, err
 	}
 	return row.view(), nil
@@ -78,7 +78,7 @@ func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
 
 // UpdateProfile changes the display name.
 func (s *Store) UpdateProfile(ctx context.Context, userID, displayName string) (User, error) {
-	res := s.read(ctx).Model(&userRow{}).Where("id = ?", userID).
+	res := s.write(ctx).Model(&userRow{}).Where("id = ?", userID).
 		Updates(map[string]any{"display_name": strings.TrimSpace(displayName), "updated_at": s.now()})
 	if err := translate(res.Error); err != nil {
 		return User{}, err

@@ -1,0 +1,226 @@
+// Command corkbench measures a running Corkboard over HTTP, as users load
+// it: card moves per second through the REST API at a given concurrency, and
+// the time to load a large board. It creates its own user and project.
+//
+//	corkbench -url http://127.0.0.1:3900 -mode moves -concurrency 16 -duration 10s
+//	corkbench -url http://127.0.0.1:3900 -mode board -issues 1000 -n 50
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	base := flag.String("url", "http://127.0.0.1:3900", "Corkboard base URL")
+	mode := flag.String("mode", "moves", "moves | board")
+	conc := flag.Int("concurrency", 16, "concurrent clients (moves)")
+	dur := flag.Duration("duration", 10*time.Second, "how long to move cards (moves)")
+	issues := flag.Int("issues", 1000, "issues on the board")
+	n := flag.Int("n", 50, "board loads to time (board)")
+	flag.Parse()
+	b := &bench{base: *base}
+	if err := b.setup(*issues); err != nil {
+		fmt.Fprintln(os.Stderr, "corkbench: setup:", err)
+		os.Exit(1)
+	}
+	var err error
+	switch *mode {
+	case "moves":
+		err = b.moves(*conc, *dur)
+	case "board":
+		err = b.board(*n)
+	default:
+		err = fmt.Errorf("unknown mode %q", *mode)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "corkbench:", err)
+		os.Exit(1)
+	}
+}
+
+type bench struct {
+	base    string
+	client  *http.Client
+	project string
+	ids     []string
+}
+
+func (b *bench) call(method, path string, body, out any) (int, error) {
+	var r io.Reader
+	if body != nil {
+		buf, _ := json.Marshal(body)
+		r = bytes.NewReader(buf)
+	}
+	req, err := http.NewRequestWithContext(context.Background(), method, b.base+path, r)
+	if err != nil {
+		return 0, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := b.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		return res.StatusCode, err
+	}
+	if res.StatusCode >= 300 {
+		return res.StatusCode, fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, data)
+	}
+	if out != nil {
+		return res.StatusCode, json.Unmarshal(data, out)
+	}
+	return res.StatusCode, nil
+}
+
+func (b *bench) setup(issues int) error {
+	jar, _ := cookiejar.New(nil)
+	b.client = &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
+	email := fmt.Sprintf("bench-%d@example.com", time.Now().UnixNano())
+	if _, err := b.call("POST", "/api/v1/auth/register", map[string]string{
+		"email": email, "password": "bench password 1", "display_name": "Bench"}, nil); err != nil {
+		return err
+	}
+	var p struct{ ID string }
+	if _, err := b.call("POST", "/api/v1/projects", map[string]string{"name": "Bench"}, &p); err != nil {
+		return err
+	}
+	b.project = p.ID
+	statuses := []string{"open", "in_progress", "done"}
+	var mu sync.Mutex
+	err := parallel(8, issues, func(i int) error {
+		var is struct{ ID string }
+		_, err := b.call("POST", "/api/v1/projects/"+b.project+"/issues", map[string]any{
+			"title": fmt.Sprintf("Issue %d with a title of ordinary length", i), "status": statuses[i%3],
+			"description": "Some **markdown** text describing the work.", "labels": []string{"bench"}}, &is)
+		mu.Lock()
+		b.ids = append(b.ids, is.ID)
+		mu.Unlock()
+		return err
+	})
+	return err
+}
+
+func parallel(workers, n int, fn func(i int) error) error {
+	var next atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := fn(i); err != nil {
+					once.Do(func() { firstErr = err })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+// moves: each worker moves random cards to random columns, below a random
+// neighbour or to the bottom. A 422 (the neighbour moved meanwhile) counts
+// as a rejected move, not a failure.
+func (b *bench) moves(conc int, dur time.Duration) error {
+	statuses := []string{"open", "in_progress", "done"}
+	deadline := time.Now().Add(dur)
+	var mu sync.Mutex
+	var lat []time.Duration
+	var rejected, failed atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func(seed uint64) {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(seed, 1))
+			local := []time.Duration{}
+			for time.Now().Before(deadline) {
+				id := b.ids[r.IntN(len(b.ids))]
+				start := time.Now()
+				code, err := b.call("POST", "/api/v1/projects/"+b.project+"/issues/"+id+"/move",
+					map[string]any{"status": statuses[r.IntN(3)]}, nil)
+				d := time.Since(start)
+				switch {
+				case err == nil:
+					local = append(local, d)
+				case code == 422:
+					rejected.Add(1)
+				default:
+					failed.Add(1)
+				}
+			}
+			mu.Lock()
+			lat = append(lat, local...)
+			mu.Unlock()
+		}(uint64(w))
+	}
+	wg.Wait()
+	slices.Sort(lat)
+	fmt.Printf("moves: concurrency %d, %s: %d ok, %d rejected, %d failed\n", conc, dur, len(lat), rejected.Load(), failed.Load())
+	fmt.Printf("moves/s %.0f   p50 %s   p99 %s   max %s\n", float64(len(lat))/dur.Seconds(),
+		pct(lat, 50), pct(lat, 99), pct(lat, 100))
+	if failed.Load() > 0 {
+		return fmt.Errorf("%d moves failed", failed.Load())
+	}
+	return nil
+}
+
+// board: time GET of the board page (server-rendered HTML with every card).
+func (b *bench) board(n int) error {
+	var lat []time.Duration
+	size := 0
+	for i := 0; i < n; i++ {
+		start := time.Now()
+		res, err := b.client.Get(b.base + "/projects/" + b.project)
+		if err != nil {
+			return err
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil || res.StatusCode != 200 {
+			return fmt.Errorf("board: %d %v", res.StatusCode, err)
+		}
+		lat = append(lat, time.Since(start))
+		size = len(body)
+	}
+	slices.Sort(lat)
+	fmt.Printf("board page with %d issues (%d KB): n=%d  p50 %s  p99 %s  max %s\n", len(b.ids), size/1024, n,
+		pct(lat, 50), pct(lat, 99), pct(lat, 100))
+	return nil
+}
+
+func pct(d []time.Duration, p int) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	i := (len(d)*p + 99) / 100
+	if i < 1 {
+		i = 1
+	}
+	return d[i-1].Round(10 * time.Microsecond)
+}
