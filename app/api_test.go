@@ -149,6 +149,11 @@ func TestValidationChangesNothing(t *testing.T) {
 			{"not an object", "POST", "/issues", `[1,2]`, 400, ""},
 			{"two values", "POST", "/issues", `{"title":"a"}{}`, 400, ""},
 			{"empty body", "POST", "/issues", ``, 400, ""},
+			{"NUL in title", "POST", "/issues", map[string]any{"title": "a\x00b"}, 422, "title"},
+			{"NUL in description", "POST", "/issues", map[string]any{"title": "a", "description": "\x00"}, 422, "description"},
+			{"NUL in label", "POST", "/issues", map[string]any{"title": "a", "labels": []string{"\x00"}}, 422, "labels"},
+			{"NUL in query", "GET", "/issues?q=%00", nil, 422, "q"},
+			{"NUL in member email", "POST", "/members", map[string]any{"email": "a\x00@b.c", "role": "viewer"}, 422, "email"},
 			{"empty title", "POST", "/issues", map[string]any{"title": "  "}, 422, "title"},
 			{"long title", "POST", "/issues", map[string]any{"title": long}, 422, "title"},
 			{"title wrong type", "POST", "/issues", map[string]any{"title": 5}, 422, "title"},
@@ -429,6 +434,9 @@ func TestAuthFlow(t *testing.T) {
 		if res.StatusCode != 422 || !fields["email"] || !fields["password"] || !fields["display_name"] {
 			t.Fatalf("register validation: %d %s", res.StatusCode, b)
 		}
+		// NUL bytes are refused, not a database error.
+		anon.must(422, "POST", "/api/v1/auth/register", map[string]string{"email": "x\x00@example.com", "password": "long enough pw", "display_name": "X"}, nil)
+		anon.must(401, "POST", "/api/v1/auth/login", map[string]string{"email": "x\x00@example.com", "password": "long enough pw"}, nil)
 		// Wrong password and unknown email answer identically.
 		r1, b1 := anon.do("POST", "/api/v1/auth/login", map[string]string{"email": "alice@example.com", "password": "wrong password"})
 		r2, b2 := anon.do("POST", "/api/v1/auth/login", map[string]string{"email": "nobody@example.com", "password": "wrong password"})

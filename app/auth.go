@@ -166,11 +166,12 @@ var errBadCredentials = newProblem(fiber.StatusUnauthorized, "bad-credentials", 
 func (s *Server) register(ctx context.Context, email, password, name string) (models.User, error) {
 	v := &models.ValidationError{}
 	email = models.NormalizeEmail(email)
-	if len(email) < 3 || len(email) > 254 || !strings.Contains(email, "@") || strings.ContainsAny(email, " \t\r\n<>") ||
+	if len(email) < 3 || len(email) > 254 || !strings.Contains(email, "@") || strings.ContainsAny(email, " \t\r\n<>\x00") || !models.ValidText(email) ||
 		strings.HasPrefix(email, "@") || strings.HasSuffix(email, "@") {
 		v.Add("email", "must be an email address")
 	}
-	if n := len([]rune(strings.TrimSpace(name))); n == 0 || n > 80 {
+	if n := len([]rune(strings.TrimSpace(name))); n == 0 || n > 80 || !models.ValidText(name) ||
+		strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 }) {
 		v.Add("display_name", "must be 1 to 80 characters")
 	}
 	validatePassword(v, "password", password)

@@ -138,8 +138,8 @@ func validateTitle(v *ValidationError, t string) {
 }
 
 func validateDescription(v *ValidationError, d string) {
-	if utf8.RuneCountInString(d) > maxIssueText {
-		v.Add("description", "must be at most 20000 characters")
+	if utf8.RuneCountInString(d) > maxIssueText || !validText(d) {
+		v.Add("description", "must be at most 20000 characters of text")
 	}
 }
 
@@ -149,7 +149,7 @@ func cleanLabels(v *ValidationError, labels []string) []string {
 	for _, l := range labels {
 		l = strings.TrimSpace(l)
 		n := utf8.RuneCountInString(l)
-		if n == 0 || n > maxLabelLength {
+		if n == 0 || n > maxLabelLength || !validText(l) {
 			v.Add("labels", "each label must be 1 to 40 characters")
 			return nil
 		}
@@ -174,7 +174,7 @@ func validateDueDate(v *ValidationError, d *string) {
 	if d == nil {
 		return
 	}
-	if _, err := time.Parse("2006-01-02", *d); err != nil {
+	if _, err := time.Parse("2006-01-02", *d); err != nil || len(*d) != 10 {
 		v.Add("due_date", "must be a date like 2026-12-31")
 	}
 }
@@ -279,6 +279,11 @@ func (s *Store) ListIssues(ctx context.Context, userID, projectID string, f Issu
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
+	}
+	for field, val := range map[string]string{"status": f.Status, "assignee": f.AssigneeID, "q": f.Query, "cursor": f.Cursor} {
+		if !validText(val) || len(val) > 500 {
+			return IssuePage{}, invalid(field, "is not valid text")
+		}
 	}
 	var key string
 	if err := db.Table("projects").Select("key").Where("id = ?", projectID).Scan(&key).Error; err != nil {

@@ -39,6 +39,9 @@ func (s *Store) AddMember(ctx context.Context, actor User, projectID, email stri
 	if !role.Valid() {
 		return Member{}, Event{}, invalid("role", "must be owner, editor or viewer")
 	}
+	if !validText(email) || len(email) > 254 {
+		return Member{}, Event{}, invalid("email", "must be an email address")
+	}
 	var out Member
 	ev, err := s.change(ctx, actor, projectID, RoleOwner, func(c *change) (string, any, error) {
 		var u userRow

@@ -110,8 +110,16 @@ const (
 	maxDescription = 10000
 )
 
+// validText refuses what no text field may hold: invalid UTF-8 and NUL
+// (which PostgreSQL cannot store).
+func validText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
 func validateName(v *ValidationError, field, name string, max int) {
 	switch n := utf8.RuneCountInString(strings.TrimSpace(name)); {
+	case !validText(name) || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		v.Add(field, "must not contain control characters")
 	case n == 0:
 		v.Add(field, "is required")
 	case n > max:
@@ -162,8 +170,8 @@ var defaultColumns = []struct{ key, name string }{
 func (s *Store) CreateProject(ctx context.Context, actor User, in ProjectInput) (Project, error) {
 	v := &ValidationError{}
 	validateName(v, "name", in.Name, maxProjectName)
-	if utf8.RuneCountInString(in.Description) > maxDescription {
-		v.Add("description", "must be at most 10000 characters")
+	if utf8.RuneCountInString(in.Description) > maxDescription || !validText(in.Description) {
+		v.Add("description", "must be at most 10000 characters of text")
 	}
 	key := strings.ToUpper(strings.TrimSpace(in.Key))
 	if key == "" {
@@ -246,8 +254,8 @@ func (s *Store) UpdateProject(ctx context.Context, actor User, projectID string,
 	if p.Name != nil {
 		validateName(v, "name", *p.Name, maxProjectName)
 	}
-	if p.Description != nil && utf8.RuneCountInString(*p.Description) > maxDescription {
-		v.Add("description", "must be at most 10000 characters")
+	if p.Description != nil && (utf8.RuneCountInString(*p.Description) > maxDescription || !validText(*p.Description)) {
+		v.Add("description", "must be at most 10000 characters of text")
 	}
 	if p.Key != nil {
 		k := strings.ToUpper(strings.TrimSpace(*p.Key))

@@ -34,6 +34,9 @@ func (r userRow) view() User { return User{ID: r.ID, Email: r.Email, DisplayName
 // so uniqueness is case-insensitive.
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
+// ValidText reports whether s can be stored as text: valid UTF-8, no NUL.
+func ValidText(s string) bool { return validText(s) }
+
 // CreateUser stores a new account. A taken email is ErrConflict.
 func (s *Store) CreateUser(ctx context.Context, email, displayName, passwordHash string) (User, error) {
 	now := s.now()
@@ -49,6 +52,9 @@ func (s *Store) CreateUser(ctx context.Context, email, displayName, passwordHash
 
 // Credentials returns the user and password hash for a login attempt.
 func (s *Store) Credentials(ctx context.Context, email string) (User, string, error) {
+	if !validText(email) {
+		return User{}, "", ErrNotFound
+	}
 	var row userRow
 	err := translate(s.read(ctx).Where("email = ?", NormalizeEmail(email)).Take(&row).Error)
 	if err != nil {
