@@ -60,7 +60,12 @@ var schemaCounter atomic.Int64
 // PostgreSQL (a fresh schema, dropped afterwards). Without it the
 // PostgreSQL run is skipped with a message, except under CI=true.
 func forEachDB(t *testing.T, fn func(t *testing.T, ts *testServer)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, newTestServer(t)) })
+	forEachDatabaseURL(t, func(t *testing.T, url string) { fn(t, newTestServerOn(t, url)) })
+}
+
+// forEachDatabaseURL is forEachDB for tests that start servers themselves.
+func forEachDatabaseURL(t *testing.T, fn func(t *testing.T, url string)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, "sqlite://"+filepath.Join(t.TempDir(), "corkboard.db")) })
 	t.Run("postgres", func(t *testing.T) {
 		base := os.Getenv("TEST_DATABASE_URL")
 		if base == "" {
@@ -89,7 +94,7 @@ func forEachDB(t *testing.T, fn func(t *testing.T, ts *testServer)) {
 		if strings.Contains(base, "?") {
 			sep = "&"
 		}
-		fn(t, newTestServerOn(t, base+sep+"search_path="+schema))
+		fn(t, base+sep+"search_path="+schema)
 	})
 }
 
