@@ -1,6 +1,8 @@
 package app
 
 import (
+	"context"
+	"encoding/json"
 	"strconv"
 
 	"github.com/corkboard/corkboard/models"
@@ -380,11 +382,19 @@ func (s *Server) apiEvents(c *fiber.Ctx) error {
 	return c.JSON(eventsResponse{Items: page.Items, Seq: page.Seq, HasMore: page.HasMore})
 }
 
-// announce hands committed events to the live layer. Until the WebSocket hub
-// exists (the "Live board" issue) the durable log is the only consumer: a
-// client catches up with GET /events?since=.
+// announce publishes committed events to the project's broker channel,
+// encoded once. It runs only after the store's transaction has committed, so
+// a rolled-back change is never announced. A broker failure is logged, not
+// returned: the change is durable and viewers fill gaps from the event log.
 func (s *Server) announce(events ...models.Event) {
 	for _, ev := range events {
-		s.log.Debug("event", "project_id", ev.ProjectID, "seq", ev.Seq, "type", ev.Type)
+		payload, err := json.Marshal(ev)
+		if err != nil {
+			s.log.Error("encode event", "project_id", ev.ProjectID, "seq", ev.Seq, "err", err)
+			continue
+		}
+		if err := s.broker.Publish(context.Background(), ev.ProjectID, payload); err != nil {
+			s.log.Warn("publish event", "project_id", ev.ProjectID, "seq", ev.Seq, "err", err)
+		}
 	}
 }

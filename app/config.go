@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/corkboard/corkboard/realtime"
 )
 
 // Config is everything the server needs, read from the environment by
@@ -32,6 +34,7 @@ type Config struct {
 	DBMaxConns int
 	Logger     *slog.Logger
 	Version    string
+	Broker     realtime.Broker // nil: the in-process broker
 }
 
 // ConfigFromEnv reads the variables of DESIGN.md's configuration table,

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/corkboard/corkboard/models"
+	"github.com/corkboard/corkboard/realtime"
 	"github.com/corkboard/corkboard/static"
 	"github.com/corkboard/corkboard/ui"
 	"github.com/gofiber/fiber/v2"
@@ -33,6 +34,7 @@ type Server struct {
 	jwtKey    []byte
 	dummyHash string
 	publicURL *url.URL
+	broker    realtime.Broker
 }
 
 // New opens the database, applies migrations and builds the routes.
@@ -46,7 +48,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Password.Memory == 0 {
 		cfg.Password = DefaultPasswordParams
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger}
+	s := &Server{cfg: cfg, log: cfg.Logger, broker: cfg.Broker}
+	if s.broker == nil {
+		if cfg.RedisURL != "" {
+			s.log.Warn("REDIS_URL is set but this version has only the in-process broker: run one instance")
+		}
+		s.broker = realtime.NewMemoryBroker(nil)
+	}
 	var err error
 	if s.publicURL, err = url.Parse(cfg.PublicURL); err != nil {
 		return nil, fmt.Errorf("PUBLIC_URL: %w", err)
@@ -117,6 +125,7 @@ func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
 // deadline, and closes the database.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.app.ShutdownWithContext(ctx)
+	s.broker.Close()
 	if cerr := s.store.Close(); err == nil {
 		err = cerr
 	}
