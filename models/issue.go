@@ -260,15 +260,24 @@ func (s *Store) Board(ctx context.Context, userID, projectID string) (Project, [
 	if err != nil {
 		return Project{}, nil, err
 	}
-	var rows []issueRow
-	if err := s.read(ctx).Where("project_id = ?", projectID).Order("rank, id").Find(&rows).Error; err != nil {
+	// Scanned by hand: GORM's reflection was a third of a 1,000-card load.
+	rows, err := s.read(ctx).Raw(`SELECT id, project_id, number, title, description, status, priority, assignee_id,
+		author_id, labels, effort, due_date, rank, version, created_at, updated_at
+		FROM issues WHERE project_id = ? ORDER BY rank, id`, projectID).Rows()
+	if err != nil {
 		return Project{}, nil, translate(err)
 	}
-	out := make([]Issue, len(rows))
-	for i, r := range rows {
-		out[i] = r.view(p.Key)
+	defer rows.Close()
+	out := []Issue{}
+	for rows.Next() {
+		var r issueRow
+		if err := rows.Scan(&r.ID, &r.ProjectID, &r.Number, &r.Title, &r.Description, &r.Status, &r.Priority,
+			&r.AssigneeID, &r.AuthorID, &r.Labels, &r.Effort, &r.DueDate, &r.Rank, &r.Version, &r.CreatedAt, &r.UpdatedAt); err != nil {
+			return Project{}, nil, translate(err)
+		}
+		out = append(out, r.view(p.Key))
 	}
-	return p, out, nil
+	return p, out, translate(rows.Err())
 }
 
 // ListIssues lists issues newest first, filtered, a page at a time.
