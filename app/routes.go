@@ -56,7 +56,9 @@ func (s *Server) routes(app *fiber.App) {
 	app.Post("/register", s.pageRegisterSubmit)
 	app.Post("/logout", s.pageLogout)
 
-	pages := app.Group("", s.requirePageUser)
+	// Signed-in pages. (Not a Group: Fiber would run a group's middleware
+	// for every later path, API 404s included.)
+	pages := signedIn{app, s.requirePageUser}
 	pages.Get("/settings", s.pageAccount)
 	pages.Post("/settings/profile", s.pageAccountProfile)
 	pages.Post("/settings/password", s.pageAccountPassword)
@@ -79,3 +81,12 @@ func (s *Server) routes(app *fiber.App) {
 	pages.Post("/projects/:pid/columns/:key/delete", s.pageDeleteColumn)
 	pages.Post("/projects/:pid/columns/:key/move", s.pageMoveColumn)
 }
+
+// signedIn registers page routes behind requirePageUser.
+type signedIn struct {
+	app  *fiber.App
+	gate fiber.Handler
+}
+
+func (r signedIn) Get(path string, h fiber.Handler)  { r.app.Get(path, r.gate, h) }
+func (r signedIn) Post(path string, h fiber.Handler) { r.app.Post(path, r.gate, h) }

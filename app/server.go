@@ -35,6 +35,7 @@ type Server struct {
 	dummyHash string
 	publicURL *url.URL
 	broker    realtime.Broker
+	views     *html.Engine
 }
 
 // New opens the database, applies migrations and builds the routes.
@@ -86,10 +87,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 func (s *Server) newFiber() (*fiber.App, error) {
 	engine := html.NewFileSystem(http.FS(ui.FS), ".html")
-	engine.AddFuncMap(templateFuncs())
+	engine.AddFuncMap(templateFuncs(newMarkdown()))
 	if err := engine.Load(); err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
+	s.views = engine
 	app := fiber.New(fiber.Config{
 		AppName:               "corkboard",
 		Views:                 engine,

@@ -1,0 +1,457 @@
+package app
+
+import (
+	"errors"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/corkboard/corkboard/models"
+	"github.com/gofiber/fiber/v2"
+)
+
+// Handlers of the server-rendered pages. Forms post back; a successful
+// change redirects (post/redirect/get) with a flash message.
+
+func asValidation(err error, ve **models.ValidationError) bool { return errors.As(err, ve) }
+func isConflict(err error) bool                                { return errors.Is(err, models.ErrConflict) }
+func itoa(n int) string                                        { return strconv.Itoa(n) }
+
+// requirePageUser sends anonymous visitors to the login page, remembering
+// where they were going.
+func (s *Server) requirePageUser(c *fiber.Ctx) error {
+	if _, ok := currentUser(c); ok {
+		return c.Next()
+	}
+	return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+}
+
+// localPath keeps a redirect target on this site ("/x", never "//evil" or
+// "https://evil").
+func localPath(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/projects"
+	}
+	return next
+}
+
+func (s *Server) pageHome(c *fiber.Ctx) error {
+	if _, ok := currentUser(c); ok {
+		return c.Redirect("/projects", fiber.StatusSeeOther)
+	}
+	return c.Redirect("/login", fiber.StatusSeeOther)
+}
+
+// --- accounts ---
+
+func (s *Server) pageLogin(c *fiber.Ctx) error {
+	if _, ok := currentUser(c); ok {
+		return c.Redirect(localPath(c.Query("next")), fiber.StatusSeeOther)
+	}
+	return s.render(c, 200, "login", "Sign in", nil, fiber.Map{"Next": c.Query("next"), "Form": fiber.Map{}})
+}
+
+func (s *Server) pageLoginSubmit(c *fiber.Ctx) error {
+	email, next := c.FormValue("email"), c.FormValue("next")
+	user, err := s.login(c.UserContext(), email, c.FormValue("password"))
+	if errors.Is(err, errBadCredentials) {
+		return s.render(c, fiber.StatusUnauthorized, "login", "Sign in", nil, fiber.Map{
+			"Next": next, "Form": fiber.Map{"email": email}, "Error": "Wrong email or password."})
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.startSession(c, user); err != nil {
+		return err
+	}
+	return c.Redirect(localPath(next), fiber.StatusSeeOther)
+}
+
+func (s *Server) pageRegister(c *fiber.Ctx) error {
+	return s.render(c, 200, "register", "Create an account", nil, fiber.Map{"Form": fiber.Map{}, "Errors": map[string]string{}})
+}
+
+func (s *Server) pageRegisterSubmit(c *fiber.Ctx) error {
+	form := fiber.Map{"email": c.FormValue("email"), "display_name": c.FormValue("display_name")}
+	user, err := s.register(c.UserContext(), c.FormValue("email"), c.FormValue("password"), c.FormValue("display_name"))
+	if fields, ok := fieldMap(err); ok {
+		return s.render(c, fiber.StatusUnprocessableEntity, "register", "Create an account", nil, fiber.Map{"Form": form, "Errors": fields})
+	}
+	var pe *problemError
+	if errors.As(err, &pe) && pe.p.Status == fiber.StatusConflict {
+		return s.render(c, fiber.StatusConflict, "register", "Create an account", nil, fiber.Map{"Form": form,
+			"Errors": map[string]string{"email": "already has an account: sign in instead"}})
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.startSession(c, user); err != nil {
+		return err
+	}
+	return s.back(c, "/projects", true, "Welcome to Corkboard, "+user.DisplayName+".")
+}
+
+func (s *Server) pageLogout(c *fiber.Ctx) error {
+	if err := s.endSession(c); err != nil {
+		return err
+	}
+	return c.Redirect("/login", fiber.StatusSeeOther)
+}
+
+func (s *Server) pageAccount(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	sess, _ := currentSession(c)
+	sessions, err := s.store.Sessions(c.UserContext(), user.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(c, 200, "account", "Account", []crumb{{"Account", ""}}, fiber.Map{
+		"Sessions": sessions, "Current": sess.ID, "Errors": map[string]string{}})
+}
+
+func (s *Server) pageAccountProfile(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	name := strings.TrimSpace(c.FormValue("display_name"))
+	if n := len([]rune(name)); n == 0 || n > 80 || !models.ValidText(name) {
+		return s.back(c, "/settings", false, "Display name must be 1 to 80 characters.")
+	}
+	if _, err := s.store.UpdateProfile(c.UserContext(), user.ID, name); err != nil {
+		return err
+	}
+	return s.back(c, "/settings", true, "Profile saved.")
+}
+
+func (s *Server) pageAccountPassword(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	sess, _ := currentSession(c)
+	hash, err := s.store.PasswordHash(c.UserContext(), user.ID)
+	if err != nil {
+		return err
+	}
+	if ok, err := checkPassword(c.FormValue("current_password"), hash); err != nil || !ok {
+		return s.back(c, "/settings", false, "The current password is not right.")
+	}
+	v := &models.ValidationError{}
+	validatePassword(v, "new_password", c.FormValue("new_password"))
+	if v.Err() != nil {
+		return s.pageError(c, "/settings", v)
+	}
+	newHash, err := hashPassword(c.FormValue("new_password"), s.cfg.Password)
+	if err != nil {
+		return err
+	}
+	if err := s.store.SetPassword(c.UserContext(), user.ID, newHash, sess.ID); err != nil {
+		return err
+	}
+	return s.back(c, "/settings", true, "Password changed; your other sessions were signed out.")
+}
+
+// --- projects ---
+
+func (s *Server) pageProjects(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	ps, err := s.store.ListProjects(c.UserContext(), user.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(c, 200, "projects", "Projects", []crumb{{"Projects", ""}}, fiber.Map{"Projects": ps})
+}
+
+func (s *Server) pageNewProject(c *fiber.Ctx) error {
+	return s.render(c, 200, "project_new", "New project", []crumb{{"Projects", "/projects"}, {"New", ""}},
+		fiber.Map{"Form": fiber.Map{}, "Errors": map[string]string{}})
+}
+
+func (s *Server) pageCreateProject(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	in := models.ProjectInput{Name: c.FormValue("name"), Description: c.FormValue("description"), Key: c.FormValue("key")}
+	p, err := s.store.CreateProject(c.UserContext(), user, in)
+	if fields, ok := fieldMap(err); ok {
+		return s.render(c, fiber.StatusUnprocessableEntity, "project_new", "New project",
+			[]crumb{{"Projects", "/projects"}, {"New", ""}},
+			fiber.Map{"Form": fiber.Map{"name": in.Name, "description": in.Description, "key": in.Key}, "Errors": fields})
+	}
+	if err != nil {
+		return err
+	}
+	return s.back(c, "/projects/"+p.ID, true, "Project created. Add issues below, and members in Settings.")
+}
+
+// boardColumn is a column with its cards, for the board template.
+type boardColumn struct {
+	models.Column
+	Issues []models.Issue
+	Total  int
+	Over   bool
+}
+
+func (s *Server) pageBoard(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	pid := c.Params("pid")
+	p, issues, err := s.store.Board(c.UserContext(), user.ID, pid)
+	if err != nil {
+		return err
+	}
+	members, err := s.store.ListMembers(c.UserContext(), user.ID, pid)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, m := range members {
+		names[m.UserID] = m.DisplayName
+	}
+	f := boardFilter{Status: c.Query("status"), Assignee: c.Query("assignee"), Query: strings.TrimSpace(c.Query("q"))}
+	shown := slices.DeleteFunc(slices.Clone(issues), func(is models.Issue) bool { return !f.match(is) })
+	data := fiber.Map{"Project": p, "Members": members, "Names": names, "Filter": f, "Total": len(issues),
+		"Shown": len(shown), "Form": fiber.Map{}, "Errors": map[string]string{}}
+	crumbs := []crumb{{"Projects", "/projects"}, {p.Name, ""}}
+	data["View"] = "board"
+	if c.Query("view") == "list" {
+		data["View"] = "list"
+		sortKey, dir := c.Query("sort", "number"), c.Query("dir", "desc")
+		sortIssues(shown, sortKey, dir, p.Columns, names)
+		data["Issues"], data["Sort"], data["Dir"] = shown, sortKey, dir
+		return s.render(c, 200, "list", p.Name, crumbs, data)
+	}
+	cols := make([]boardColumn, len(p.Columns))
+	for i, col := range p.Columns {
+		cols[i] = boardColumn{Column: col, Issues: []models.Issue{}}
+		for _, is := range issues {
+			if is.Status == col.Key {
+				cols[i].Total++
+			}
+		}
+		for _, is := range shown {
+			if is.Status == col.Key {
+				cols[i].Issues = append(cols[i].Issues, is)
+			}
+		}
+		cols[i].Over = col.WIPLimit != nil && cols[i].Total > *col.WIPLimit
+	}
+	data["Columns"] = cols
+	return s.render(c, 200, "board", p.Name, crumbs, data)
+}
+
+type boardFilter struct {
+	Status, Assignee, Query string
+}
+
+func (f boardFilter) Active() bool { return f.Status != "" || f.Assignee != "" || f.Query != "" }
+
+func (f boardFilter) match(is models.Issue) bool {
+	if f.Status != "" && is.Status != f.Status {
+		return false
+	}
+	switch f.Assignee {
+	case "":
+	case "none":
+		if is.AssigneeID != nil {
+			return false
+		}
+	default:
+		if is.AssigneeID == nil || *is.AssigneeID != f.Assignee {
+			return false
+		}
+	}
+	if f.Query != "" {
+		q := strings.ToLower(f.Query)
+		if !strings.Contains(strings.ToLower(is.Title), q) && !strings.Contains(strings.ToLower(is.Description), q) &&
+			!strings.Contains(strings.ToLower(is.Key), q) {
+			return false
+		}
+	}
+	return true
+}
+
+func sortIssues(issues []models.Issue, key, dir string, cols []models.Column, names map[string]string) {
+	colPos := map[string]int{}
+	for i, c := range cols {
+		colPos[c.Key] = i
+	}
+	prio := map[string]int{}
+	for i, p := range models.Priorities {
+		prio[p] = i
+	}
+	assignee := func(is models.Issue) string {
+		if is.AssigneeID == nil {
+			return "\uffff"
+		}
+		return strings.ToLower(names[*is.AssigneeID])
+	}
+	cmp := func(a, b models.Issue) int {
+		switch key {
+		case "title":
+			return strings.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title))
+		case "status":
+			return colPos[a.Status] - colPos[b.Status]
+		case "priority":
+			return prio[a.Priority] - prio[b.Priority]
+		case "assignee":
+			return strings.Compare(assignee(a), assignee(b))
+		case "updated":
+			return a.UpdatedAt.Compare(b.UpdatedAt)
+		}
+		return int(a.Number - b.Number)
+	}
+	slices.SortStableFunc(issues, func(a, b models.Issue) int {
+		r := cmp(a, b)
+		if r == 0 {
+			r = int(a.Number - b.Number)
+		}
+		if dir == "asc" {
+			return r
+		}
+		return -r
+	})
+}
+
+// --- issues ---
+
+func (s *Server) pageCreateIssue(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	pid := c.Params("pid")
+	in := models.IssueInput{Title: c.FormValue("title"), Status: c.FormValue("status"), Priority: c.FormValue("priority")}
+	is, ev, err := s.store.CreateIssue(c.UserContext(), user, pid, in)
+	if err != nil {
+		return s.pageError(c, "/projects/"+pid, err)
+	}
+	s.announce(ev)
+	return s.back(c, "/projects/"+pid, true, is.Key+" created.")
+}
+
+func (s *Server) pageIssue(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	is, err := s.store.GetIssue(c.UserContext(), user.ID, c.Params("pid"), c.Params("iid"))
+	if err != nil {
+		return err
+	}
+	return s.renderIssue(c, 200, is, issueForm(is), nil, nil)
+}
+
+// renderIssue shows an issue with its edit form (form holds what the user
+// typed; conflict, when set, is the newer version someone else saved).
+func (s *Server) renderIssue(c *fiber.Ctx, status int, is models.Issue, form fiber.Map, errs map[string]string, conflict *models.Issue) error {
+	user, _ := currentUser(c)
+	p, err := s.store.GetProject(c.UserContext(), user.ID, is.ProjectID)
+	if err != nil {
+		return err
+	}
+	members, err := s.store.ListMembers(c.UserContext(), user.ID, is.ProjectID)
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, m := range members {
+		names[m.UserID] = m.DisplayName
+	}
+	if errs == nil {
+		errs = map[string]string{}
+	}
+	return s.render(c, status, "issue", is.Key+" "+is.Title,
+		[]crumb{{"Projects", "/projects"}, {p.Name, "/projects/" + p.ID}, {is.Key, ""}},
+		fiber.Map{"Project": p, "Issue": is, "Members": members, "Names": names, "Form": form, "Errors": errs, "Conflict": conflict})
+}
+
+func issueForm(is models.Issue) fiber.Map {
+	effort := ""
+	if is.Effort != nil {
+		effort = itoa(*is.Effort)
+	}
+	return fiber.Map{"title": is.Title, "description": is.Description, "status": is.Status, "priority": is.Priority,
+		"assignee_id": derefString(is.AssigneeID), "labels": strings.Join(is.Labels, ", "), "effort": effort,
+		"due_date": derefString(is.DueDate), "version": strconv.FormatInt(is.Version, 10)}
+}
+
+func derefString(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func (s *Server) pageUpdateIssue(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	pid, iid := c.Params("pid"), c.Params("iid")
+	form := fiber.Map{}
+	for _, k := range []string{"title", "description", "status", "priority", "assignee_id", "labels", "effort", "due_date", "version"} {
+		form[k] = c.FormValue(k)
+	}
+	patch, bad := patchFromForm(form)
+	var err error
+	var is models.Issue
+	if bad != nil {
+		err = bad
+	} else {
+		var ev models.Event
+		is, ev, err = s.store.UpdateIssue(c.UserContext(), user, pid, iid, patch)
+		if err == nil {
+			s.announce(ev)
+			return s.back(c, "/projects/"+pid+"/issues/"+iid, true, is.Key+" saved.")
+		}
+	}
+	var stale *models.StaleError
+	if errors.As(err, &stale) {
+		cur := stale.Current
+		form["version"] = strconv.FormatInt(cur.Version, 10)
+		return s.renderIssue(c, fiber.StatusConflict, cur, form, nil, &cur)
+	}
+	if fields, ok := fieldMap(err); ok {
+		cur, gerr := s.store.GetIssue(c.UserContext(), user.ID, pid, iid)
+		if gerr != nil {
+			return gerr
+		}
+		return s.renderIssue(c, fiber.StatusUnprocessableEntity, cur, form, fields, nil)
+	}
+	if err != nil {
+		return s.pageError(c, "/projects/"+pid+"/issues/"+iid, err)
+	}
+	return nil
+}
+
+// patchFromForm turns the edit form into a full patch.
+func patchFromForm(form fiber.Map) (models.IssuePatch, error) {
+	str := func(k string) string { return form[k].(string) }
+	v := &models.ValidationError{}
+	version, err := strconv.ParseInt(str("version"), 10, 64)
+	if err != nil {
+		v.Add("version", "is missing: reload the page")
+	}
+	title, desc, status, prio := str("title"), str("description"), str("status"), str("priority")
+	labels := []string{}
+	for _, l := range strings.Split(str("labels"), ",") {
+		if l = strings.TrimSpace(l); l != "" {
+			labels = append(labels, l)
+		}
+	}
+	p := models.IssuePatch{Title: &title, Description: &desc, Status: &status, Priority: &prio, Labels: &labels, Version: version}
+	if a := str("assignee_id"); a == "" {
+		p.AssigneeID = models.Null[string]()
+	} else {
+		p.AssigneeID = models.Some(a)
+	}
+	if e := strings.TrimSpace(str("effort")); e == "" {
+		p.Effort = models.Null[int]()
+	} else if n, err := strconv.Atoi(e); err == nil {
+		p.Effort = models.Some(n)
+	} else {
+		v.Add("effort", "must be a whole number")
+	}
+	if d := strings.TrimSpace(str("due_date")); d == "" {
+		p.DueDate = models.Null[string]()
+	} else {
+		p.DueDate = models.Some(d)
+	}
+	return p, v.Err()
+}
+
+func (s *Server) pageDeleteIssue(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	pid := c.Params("pid")
+	ev, err := s.store.DeleteIssue(c.UserContext(), user, pid, c.Params("iid"))
+	if err != nil {
+		return s.pageError(c, "/projects/"+pid+"/issues/"+c.Params("iid"), err)
+	}
+	s.announce(ev)
+	return s.back(c, "/projects/"+pid, true, "Issue deleted.")
+}
