@@ -14,10 +14,10 @@ import (
 // fixture is a project with one member of each role, an outsider, a spare
 // member to act on, and two issues.
 type fixture struct {
-	ts                                    *testServer
+	ts                                     *testServer
 	owner, editor, viewer, outsider, spare *client
-	project                               models.Project
-	issues                                []models.Issue
+	project                                models.Project
+	issues                                 []models.Issue
 }
 
 var fixtureN int

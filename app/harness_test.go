@@ -207,4 +207,3 @@ func mustJSON(t *testing.T, b []byte, out any) {
 		t.Fatalf("decode %s: %v", b, err)
 	}
 }
-

@@ -229,4 +229,3 @@ func (s *Server) sameOrigin(c *fiber.Ctx, origin string) bool {
 	}
 	return strings.EqualFold(u.Host, c.Hostname())
 }
-

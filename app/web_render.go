@@ -153,7 +153,7 @@ func templateFuncs(md *markdown) map[string]any {
 	return map[string]any{
 		"markdown": md.render,
 		"initials": initials,
-		"date": func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+		"date":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 		"datetime": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"deref": func(p *string) string {
 			if p == nil {
@@ -167,15 +167,15 @@ func templateFuncs(md *markdown) map[string]any {
 			}
 			return itoa(*p)
 		},
-		"join": strings.Join,
-		"eq2": func(a, b any) bool { return a == b },
-		"canEdit": func(r models.Role) bool { return r.AtLeast(models.RoleEditor) },
-		"isOwner": func(r models.Role) bool { return r == models.RoleOwner },
+		"join":       strings.Join,
+		"eq2":        func(a, b any) bool { return a == b },
+		"canEdit":    func(r models.Role) bool { return r.AtLeast(models.RoleEditor) },
+		"isOwner":    func(r models.Role) bool { return r == models.RoleOwner },
 		"priorities": func() []string { return models.Priorities },
-		"roles": func() []models.Role { return []models.Role{models.RoleOwner, models.RoleEditor, models.RoleViewer} },
-		"add":      func(a, b int) int { return a + b },
-		"list":     func(s ...string) []string { return s },
-		"humanize": humanField,
+		"roles":      func() []models.Role { return []models.Role{models.RoleOwner, models.RoleEditor, models.RoleViewer} },
+		"add":        func(a, b int) int { return a + b },
+		"list":       func(s ...string) []string { return s },
+		"humanize":   humanField,
 		"columnName": func(cols []models.Column, key string) string {
 			for _, c := range cols {
 				if c.Key == key {

@@ -11,7 +11,9 @@ import (
 // Project settings pages: the project itself, members and columns. Every
 // action posts, redirects back with a flash, and leaves roles to the store.
 
-func (s *Server) settingsPath(c *fiber.Ctx) string { return "/projects/" + c.Params("pid") + "/settings" }
+func (s *Server) settingsPath(c *fiber.Ctx) string {
+	return "/projects/" + c.Params("pid") + "/settings"
+}
 
 func (s *Server) pageProjectSettings(c *fiber.Ctx) error {
 	user, _ := currentUser(c)

@@ -364,7 +364,7 @@ func TestAccountPages(t *testing.T) {
 	other.must(200, "GET", "/api/v1/auth/me", nil, nil)
 	a.form("/settings/password", map[string]string{"current_password": "correct horse battery", "new_password": "brand new password"})
 	other.must(401, "GET", "/api/v1/auth/me", nil, nil) // other sessions end
-	a.must(200, "GET", "/api/v1/auth/me", nil, nil)      // this one stays
+	a.must(200, "GET", "/api/v1/auth/me", nil, nil)     // this one stays
 	ts.anon().must(200, "POST", "/api/v1/auth/login", map[string]string{"email": "a@example.com", "password": "brand new password"}, nil)
 }
 

@@ -242,7 +242,7 @@ func (s *Store) issue(db *gorm.DB, projectID, issueID string) (Issue, error) {
 		return Issue{}, ErrNotFound
 	}
 	var row struct {
-		I issueRow `gorm:"embedded"`
+		I          issueRow `gorm:"embedded"`
 		ProjectKey string
 	}
 	err := db.Table("issues").Select("issues.*, projects.key AS project_key").

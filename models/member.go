@@ -140,4 +140,3 @@ func (c *change) keepAnOwner() error {
 	}
 	return nil
 }
-

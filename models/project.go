@@ -206,7 +206,7 @@ func (s *Store) CreateProject(ctx context.Context, actor User, in ProjectInput) 
 // ListProjects lists the projects the user is a member of, by name.
 func (s *Store) ListProjects(ctx context.Context, userID string) ([]Project, error) {
 	var rows []struct {
-		P projectRow `gorm:"embedded"`
+		P    projectRow `gorm:"embedded"`
 		Role Role
 	}
 	err := s.read(ctx).Table("projects").Select("projects.*, members.role").

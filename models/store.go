@@ -34,7 +34,7 @@ type Options struct {
 type Store struct {
 	db      *gorm.DB // reads
 	wdb     *gorm.DB // writes: one connection on SQLite, the same pool on PostgreSQL
-	dialect string // "sqlite" or "postgres"
+	dialect string   // "sqlite" or "postgres"
 	log     *slog.Logger
 	now     func() time.Time
 }
