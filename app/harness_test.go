@@ -38,8 +38,13 @@ func newTestServer(t *testing.T) *testServer {
 
 func newTestServerOn(t *testing.T, databaseURL string) *testServer {
 	t.Helper()
+	return newTestServerOnConfig(t, databaseURL, "http://localhost:3000")
+}
+
+func newTestServerOnConfig(t *testing.T, databaseURL, publicURL string) *testServer {
+	t.Helper()
 	cfg := Config{
-		DatabaseURL: databaseURL, DataDir: t.TempDir(), PublicURL: "http://localhost:3000",
+		DatabaseURL: databaseURL, DataDir: t.TempDir(), PublicURL: publicURL,
 		JWTSecret: strings.Repeat("s", 32), Password: fastPasswords,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}

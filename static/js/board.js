@@ -110,10 +110,12 @@
       window.Sortable.create(list, {
         group: "cards-" + projectId,
         animation: 150,
+        forceFallback: true, // mouse/touch events instead of HTML5 DnD: same behaviour on every device
+        fallbackTolerance: 3,
         delay: 150,
         delayOnTouchOnly: true,
         ghostClass: "card-ghost",
-        filter: "select, a, input, button",
+        filter: "select, input, button",
         preventOnFilter: false,
         onEnd: function (ev) {
           if (ev.from === ev.to && ev.oldIndex === ev.newIndex) { return; }
