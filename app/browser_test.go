@@ -259,3 +259,52 @@ func TestBrowserFailedMoveGoesBack(t *testing.T) {
 		t.Fatalf("refused move changed the issue: %+v", now)
 	}
 }
+
+// TestBrowserPhoneAndDarkTheme: every page fits a 390 px phone screen (only
+// the board's own column strip scrolls sideways), and the theme toggle
+// switches to dark and is remembered across pages.
+func TestBrowserPhoneAndDarkTheme(t *testing.T) {
+	chrome := chromiumPath(t)
+	ts, base := browserServer(t)
+	alice := ts.register("alice@example.com", "Alice Example")
+	var p models.Project
+	alice.must(201, "POST", "/api/v1/projects", map[string]string{"name": "A project with a rather long name", "description": "Phones"}, &p)
+	var is models.Issue
+	alice.must(201, "POST", "/api/v1/projects/"+p.ID+"/issues", map[string]any{"title": "A card with a long title that must wrap on a phone screen",
+		"description": "## Plan\n\n- one\n- **two**\n\n`code`", "labels": []string{"mobile", "ui"}, "priority": "urgent", "due_date": "2026-12-24"}, &is)
+	ctx := browserUser(t, chrome)
+	if err := chromedp.Run(ctx, chromedp.EmulateViewport(390, 844), login(base, "alice@example.com")); err != nil {
+		t.Fatal(err)
+	}
+	pages := map[string]string{"projects": "/projects", "board": "/projects/" + p.ID, "list": "/projects/" + p.ID + "?view=list",
+		"issue": "/projects/" + p.ID + "/issues/" + is.ID, "settings": "/projects/" + p.ID + "/settings", "account": "/settings"}
+	for name, path := range pages {
+		var overflow bool
+		var png []byte
+		if err := chromedp.Run(ctx, chromedp.Navigate(base+path), chromedp.WaitVisible(`main`),
+			chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth + 1`, &overflow),
+			chromedp.FullScreenshot(&png, 100)); err != nil {
+			t.Fatal(err)
+		}
+		artifact(t, "phone-"+name+".png", png)
+		if overflow {
+			t.Errorf("%s overflows a 390 px screen sideways", name)
+		}
+	}
+	var theme string
+	var png []byte
+	if err := chromedp.Run(ctx, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(base+pages["issue"]), chromedp.WaitVisible(`[data-theme-toggle]`),
+		chromedp.Evaluate(`matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"`, &theme)); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"dark": "light", "light": "dark"}[theme]
+	if err := chromedp.Run(ctx, chromedp.Click(`[data-theme-toggle]`),
+		chromedp.Navigate(base+pages["board"]), chromedp.WaitVisible(`[data-board]`),
+		chromedp.AttributeValue(`html`, "data-theme", &theme, nil), chromedp.FullScreenshot(&png, 100)); err != nil {
+		t.Fatal(err)
+	}
+	artifact(t, "board-"+want+".png", png)
+	if theme != want {
+		t.Fatalf("after the toggle and a new page the theme is %q, want %q", theme, want)
+	}
+}
