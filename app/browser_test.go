@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/corkboard/corkboard/models"
 )
 
@@ -189,11 +190,14 @@ func TestBrowserTwoUsersDragAndMove(t *testing.T) {
 	if !inDone || cookieShared {
 		t.Fatalf("Bob's board: card in done=%v, sees Alice's session=%v", inDone, cookieShared)
 	}
-	// Bob moves "Fix the header" with the keyboard alternative.
+	// Bob moves "Fix the header" with the keyboard alternative: focus its
+	// "⋯" button, Enter opens the menu, ArrowDown, Enter.
 	if err := chromedp.Run(bctx,
-		chromedp.Focus(card(issues[1].ID)+` [data-move-select]`),
-		chromedp.Evaluate(`(() => { const s = document.querySelector('[data-issue-id="`+issues[1].ID+`"] [data-move-select]');
-			s.value = "in_progress"; s.dispatchEvent(new Event("change", {bubbles: true})); })()`, nil),
+		chromedp.Focus(card(issues[1].ID)+` [data-move-button]`),
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(`[role=menu]`),
+		chromedp.KeyEvent(kb.ArrowDown),
+		chromedp.KeyEvent(kb.Enter),
 		chromedp.WaitVisible(`section[data-status="in_progress"] `+card(issues[1].ID)),
 	); err != nil {
 		t.Fatal(err)

@@ -289,14 +289,14 @@ func TestBoardMarkupAndOrder(t *testing.T) {
 			t.Errorf("no column element for %s", col)
 		}
 	}
-	ids := regexp.MustCompile(`<li class="card[^"]*" data-issue-id="([^"]+)"`).FindAllStringSubmatch(body, -1)
+	ids := regexp.MustCompile(`<li class="kcard" data-issue-id="([^"]+)"`).FindAllStringSubmatch(body, -1)
 	if len(ids) != 2 || ids[0][1] != f.issues[1].ID || ids[1][1] != f.issues[0].ID {
 		t.Fatalf("cards in page order %v", ids)
 	}
-	if strings.Contains(body, "data-move-select") {
+	if strings.Contains(body, "data-move-button") {
 		t.Errorf("a viewer gets move controls")
 	}
-	if _, body := f.editor.page("/projects/" + f.project.ID); !strings.Contains(body, "data-move-select") {
+	if _, body := f.editor.page("/projects/" + f.project.ID); !strings.Contains(body, "data-move-button") {
 		t.Errorf("an editor gets no move controls")
 	}
 	// List view sorts by the column asked for.

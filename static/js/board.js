@@ -115,7 +115,7 @@
         delay: 150,
         delayOnTouchOnly: true,
         ghostClass: "card-ghost",
-        filter: "select, input, button",
+        filter: "[data-move-button]",
         preventOnFilter: false,
         onEnd: function (ev) {
           if (ev.from === ev.to && ev.oldIndex === ev.newIndex) { return; }
@@ -127,24 +127,83 @@
     });
   }
 
-  // The keyboard/menu alternative: "Move to…" on each card.
-  board.addEventListener("change", function (ev) {
-    var select = ev.target.closest("[data-move-select]");
-    if (!select || !select.value) { return; }
-    var card = select.closest("[data-issue-id]");
+  // The keyboard/menu alternative to dragging: the "⋯" button on a card
+  // opens one shared menu (built here, so a large board carries no
+  // per-card menus): move up, move down, or to another column.
+  var menu = null, menuCard = null, menuButton = null;
+
+  function closeMenu(focusBack) {
+    if (!menu) { return; }
+    menu.remove();
+    menu = null;
+    if (focusBack && menuButton) { menuButton.focus(); }
+    if (menuButton) { menuButton.setAttribute("aria-expanded", "false"); }
+    menuCard = menuButton = null;
+  }
+
+  function menuItem(label, action) {
+    var li = document.createElement("li");
+    var b = document.createElement("button");
+    b.type = "button";
+    b.setAttribute("role", "menuitem");
+    b.textContent = label;
+    b.addEventListener("click", function () { action(); });
+    li.appendChild(b);
+    return li;
+  }
+
+  function moveCardTo(card, status, index) {
     var from = { status: statusOf(card), index: indexOf(card) };
-    var choice = select.value;
-    select.value = "";
-    if (choice === "@up" || choice === "@down") {
-      var target = from.index + (choice === "@up" ? -1 : 1);
-      if (target < 0 || target >= card.parentElement.children.length) { return; }
-      placeCard(card, from.status, target);
-    } else if (choice !== from.status) {
-      placeCard(card, choice, Infinity);
-    } else {
-      return;
-    }
-    select.focus();
+    placeCard(card, status, index);
+    if (statusOf(card) === from.status && indexOf(card) === from.index) { return; }
     move(card, from);
+  }
+
+  function openMenu(button) {
+    closeMenu(false);
+    var card = button.closest("[data-issue-id]");
+    var here = statusOf(card), at = indexOf(card);
+    menu = document.createElement("ul");
+    menu.className = "kmenu";
+    menu.setAttribute("role", "menu");
+    menu.setAttribute("aria-label", "Move " + (card.getAttribute("data-key") || "card"));
+    if (at > 0) { menu.appendChild(menuItem("↑ Move up", function () { closeMenu(true); moveCardTo(card, here, at - 1); })); }
+    if (at < card.parentElement.children.length - 1) {
+      menu.appendChild(menuItem("↓ Move down", function () { closeMenu(true); moveCardTo(card, here, at + 1); }));
+    }
+    board.querySelectorAll("section[data-status]").forEach(function (col) {
+      var status = col.getAttribute("data-status");
+      if (status === here) { return; }
+      var name = col.querySelector("h2").textContent;
+      menu.appendChild(menuItem("→ " + name, function () { closeMenu(true); moveCardTo(card, status, Infinity); }));
+    });
+    document.body.appendChild(menu);
+    var r = button.getBoundingClientRect();
+    menu.style.top = (window.scrollY + r.bottom + 4) + "px";
+    menu.style.left = Math.max(8, Math.min(window.scrollX + r.right - menu.offsetWidth, window.scrollX + window.innerWidth - menu.offsetWidth - 8)) + "px";
+    menuCard = card;
+    menuButton = button;
+    button.setAttribute("aria-expanded", "true");
+    var first = menu.querySelector("button");
+    if (first) { first.focus(); }
+  }
+
+  board.addEventListener("click", function (ev) {
+    var button = ev.target.closest("[data-move-button]");
+    if (!button) { return; }
+    ev.preventDefault();
+    if (menu && menuButton === button) { closeMenu(true); } else { openMenu(button); }
+  });
+  document.addEventListener("click", function (ev) {
+    if (menu && !menu.contains(ev.target) && !ev.target.closest("[data-move-button]")) { closeMenu(false); }
+  });
+  document.addEventListener("keydown", function (ev) {
+    if (!menu) { return; }
+    var items = Array.prototype.slice.call(menu.querySelectorAll("button"));
+    var i = items.indexOf(document.activeElement);
+    if (ev.key === "Escape") { ev.preventDefault(); closeMenu(true); }
+    else if (ev.key === "ArrowDown") { ev.preventDefault(); items[(i + 1) % items.length].focus(); }
+    else if (ev.key === "ArrowUp") { ev.preventDefault(); items[(i - 1 + items.length) % items.length].focus(); }
+    else if (ev.key === "Tab") { closeMenu(false); }
   });
 })();
