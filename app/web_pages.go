@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"html/template"
 	"net/url"
 	"slices"
 	"strconv"
@@ -182,6 +183,7 @@ func (s *Server) pageCreateProject(c *fiber.Ctx) error {
 type boardColumn struct {
 	models.Column
 	Issues []models.Issue
+	Cards  template.HTML
 	Total  int
 	Over   bool
 }
@@ -228,6 +230,7 @@ func (s *Server) pageBoard(c *fiber.Ctx) error {
 			}
 		}
 		cols[i].Over = col.WIPLimit != nil && cols[i].Total > *col.WIPLimit
+		cols[i].Cards = cardsHTML(p.ID, cols[i].Issues, names, p.Role.AtLeast(models.RoleEditor))
 	}
 	data["Columns"] = cols
 	return s.render(c, 200, "board", p.Name, crumbs, data)

@@ -40,6 +40,8 @@ func TestPagesEscapeUserText(t *testing.T) {
 	// A member whose name is hostile.
 	hostile := f.ts.register("hostile@example.com", "H "+xss1)
 	f.owner.must(201, "POST", f.path("/members"), map[string]string{"email": hostile.user.Email, "role": "viewer"}, nil)
+	// A card assigned to them, so the board shows the name in the avatar's title.
+	f.owner.must(201, "POST", f.path("/issues"), map[string]any{"title": "assigned", "assignee_id": hostile.user.ID, "labels": []string{xss1}}, nil)
 	pages := []string{"/projects", "/projects/" + f.project.ID, "/projects/" + f.project.ID + "?view=list",
 		"/projects/" + f.project.ID + "/issues/" + is.ID, "/projects/" + f.project.ID + "/settings", "/settings",
 		"/projects/" + f.project.ID + "?q=" + "%3Cscript%3Ealert(1)%3C%2Fscript%3E"}
@@ -57,8 +59,11 @@ func TestPagesEscapeUserText(t *testing.T) {
 		}
 	}
 	_, board := f.owner.page("/projects/" + f.project.ID)
-	if !strings.Contains(board, "T &lt;script&gt;alert(1)&lt;/script&gt;") {
-		t.Errorf("board does not show the escaped title")
+	for _, want := range []string{"T &lt;script&gt;alert(1)&lt;/script&gt;", `title="Assigned to H &lt;script&gt;alert(1)&lt;/script&gt;"`,
+		`badge-outline">&lt;script&gt;`, `badge-outline">&#34;&gt;&lt;img src=x onerror=alert(1)&gt;`} {
+		if !strings.Contains(board, want) {
+			t.Errorf("board does not show the escaped text %q", want)
+		}
 	}
 	_, settings := f.owner.page("/projects/" + f.project.ID + "/settings")
 	if !strings.Contains(settings, "H &lt;script&gt;") {
