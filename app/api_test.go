@@ -589,3 +589,15 @@ func TestHealthAndReady(t *testing.T) {
 	}
 	_ = json.Valid
 }
+
+func TestRequestIDIsKeptOnlyWhenSafe(t *testing.T) {
+	ts := newTestServer(t)
+	for id, kept := range map[string]bool{"abc-123_x.y": true, "bad id\"<>": false, strings.Repeat("a", 65): false} {
+		req := httptest.NewRequest("GET", "/health", nil)
+		req.Header.Set("X-Request-ID", id)
+		res, _ := ts.anon().send(req)
+		if got := res.Header.Get("X-Request-ID"); (got == id) != kept || got == "" {
+			t.Errorf("X-Request-ID %q answered %q", id, got)
+		}
+	}
+}

@@ -157,7 +157,9 @@ func (s *Server) Run(ctx context.Context) error {
 // requestContext gives each request an id (X-Request-ID) and logs it.
 func (s *Server) requestContext(c *fiber.Ctx) error {
 	id := c.Get("X-Request-ID")
-	if id == "" || len(id) > 64 {
+	if id == "" || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
+	}) {
 		b := make([]byte, 8)
 		_, _ = rand.Read(b)
 		id = hex.EncodeToString(b)
