@@ -3,22 +3,18 @@ package app
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 
+	"github.com/corkboard/corkboard/internal/testdb"
 	"github.com/corkboard/corkboard/models"
-	_ "github.com/jackc/pgx/v5/stdlib"
 )
 
 // testServer is one real app instance on a fresh database (SQLite in a temp
@@ -33,7 +29,7 @@ var fastPasswords = PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
-	return newTestServerOn(t, "sqlite://"+filepath.Join(t.TempDir(), "corkboard.db"))
+	return newTestServerOn(t, testdb.SQLite(t))
 }
 
 func newTestServerOn(t *testing.T, databaseURL string) *testServer {
@@ -59,8 +55,6 @@ func newTestServerOnConfig(t *testing.T, databaseURL, publicURL string) *testSer
 	return &testServer{Server: s, t: t}
 }
 
-var schemaCounter atomic.Int64
-
 // forEachDB runs fn against SQLite and, when TEST_DATABASE_URL is set,
 // PostgreSQL (a fresh schema, dropped afterwards). Without it the
 // PostgreSQL run is skipped with a message, except under CI=true.
@@ -69,39 +63,7 @@ func forEachDB(t *testing.T, fn func(t *testing.T, ts *testServer)) {
 }
 
 // forEachDatabaseURL is forEachDB for tests that start servers themselves.
-func forEachDatabaseURL(t *testing.T, fn func(t *testing.T, url string)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, "sqlite://"+filepath.Join(t.TempDir(), "corkboard.db")) })
-	t.Run("postgres", func(t *testing.T) {
-		base := os.Getenv("TEST_DATABASE_URL")
-		if base == "" {
-			if os.Getenv("CI") == "true" {
-				t.Fatal("TEST_DATABASE_URL is not set but CI=true: PostgreSQL tests must run")
-			}
-			t.Skip("TEST_DATABASE_URL not set: skipping the PostgreSQL run")
-		}
-		schema := fmt.Sprintf("app_%d_%d", os.Getpid(), schemaCounter.Add(1))
-		db, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-			t.Fatalf("create schema: %v", err)
-		}
-		t.Cleanup(func() {
-			db, err := sql.Open("pgx", base)
-			if err == nil {
-				db.Exec("DROP SCHEMA " + schema + " CASCADE")
-				db.Close()
-			}
-		})
-		sep := "?"
-		if strings.Contains(base, "?") {
-			sep = "&"
-		}
-		fn(t, base+sep+"search_path="+schema)
-	})
-}
+func forEachDatabaseURL(t *testing.T, fn func(t *testing.T, url string)) { testdb.Each(t, fn) }
 
 // client is a signed-in (or anonymous) caller.
 type client struct {

@@ -2,33 +2,27 @@ package models_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/corkboard/corkboard/internal/testdb"
 	"github.com/corkboard/corkboard/models"
-	_ "github.com/jackc/pgx/v5/stdlib"
 )
 
 // The store suite: every test runs on a fresh SQLite file and, when
 // TEST_DATABASE_URL is set, on PostgreSQL in a fresh schema. Without it the
 // PostgreSQL run is skipped with a message, except under CI=true.
 
-var schemaSeq atomic.Int64
-
 func eachBackend(t *testing.T, fn func(t *testing.T, s *models.Store)) {
 	t.Helper()
-	ctx := context.Background()
-	open := func(t *testing.T, url string) *models.Store {
+	testdb.Each(t, func(t *testing.T, url string) {
 		s, err := models.Open(ctx, url, models.Options{})
 		if err != nil {
 			t.Fatalf("open: %v", err)
@@ -37,37 +31,7 @@ func eachBackend(t *testing.T, fn func(t *testing.T, s *models.Store)) {
 		if err := s.Migrate(ctx); err != nil {
 			t.Fatalf("migrate: %v", err)
 		}
-		return s
-	}
-	t.Run("sqlite", func(t *testing.T) { fn(t, open(t, "sqlite://"+filepath.Join(t.TempDir(), "s.db"))) })
-	t.Run("postgres", func(t *testing.T) {
-		base := os.Getenv("TEST_DATABASE_URL")
-		if base == "" {
-			if os.Getenv("CI") == "true" {
-				t.Fatal("TEST_DATABASE_URL is not set but CI=true: the PostgreSQL store suite must run")
-			}
-			t.Skip("TEST_DATABASE_URL not set: skipping the PostgreSQL run")
-		}
-		schema := fmt.Sprintf("store_%d_%d", os.Getpid(), schemaSeq.Add(1))
-		db, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if db, err := sql.Open("pgx", base); err == nil {
-				db.Exec("DROP SCHEMA " + schema + " CASCADE")
-				db.Close()
-			}
-		})
-		sep := "?"
-		if strings.Contains(base, "?") {
-			sep = "&"
-		}
-		fn(t, open(t, base+sep+"search_path="+schema))
+		fn(t, s)
 	})
 }
 
