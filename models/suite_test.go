@@ -278,7 +278,10 @@ func TestStoreRejectedChangesChangeNothing(t *testing.T) {
 			do    func() error
 		}{
 			{"empty title", "title", func() error { _, _, e := s.CreateIssue(ctx, w.editor, w.p.ID, models.IssueInput{Title: " "}); return e }},
-			{"long title", "title", func() error { _, _, e := s.CreateIssue(ctx, w.editor, w.p.ID, models.IssueInput{Title: long}); return e }},
+			{"long title", "title", func() error {
+				_, _, e := s.CreateIssue(ctx, w.editor, w.p.ID, models.IssueInput{Title: long})
+				return e
+			}},
 			{"priority", "priority", func() error {
 				_, _, e := s.CreateIssue(ctx, w.editor, w.p.ID, models.IssueInput{Title: "a", Priority: "meh"})
 				return e
@@ -329,7 +332,10 @@ func TestStoreRejectedChangesChangeNothing(t *testing.T) {
 		}
 		for name, err := range map[string]error{
 			"viewer create": func() error { _, _, e := s.CreateIssue(ctx, w.viewer, w.p.ID, models.IssueInput{Title: "a"}); return e }(),
-			"viewer move":   func() error { _, _, e := s.MoveIssue(ctx, w.viewer, w.p.ID, is.ID, models.MoveInput{Status: "done"}); return e }(),
+			"viewer move": func() error {
+				_, _, e := s.MoveIssue(ctx, w.viewer, w.p.ID, is.ID, models.MoveInput{Status: "done"})
+				return e
+			}(),
 			"viewer delete": func() error { _, e := s.DeleteIssue(ctx, w.viewer, w.p.ID, is.ID); return e }(),
 		} {
 			if !errors.Is(err, models.ErrForbidden) {
