@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/google/uuid"
 	"gorm.io/gorm"
 )
 
@@ -112,25 +113,31 @@ func (s *Store) change(ctx context.Context, actor User, projectID string, need R
 	var ev Event
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		c := &change{tx: tx, s: s, actor: actor}
-		var seq int64
-		res := tx.Raw("UPDATE projects SET seq = seq + 1 WHERE id = ? RETURNING seq", projectID).Scan(&seq)
+		if _, err := uuid.Parse(projectID); err != nil {
+			return ErrNotFound
+		}
+		// One statement takes the next seq (locking the project row), reads
+		// the project and the actor's role; no row means not a member.
+		var locked struct {
+			P    projectRow `gorm:"embedded"`
+			Role Role
+		}
+		res := tx.Raw(`UPDATE projects SET seq = seq + 1
+			WHERE id = ? AND EXISTS (SELECT 1 FROM members WHERE project_id = projects.id AND user_id = ?)
+			RETURNING id, key, name, description, seq, issue_counter, created_at, updated_at,
+				(SELECT role FROM members WHERE project_id = projects.id AND user_id = ?) AS role`,
+			projectID, actor.ID, actor.ID).Scan(&locked)
 		if res.Error != nil {
 			return res.Error
 		}
-		if res.RowsAffected == 0 || seq == 0 {
+		if res.RowsAffected == 0 || locked.P.Seq == 0 {
 			return ErrNotFound
 		}
-		role, err := memberRole(tx, projectID, actor.ID)
-		if err != nil {
-			return err
-		}
-		if !role.AtLeast(need) {
+		if !locked.Role.AtLeast(need) {
 			return ErrForbidden
 		}
-		c.role = role
-		if err := tx.Where("id = ?", projectID).Take(&c.project).Error; err != nil {
-			return err
-		}
+		c.role, c.project = locked.Role, locked.P
+		seq := locked.P.Seq
 		typ, data, err := fn(c)
 		if err != nil {
 			return err
