@@ -581,10 +581,13 @@ func (c *change) place(self, status string, afterID, beforeID *string) (string, 
 	var lo, hi string
 	switch {
 	case after != nil && before != nil:
-		if after.Rank > before.Rank || after.Rank == before.Rank && after.ID > before.ID {
+		if after.Rank > before.Rank || after.Rank == before.Rank && after.ID >= before.ID {
 			return "", invalid("before_id", "must come below after_id in the column")
 		}
-		lo, hi = after.Rank, before.Rank
+		// Directly below after: when a card has come between the two since
+		// the client read the board, before.Rank would let the new rank
+		// equal that card's. The card below after is before or above it.
+		fallthrough
 	case after != nil:
 		lo = after.Rank
 		hi, err = neighbour(inColumn().Where("rank > ? OR (rank = ? AND id > ?)", after.Rank, after.Rank, after.ID).Order("rank, id"))
