@@ -19,19 +19,37 @@ func asValidation(err error, ve **models.ValidationError) bool { return errors.A
 func isConflict(err error) bool                                { return errors.Is(err, models.ErrConflict) }
 func itoa(n int) string                                        { return strconv.Itoa(n) }
 
+// textareaValue is a textarea's text with the CRLF line ends browsers send
+// turned into the LF that the API stores.
+func textareaValue(c *fiber.Ctx, key string) string {
+	return strings.ReplaceAll(c.FormValue(key), "\r\n", "\n")
+}
+
 // requirePageUser sends anonymous visitors to the login page, remembering
-// where they were going.
+// where they were going (302 for a page; 303 after a form post, so the
+// browser follows with a GET).
 func (s *Server) requirePageUser(c *fiber.Ctx) error {
 	if _, ok := currentUser(c); ok {
 		return c.Next()
 	}
-	return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+		return c.Redirect("/login?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusFound)
+	}
+	// A form posted after the session ended: come back to the page that
+	// held the form (a POST-only path has no page of its own).
+	next := "/projects"
+	if ref, err := url.Parse(c.Get(fiber.HeaderReferer)); err == nil && ref.Host != "" && s.sameOrigin(c, ref.Scheme+"://"+ref.Host) {
+		next = localPath(ref.RequestURI())
+	}
+	return c.Redirect("/login?next="+url.QueryEscape(next), fiber.StatusSeeOther)
 }
 
-// localPath keeps a redirect target on this site ("/x", never "//evil" or
-// "https://evil").
+// localPath keeps a redirect target on this site: "/x", never "//evil",
+// "https://evil", "/\\evil", or "/\t/evil" (browsers drop tabs and
+// newlines from URLs, which would turn it into "//evil").
 func localPath(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' }) {
 		return "/projects"
 	}
 	return next
@@ -70,18 +88,20 @@ func (s *Server) pageLoginSubmit(c *fiber.Ctx) error {
 }
 
 func (s *Server) pageRegister(c *fiber.Ctx) error {
-	return s.render(c, 200, "register", "Create an account", nil, fiber.Map{"Form": fiber.Map{}, "Errors": map[string]string{}})
+	return s.render(c, 200, "register", "Create an account", nil, fiber.Map{"Next": c.Query("next"),
+		"Form": fiber.Map{}, "Errors": map[string]string{}})
 }
 
 func (s *Server) pageRegisterSubmit(c *fiber.Ctx) error {
+	next := c.FormValue("next")
 	form := fiber.Map{"email": c.FormValue("email"), "display_name": c.FormValue("display_name")}
 	user, err := s.register(c.UserContext(), c.FormValue("email"), c.FormValue("password"), c.FormValue("display_name"))
 	if fields, ok := fieldMap(err); ok {
-		return s.render(c, fiber.StatusUnprocessableEntity, "register", "Create an account", nil, fiber.Map{"Form": form, "Errors": fields})
+		return s.render(c, fiber.StatusUnprocessableEntity, "register", "Create an account", nil, fiber.Map{"Next": next, "Form": form, "Errors": fields})
 	}
 	var pe *problemError
 	if errors.As(err, &pe) && pe.p.Status == fiber.StatusConflict {
-		return s.render(c, fiber.StatusConflict, "register", "Create an account", nil, fiber.Map{"Form": form,
+		return s.render(c, fiber.StatusConflict, "register", "Create an account", nil, fiber.Map{"Next": next, "Form": form,
 			"Errors": map[string]string{"email": "already has an account: sign in instead"}})
 	}
 	if err != nil {
@@ -90,7 +110,7 @@ func (s *Server) pageRegisterSubmit(c *fiber.Ctx) error {
 	if err := s.startSession(c, user); err != nil {
 		return err
 	}
-	return s.back(c, "/projects", true, "Welcome to Corkboard, "+user.DisplayName+".")
+	return s.back(c, localPath(next), true, "Welcome to Corkboard, "+user.DisplayName+".")
 }
 
 func (s *Server) pageLogout(c *fiber.Ctx) error {
@@ -101,23 +121,36 @@ func (s *Server) pageLogout(c *fiber.Ctx) error {
 }
 
 func (s *Server) pageAccount(c *fiber.Ctx) error {
+	return s.renderAccount(c, fiber.StatusOK, fiber.Map{}, map[string]string{})
+}
+
+// renderAccount draws the account page; form and errs refill a refused form.
+func (s *Server) renderAccount(c *fiber.Ctx, status int, form fiber.Map, errs map[string]string) error {
 	user, _ := currentUser(c)
 	sess, _ := currentSession(c)
 	sessions, err := s.store.Sessions(c.UserContext(), user.ID)
 	if err != nil {
 		return err
 	}
-	return s.render(c, 200, "account", "Account", []crumb{{"Account", ""}}, fiber.Map{
-		"Sessions": sessions, "Current": sess.ID, "Errors": map[string]string{}})
+	if _, ok := form["display_name"]; !ok {
+		form["display_name"] = user.DisplayName
+	}
+	return s.render(c, status, "account", "Account", []crumb{{"Account", ""}}, fiber.Map{
+		"Sessions": sessions, "Current": sess.ID, "Form": form, "Errors": errs})
 }
 
 func (s *Server) pageAccountProfile(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	name := strings.TrimSpace(c.FormValue("display_name"))
-	if n := len([]rune(name)); n == 0 || n > 80 || !models.ValidText(name) {
-		return s.back(c, "/settings", false, "Display name must be 1 to 80 characters.")
+	raw := c.FormValue("display_name")
+	name := strings.TrimSpace(raw)
+	if n := len([]rune(name)); n == 0 || n > 80 || !models.ValidText(name) || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 }) {
+		return s.renderAccount(c, fiber.StatusUnprocessableEntity, fiber.Map{"display_name": raw},
+			map[string]string{"display_name": "must be 1 to 80 characters"})
 	}
 	if _, err := s.store.UpdateProfile(c.UserContext(), user.ID, name); err != nil {
+		if fields, ok := fieldMap(err); ok {
+			return s.renderAccount(c, fiber.StatusUnprocessableEntity, fiber.Map{"display_name": raw}, fields)
+		}
 		return err
 	}
 	return s.back(c, "/settings", true, "Profile saved.")
@@ -130,13 +163,15 @@ func (s *Server) pageAccountPassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Password fields are never sent back; the errors say what to fix.
 	if ok, err := checkPassword(c.FormValue("current_password"), hash); err != nil || !ok {
-		return s.back(c, "/settings", false, "The current password is not right.")
+		return s.renderAccount(c, fiber.StatusUnprocessableEntity, fiber.Map{},
+			map[string]string{"current_password": "is not right"})
 	}
 	v := &models.ValidationError{}
 	validatePassword(v, "new_password", c.FormValue("new_password"))
-	if v.Err() != nil {
-		return s.pageError(c, "/settings", v)
+	if fields, ok := fieldMap(v.Err()); ok {
+		return s.renderAccount(c, fiber.StatusUnprocessableEntity, fiber.Map{}, fields)
 	}
 	newHash, err := hashPassword(c.FormValue("new_password"), s.cfg.Password)
 	if err != nil {
@@ -166,7 +201,7 @@ func (s *Server) pageNewProject(c *fiber.Ctx) error {
 
 func (s *Server) pageCreateProject(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	in := models.ProjectInput{Name: c.FormValue("name"), Description: c.FormValue("description"), Key: c.FormValue("key")}
+	in := models.ProjectInput{Name: c.FormValue("name"), Description: textareaValue(c, "description"), Key: c.FormValue("key")}
 	p, err := s.store.CreateProject(c.UserContext(), user, in)
 	if fields, ok := fieldMap(err); ok {
 		return s.render(c, fiber.StatusUnprocessableEntity, "project_new", "New project",
@@ -184,11 +219,18 @@ type boardColumn struct {
 	models.Column
 	Issues []models.Issue
 	Cards  template.HTML
-	Total  int
+	Total  int // cards in the column, filtered out or not
+	Hidden int // cards the filter leaves out (the JS count adds them)
 	Over   bool
 }
 
 func (s *Server) pageBoard(c *fiber.Ctx) error {
+	return s.renderBoard(c, fiber.StatusOK, fiber.Map{}, map[string]string{})
+}
+
+// renderBoard draws the board (or, with ?view=list, the list). form and
+// errs refill the new-issue form after a refused submission.
+func (s *Server) renderBoard(c *fiber.Ctx, status int, form fiber.Map, errs map[string]string) error {
 	user, _ := currentUser(c)
 	pid := c.Params("pid")
 	p, issues, err := s.store.Board(c.UserContext(), user.ID, pid)
@@ -206,7 +248,7 @@ func (s *Server) pageBoard(c *fiber.Ctx) error {
 	f := boardFilter{Status: c.Query("status"), Assignee: c.Query("assignee"), Query: strings.TrimSpace(c.Query("q"))}
 	shown := slices.DeleteFunc(slices.Clone(issues), func(is models.Issue) bool { return !f.match(is) })
 	data := fiber.Map{"Project": p, "Members": members, "Names": names, "Filter": f, "Total": len(issues),
-		"Shown": len(shown), "Form": fiber.Map{}, "Errors": map[string]string{}}
+		"Shown": len(shown), "Form": form, "Errors": errs}
 	crumbs := []crumb{{"Projects", "/projects"}, {p.Name, ""}}
 	data["View"] = "board"
 	if c.Query("view") == "list" {
@@ -214,7 +256,7 @@ func (s *Server) pageBoard(c *fiber.Ctx) error {
 		sortKey, dir := c.Query("sort", "number"), c.Query("dir", "desc")
 		sortIssues(shown, sortKey, dir, p.Columns, names)
 		data["Issues"], data["Sort"], data["Dir"] = shown, sortKey, dir
-		return s.render(c, 200, "list", p.Name, crumbs, data)
+		return s.render(c, status, "list", p.Name, crumbs, data)
 	}
 	cols := make([]boardColumn, len(p.Columns))
 	for i, col := range p.Columns {
@@ -229,11 +271,12 @@ func (s *Server) pageBoard(c *fiber.Ctx) error {
 				cols[i].Issues = append(cols[i].Issues, is)
 			}
 		}
+		cols[i].Hidden = cols[i].Total - len(cols[i].Issues)
 		cols[i].Over = col.WIPLimit != nil && cols[i].Total > *col.WIPLimit
 		cols[i].Cards = cardsHTML(p.ID, cols[i].Issues, names, p.Role.AtLeast(models.RoleEditor))
 	}
 	data["Columns"] = cols
-	return s.render(c, 200, "board", p.Name, crumbs, data)
+	return s.render(c, status, "board", p.Name, crumbs, data)
 }
 
 type boardFilter struct {
@@ -316,6 +359,9 @@ func (s *Server) pageCreateIssue(c *fiber.Ctx) error {
 	pid := c.Params("pid")
 	in := models.IssueInput{Title: c.FormValue("title"), Status: c.FormValue("status"), Priority: c.FormValue("priority")}
 	is, ev, err := s.store.CreateIssue(c.UserContext(), user, pid, in)
+	if fields, ok := fieldMap(err); ok {
+		return s.renderBoard(c, fiber.StatusUnprocessableEntity, fiber.Map{"title": in.Title, "status": in.Status}, fields)
+	}
 	if err != nil {
 		return s.pageError(c, "/projects/"+pid, err)
 	}
@@ -351,9 +397,72 @@ func (s *Server) renderIssue(c *fiber.Ctx, status int, is models.Issue, form fib
 	if errs == nil {
 		errs = map[string]string{}
 	}
+	var diff []fieldDiff
+	if conflict != nil {
+		diff = conflictDiff(form, *conflict, p.Columns, names)
+	}
 	return s.render(c, status, "issue", is.Key+" "+is.Title,
 		[]crumb{{"Projects", "/projects"}, {p.Name, "/projects/" + p.ID}, {is.Key, ""}},
-		fiber.Map{"Project": p, "Issue": is, "Members": members, "Names": names, "Form": form, "Errors": errs, "Conflict": conflict})
+		fiber.Map{"Project": p, "Issue": is, "Members": members, "Names": names, "Form": form, "Errors": errs,
+			"Conflict": conflict, "Diff": diff})
+}
+
+// fieldDiff is one field where the user's form and the saved issue differ.
+type fieldDiff struct {
+	Field, Theirs, Yours string
+}
+
+// conflictDiff lists, for a stale edit, the fields whose saved value (the
+// other person's) differs from what the user typed, in readable form.
+func conflictDiff(form fiber.Map, cur models.Issue, cols []models.Column, names map[string]string) []fieldDiff {
+	saved := issueForm(cur)
+	readable := func(field, v string) string {
+		if r := []rune(v); len(r) > 280 {
+			v = string(r[:280]) + "…"
+		}
+		switch {
+		case v == "":
+			return "(empty)"
+		case field == "status":
+			for _, c := range cols {
+				if c.Key == v {
+					return c.Name
+				}
+			}
+		case field == "assignee_id":
+			if n, ok := names[v]; ok {
+				return n
+			}
+			return "a former member"
+		}
+		return v
+	}
+	var out []fieldDiff
+	for _, f := range []string{"title", "description", "status", "priority", "assignee_id", "labels", "effort", "due_date"} {
+		theirs, _ := saved[f].(string)
+		yours, _ := form[f].(string)
+		if f == "labels" {
+			yours = strings.Join(splitLabels(yours), ", ")
+		}
+		if strings.TrimSpace(theirs) != strings.TrimSpace(yours) {
+			label := map[string]string{"status": "Column", "assignee_id": "Assignee", "due_date": "Due date"}[f]
+			if label == "" {
+				label = humanField(f)
+			}
+			out = append(out, fieldDiff{Field: label, Theirs: readable(f, theirs), Yours: readable(f, yours)})
+		}
+	}
+	return out
+}
+
+func splitLabels(s string) []string {
+	labels := []string{}
+	for _, l := range strings.Split(s, ",") {
+		if l = strings.TrimSpace(l); l != "" {
+			labels = append(labels, l)
+		}
+	}
+	return labels
 }
 
 func issueForm(is models.Issue) fiber.Map {
@@ -377,9 +486,10 @@ func (s *Server) pageUpdateIssue(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
 	pid, iid := c.Params("pid"), c.Params("iid")
 	form := fiber.Map{}
-	for _, k := range []string{"title", "description", "status", "priority", "assignee_id", "labels", "effort", "due_date", "version"} {
+	for _, k := range []string{"title", "status", "priority", "assignee_id", "labels", "effort", "due_date", "version"} {
 		form[k] = c.FormValue(k)
 	}
+	form["description"] = textareaValue(c, "description")
 	patch, bad := patchFromForm(form)
 	var err error
 	var is models.Issue
@@ -421,12 +531,7 @@ func patchFromForm(form fiber.Map) (models.IssuePatch, error) {
 		v.Add("version", "is missing: reload the page")
 	}
 	title, desc, status, prio := str("title"), str("description"), str("status"), str("priority")
-	labels := []string{}
-	for _, l := range strings.Split(str("labels"), ",") {
-		if l = strings.TrimSpace(l); l != "" {
-			labels = append(labels, l)
-		}
-	}
+	labels := splitLabels(str("labels"))
 	p := models.IssuePatch{Title: &title, Description: &desc, Status: &status, Priority: &prio, Labels: &labels, Version: version}
 	if a := str("assignee_id"); a == "" {
 		p.AssigneeID = models.Null[string]()

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,6 +17,14 @@ func (s *Server) settingsPath(c *fiber.Ctx) string {
 }
 
 func (s *Server) pageProjectSettings(c *fiber.Ctx) error {
+	return s.renderSettings(c, fiber.StatusOK, "", nil, nil)
+}
+
+// renderSettings draws the project settings. Every form starts from the
+// project as stored, except the refused one (form: "project", "member",
+// "column" for a new one, or "column:<key>"), which keeps the user's input
+// and shows its errors.
+func (s *Server) renderSettings(c *fiber.Ctx, status int, form string, values fiber.Map, errs map[string]string) error {
 	user, _ := currentUser(c)
 	p, err := s.store.GetProject(c.UserContext(), user.ID, c.Params("pid"))
 	if err != nil {
@@ -25,17 +34,60 @@ func (s *Server) pageProjectSettings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, 200, "project_settings", p.Name+" settings",
+	forms := map[string]fiber.Map{
+		"project": {"name": p.Name, "key": p.Key, "description": p.Description},
+		"member":  {"email": "", "role": string(models.RoleEditor)},
+		"column":  {"name": "", "wip_limit": ""},
+	}
+	for _, col := range p.Columns {
+		wip := ""
+		if col.WIPLimit != nil {
+			wip = strconv.Itoa(*col.WIPLimit)
+		}
+		forms["column:"+col.Key] = fiber.Map{"name": col.Name, "wip_limit": wip}
+	}
+	allErrs := map[string]map[string]string{}
+	if form != "" {
+		forms[form], allErrs[form] = values, formErrors(errs, values)
+	}
+	return s.render(c, status, "project_settings", p.Name+" settings",
 		[]crumb{{"Projects", "/projects"}, {p.Name, "/projects/" + p.ID}, {"Settings", ""}},
-		fiber.Map{"Project": p, "Members": members, "Me": user.ID})
+		fiber.Map{"Project": p, "Members": members, "Me": user.ID, "Forms": forms, "Errors": allErrs})
+}
+
+// formErrors keeps the errors of fields the form shows (they appear next
+// to them) and gathers the others under "" (shown above the form), e.g. a
+// derived column key that collides.
+func formErrors(errs map[string]string, values fiber.Map) map[string]string {
+	out := map[string]string{}
+	var other []string
+	for f, msg := range errs {
+		if _, shown := values[f]; shown {
+			out[f] = msg
+		} else {
+			other = append(other, humanField(f)+": "+msg+".")
+		}
+	}
+	slices.Sort(other)
+	out[""] = strings.Join(other, " ")
+	return out
+}
+
+// settingsRefused re-renders the settings with a form's field errors (422),
+// or hands any other error to pageError.
+func (s *Server) settingsRefused(c *fiber.Ctx, form string, values fiber.Map, err error) error {
+	if fields, ok := fieldMap(err); ok {
+		return s.renderSettings(c, fiber.StatusUnprocessableEntity, form, values, fields)
+	}
+	return s.pageError(c, s.settingsPath(c), err)
 }
 
 func (s *Server) pageUpdateProject(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	name, desc, key := c.FormValue("name"), c.FormValue("description"), c.FormValue("key")
+	name, desc, key := c.FormValue("name"), textareaValue(c, "description"), c.FormValue("key")
 	_, ev, err := s.store.UpdateProject(c.UserContext(), user, c.Params("pid"), models.ProjectPatch{Name: &name, Description: &desc, Key: &key})
 	if err != nil {
-		return s.pageError(c, s.settingsPath(c), err)
+		return s.settingsRefused(c, "project", fiber.Map{"name": name, "key": key, "description": desc}, err)
 	}
 	s.announce(ev)
 	return s.back(c, s.settingsPath(c), true, "Project saved.")
@@ -60,9 +112,13 @@ func (s *Server) pageDeleteProject(c *fiber.Ctx) error {
 
 func (s *Server) pageAddMember(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	m, ev, err := s.store.AddMember(c.UserContext(), user, c.Params("pid"), c.FormValue("email"), models.Role(c.FormValue("role")))
+	email, role := c.FormValue("email"), c.FormValue("role")
+	m, ev, err := s.store.AddMember(c.UserContext(), user, c.Params("pid"), email, models.Role(role))
+	if isConflict(err) {
+		err = fieldErrors(models.FieldError{Field: "email", Message: "is already a member of this project"})
+	}
 	if err != nil {
-		return s.pageError(c, s.settingsPath(c), err)
+		return s.settingsRefused(c, "member", fiber.Map{"email": email, "role": role}, err)
 	}
 	s.announce(ev)
 	return s.back(c, s.settingsPath(c), true, m.DisplayName+" added as "+string(m.Role)+".")
@@ -106,13 +162,15 @@ func wipFromForm(v string) (*int, error) {
 
 func (s *Server) pageAddColumn(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	wip, err := wipFromForm(c.FormValue("wip_limit"))
+	name, wipRaw := c.FormValue("name"), c.FormValue("wip_limit")
+	values := fiber.Map{"name": name, "wip_limit": wipRaw}
+	wip, err := wipFromForm(wipRaw)
 	if err != nil {
-		return s.pageError(c, s.settingsPath(c), err)
+		return s.settingsRefused(c, "column", values, err)
 	}
-	out, ev, err := s.store.AddColumn(c.UserContext(), user, c.Params("pid"), models.ColumnInput{Name: c.FormValue("name"), Key: c.FormValue("key"), WIPLimit: wip})
+	out, ev, err := s.store.AddColumn(c.UserContext(), user, c.Params("pid"), models.ColumnInput{Name: name, Key: c.FormValue("key"), WIPLimit: wip})
 	if err != nil {
-		return s.pageError(c, s.settingsPath(c), err)
+		return s.settingsRefused(c, "column", values, err)
 	}
 	s.announce(ev)
 	return s.back(c, s.settingsPath(c), true, "Column "+out.Column.Name+" added.")
@@ -120,15 +178,16 @@ func (s *Server) pageAddColumn(c *fiber.Ctx) error {
 
 func (s *Server) pageUpdateColumn(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	wip, err := wipFromForm(c.FormValue("wip_limit"))
+	name, wipRaw := c.FormValue("name"), c.FormValue("wip_limit")
+	form, values := "column:"+c.Params("key"), fiber.Map{"name": name, "wip_limit": wipRaw}
+	wip, err := wipFromForm(wipRaw)
 	if err != nil {
-		return s.pageError(c, s.settingsPath(c), err)
+		return s.settingsRefused(c, form, values, err)
 	}
-	name := c.FormValue("name")
 	_, ev, err := s.store.UpdateColumn(c.UserContext(), user, c.Params("pid"), c.Params("key"),
 		models.ColumnPatch{Name: &name, WIPLimit: models.Optional[int]{Set: true, Value: wip}})
 	if err != nil {
-		return s.pageError(c, s.settingsPath(c), err)
+		return s.settingsRefused(c, form, values, err)
 	}
 	s.announce(ev)
 	return s.back(c, s.settingsPath(c), true, "Column saved.")

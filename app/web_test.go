@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/corkboard/corkboard/models"
 )
@@ -97,9 +98,29 @@ func TestPagesNeedLoginAndHideOtherProjects(t *testing.T) {
 		"/projects/" + f.project.ID + "/settings"}
 	for _, p := range protected {
 		res, _ := ts.anon().do("GET", p, nil)
-		loc := res.Header.Get("Location")
-		if res.StatusCode != 303 || !strings.HasPrefix(loc, "/login?next=") || !strings.Contains(loc, "projects") && !strings.Contains(loc, "settings") {
-			t.Errorf("anonymous %s: %d -> %q", p, res.StatusCode, loc)
+		if want := "/login?next=" + url.QueryEscape(p); res.StatusCode != 302 || res.Header.Get("Location") != want {
+			t.Errorf("anonymous %s: %d -> %q, want 302 -> %q", p, res.StatusCode, res.Header.Get("Location"), want)
+		}
+		if status, _ := f.owner.page(p); status != 200 {
+			t.Errorf("owner %s: %d", p, status)
+		}
+	}
+	// A form posted without a session (it ended while the form was open) is
+	// sent to the login page (303: follow with GET), then back to the page
+	// that held the form; a foreign Referer is not followed.
+	for referer, want := range map[string]string{
+		"http://localhost:3000/projects/new?x=1": "/login?next=" + url.QueryEscape("/projects/new?x=1"),
+		"https://evil.example/projects/new":      "/login?next=%2Fprojects",
+		"":                                       "/login?next=%2Fprojects",
+	} {
+		req := httptest.NewRequest("POST", "/projects", strings.NewReader("name=x"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		if referer != "" {
+			req.Header.Set("Referer", referer)
+		}
+		if res, _ := ts.anon().send(req); res.StatusCode != 303 || res.Header.Get("Location") != want {
+			t.Errorf("anonymous post from %q: %d -> %q, want %q", referer, res.StatusCode, res.Header.Get("Location"), want)
 		}
 	}
 	for _, p := range protected[3:] {
@@ -110,11 +131,30 @@ func TestPagesNeedLoginAndHideOtherProjects(t *testing.T) {
 			t.Errorf("viewer %s: %d", p, status)
 		}
 	}
-	// Posting to a project one cannot see is 404 too, and changes nothing.
+	// Every form of a project one cannot see is 404 too, and changes nothing.
 	before := f.seq()
-	res, _ := f.outsider.form("/projects/"+f.project.ID+"/issues", map[string]string{"title": "sneaky"})
-	if res.StatusCode != 404 || f.seq() != before {
-		t.Errorf("outsider post: %d, seq %d", res.StatusCode, f.seq())
+	base := "/projects/" + f.project.ID
+	posts := map[string]map[string]string{
+		base + "/issues":                                  {"title": "sneaky", "status": "open"},
+		base + "/issues/" + is.ID:                         {"title": "sneaky", "version": "1", "status": "open", "priority": "low"},
+		base + "/issues/" + is.ID + "/delete":             nil,
+		base + "/settings":                                {"name": "sneaky", "key": "SNK"},
+		base + "/delete":                                  {"confirm": f.project.Key},
+		base + "/members":                                 {"email": f.outsider.user.Email, "role": "owner"},
+		base + "/members/" + f.viewer.user.ID:             {"role": "owner"},
+		base + "/members/" + f.viewer.user.ID + "/remove": nil,
+		base + "/columns":                                 {"name": "Sneaky"},
+		base + "/columns/open":                            {"name": "Sneaky"},
+		base + "/columns/done/delete":                     nil,
+		base + "/columns/open/move":                       {"dir": "down"},
+	}
+	for path, values := range posts {
+		if res, _ := f.outsider.form(path, values); res.StatusCode != 404 {
+			t.Errorf("outsider post %s: %d", path, res.StatusCode)
+		}
+	}
+	if f.seq() != before {
+		t.Errorf("outsider posts changed the project: seq %d -> %d", before, f.seq())
 	}
 }
 
@@ -131,7 +171,7 @@ func TestLoginAndRegisterForms(t *testing.T) {
 		t.Fatalf("login: %d -> %s", res.StatusCode, res.Header.Get("Location"))
 	}
 	// No open redirect.
-	for _, next := range []string{"//evil.example", "https://evil.example", "/\\evil.example"} {
+	for _, next := range []string{"//evil.example", "https://evil.example", "/\\evil.example", "/\t/evil.example", "/\n/evil.example", " //evil.example"} {
 		res, _ = anon.form("/login", map[string]string{"email": "alice@example.com", "password": "correct horse battery", "next": next})
 		if loc := res.Header.Get("Location"); loc != "/projects" {
 			t.Errorf("next=%s redirected to %s", next, loc)
@@ -202,6 +242,15 @@ func TestIssueFormsAndConflicts(t *testing.T) {
 	}
 	if !strings.Contains(body, `name="version" value="2"`) {
 		t.Errorf("conflict form does not carry the current version, so re-applying would fail")
+	}
+	// The message shows the saved values beside the user's, field by field.
+	diff := body[strings.Index(body, "data-conflict-diff"):]
+	diff = diff[:strings.Index(diff, "</table>")]
+	if !strings.Contains(diff, "<th scope=\"row\">Title</th><td class=\"break-words whitespace-pre-line max-w-48\">Edited</td><td class=\"break-words whitespace-pre-line max-w-48\">My stale edit</td>") {
+		t.Errorf("conflict diff does not show both titles: %s", diff)
+	}
+	if strings.Contains(diff, ">Priority<") {
+		t.Errorf("conflict diff lists a field that is the same on both sides: %s", diff)
 	}
 	f.owner.must(200, "GET", f.path("/issues/"+is.ID), nil, &now)
 	if now.Title != "Edited" || now.Version != 2 {
@@ -362,9 +411,37 @@ func TestAccountPages(t *testing.T) {
 	if me.DisplayName != "Alice Renamed" {
 		t.Fatalf("profile: %+v", me)
 	}
-	res, _ = a.form("/settings/password", map[string]string{"current_password": "wrong", "new_password": "brand new password"})
-	if res.StatusCode != 303 {
-		t.Fatalf("password wrong current: %d", res.StatusCode)
+	// Refused forms: 422, the message next to its field, the typed name kept.
+	for _, tc := range []struct {
+		path   string
+		form   map[string]string
+		want   []string
+		absent string
+	}{
+		{"/settings/profile", map[string]string{"display_name": "   "}, []string{"Display name must be 1 to 80"}, ""},
+		{"/settings/profile", map[string]string{"display_name": strings.Repeat("n", 81)}, []string{"Display name must be 1 to 80", `value="` + strings.Repeat("n", 81) + `"`}, ""},
+		{"/settings/password", map[string]string{"current_password": "wrong", "new_password": "brand new password"},
+			[]string{`id="current-password-error"`, "Current password is not right"}, "brand new password"},
+		{"/settings/password", map[string]string{"current_password": "correct horse battery", "new_password": "short"},
+			[]string{`id="new-password-error"`, "New password must be at least 8"}, "correct horse battery"},
+	} {
+		res, b := a.form(tc.path, tc.form)
+		body := string(b)
+		if res.StatusCode != 422 {
+			t.Errorf("%s %v: %d", tc.path, tc.form, res.StatusCode)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s %v: page lacks %q", tc.path, tc.form, w)
+			}
+		}
+		if tc.absent != "" && strings.Contains(body, tc.absent) {
+			t.Errorf("%s: a password was sent back in the page", tc.path)
+		}
+	}
+	a.must(200, "GET", "/api/v1/auth/me", nil, &me)
+	if me.DisplayName != "Alice Renamed" {
+		t.Fatalf("a refused profile form changed the name: %+v", me)
 	}
 	other.must(200, "GET", "/api/v1/auth/me", nil, nil)
 	a.form("/settings/password", map[string]string{"current_password": "correct horse battery", "new_password": "brand new password"})
@@ -384,4 +461,123 @@ func flashOf(res *http.Response) string {
 		}
 	}
 	return ""
+}
+
+// TestBoardFormErrors: a refused new-issue form re-renders the board with
+// 422, the message next to the title, and the chosen column kept.
+func TestBoardFormErrors(t *testing.T) {
+	ts := newTestServer(t)
+	f := newFixture(ts)
+	before := f.seq()
+	res, b := f.editor.form("/projects/"+f.project.ID+"/issues", map[string]string{"title": " ", "status": "done"})
+	body := string(b)
+	if res.StatusCode != 422 || !strings.Contains(body, `id="new-title-error"`) || !strings.Contains(body, "Title is required") {
+		t.Fatalf("empty title: %d", res.StatusCode)
+	}
+	if !strings.Contains(body, `<option value="done" selected>`) || !strings.Contains(body, `data-status="open"`) {
+		t.Errorf("the board or the chosen column is missing from the refused form")
+	}
+	long := strings.Repeat("x", 201)
+	if res, b := f.editor.form("/projects/"+f.project.ID+"/issues", map[string]string{"title": long, "status": "open"}); res.StatusCode != 422 ||
+		!strings.Contains(string(b), `value="`+long+`"`) {
+		t.Errorf("long title: %d, typed title kept=%v", res.StatusCode, strings.Contains(string(b), long))
+	}
+	if f.seq() != before {
+		t.Errorf("a refused form created an issue")
+	}
+	// A viewer posting the form gets a message, not an error page.
+	res, _ = f.viewer.form("/projects/"+f.project.ID+"/issues", map[string]string{"title": "Viewer's", "status": "open"})
+	if res.StatusCode != 303 || !strings.Contains(flashOf(res), "does not allow") || f.seq() != before {
+		t.Errorf("viewer create: %d %q", res.StatusCode, flashOf(res))
+	}
+	// The flash shows on the next page, which clears it (HttpOnly, Lax).
+	var flash *http.Cookie
+	for _, ck := range res.Cookies() {
+		if ck.Name == flashCookie {
+			flash = ck
+		}
+	}
+	if flash == nil || !flash.HttpOnly || flash.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("flash cookie %+v", flash)
+	}
+	req := httptest.NewRequest("GET", "/projects/"+f.project.ID, nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: f.viewer.cookie})
+	req.AddCookie(&http.Cookie{Name: flashCookie, Value: flash.Value})
+	res, b = f.viewer.send(req)
+	if !strings.Contains(string(b), `role="alert" class="alert alert-error mb-4" data-flash>Your role in this project does not allow that.`) {
+		t.Errorf("the flash message is not on the next page")
+	}
+	cleared := false
+	for _, ck := range res.Cookies() {
+		cleared = cleared || ck.Name == flashCookie && ck.Value == "" && (ck.MaxAge < 0 || ck.Expires.Before(time.Now()))
+	}
+	if !cleared {
+		t.Errorf("showing the flash does not clear it: %v", res.Cookies())
+	}
+}
+
+// TestFilteredBoardCounts: a filtered board still counts every card of a
+// column (the JS adds data-hidden to the cards it sees).
+func TestFilteredBoardCounts(t *testing.T) {
+	ts := newTestServer(t)
+	f := newFixture(ts)
+	f.owner.must(200, "PATCH", f.path("/columns/open"), map[string]any{"wip_limit": 1}, nil)
+	_, body := f.viewer.page("/projects/" + f.project.ID + "?q=First")
+	open := body[strings.Index(body, `data-status="open"`):]
+	open = open[:strings.Index(open, "</header>")]
+	if !strings.Contains(open, `badge-error" data-count data-hidden="1" data-wip-limit="1"`) || !strings.Contains(open, ">2 / 1</span>") {
+		t.Errorf("open column header on a filtered board: %s", open)
+	}
+	if n := strings.Count(body, `<li class="kcard"`); n != 1 {
+		t.Errorf("filtered board shows %d cards, want 1", n)
+	}
+}
+
+// TestSettingsFormErrors: refused settings forms re-render with 422, the
+// message next to the field and the typed values kept; other forms show
+// the project as stored.
+func TestSettingsFormErrors(t *testing.T) {
+	ts := newTestServer(t)
+	f := newFixture(ts)
+	base := "/projects/" + f.project.ID
+	before := f.seq()
+	for _, tc := range []struct {
+		path string
+		form map[string]string
+		want []string
+	}{
+		{base + "/settings", map[string]string{"name": "Kept name", "key": "bad key!", "description": "kept"},
+			[]string{"Key must be 2 to 10 capital letters", `value="bad key!"`, `value="Kept name"`, ">kept</textarea>"}},
+		{base + "/members", map[string]string{"email": "nobody@example.com", "role": "viewer"},
+			[]string{"Email no account has this email", `value="nobody@example.com"`, `<option value="viewer" selected>`}},
+		{base + "/members", map[string]string{"email": f.editor.user.Email, "role": "editor"},
+			[]string{"Email is already a member"}},
+		{base + "/columns", map[string]string{"name": "Review", "wip_limit": "lots"},
+			[]string{"WIP limit must be a whole number", `value="Review"`, `value="lots"`}},
+		{base + "/columns", map[string]string{"name": "Open", "wip_limit": ""},
+			[]string{"Key: a column with this key exists."}},
+		{base + "/columns/done", map[string]string{"name": "Shipped", "wip_limit": "0"},
+			[]string{"WIP limit must be between 1 and 1000", `value="Shipped"`, `value="In progress"`}},
+	} {
+		res, b := f.owner.form(tc.path, tc.form)
+		if res.StatusCode != 422 {
+			t.Errorf("%s %v: %d", tc.path, tc.form, res.StatusCode)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(string(b), w) {
+				t.Errorf("%s %v: page lacks %q", tc.path, tc.form, w)
+			}
+		}
+	}
+	if f.seq() != before {
+		t.Errorf("refused settings forms changed the project")
+	}
+	// Textareas arrive with the CRLF line ends browsers send; they are stored as LF.
+	f.owner.form(base+"/settings", map[string]string{"name": f.project.Name, "key": f.project.Key, "description": "one\r\ntwo"})
+	var p models.Project
+	f.owner.must(200, "GET", f.path(""), nil, &p)
+	if p.Description != "one\ntwo" {
+		t.Errorf("description stored as %q", p.Description)
+	}
 }

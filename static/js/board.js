@@ -38,13 +38,13 @@
       before_id: next ? next.getAttribute("data-issue-id") : null
     };
   }
+  // updateCounts recounts every column header: the cards shown plus those
+  // a filter leaves out (data-hidden), against the WIP limit if any.
   function updateCounts() {
     board.querySelectorAll("section[data-status]").forEach(function (col) {
-      var n = col.querySelectorAll("[data-issue-id]").length;
       var badge = col.querySelector("[data-count]");
-      var empty = col.querySelector("[data-empty]");
-      if (empty) { empty.hidden = n > 0; }
       if (!badge) { return; }
+      var n = col.querySelectorAll("[data-issue-id]").length + (parseInt(badge.getAttribute("data-hidden"), 10) || 0);
       var limit = parseInt(badge.getAttribute("data-wip-limit"), 10);
       badge.textContent = isNaN(limit) ? String(n) : n + " / " + limit;
       badge.classList.toggle("badge-error", !isNaN(limit) && n > limit);
@@ -101,6 +101,12 @@
   function indexOf(card) {
     return Array.prototype.indexOf.call(card.parentElement.children, card);
   }
+
+  // For the live layer (applying other people's changes to this DOM).
+  window.corkboardBoard = {
+    projectId: projectId, findCard: findCard, placeCard: placeCard, indexOf: indexOf,
+    statusOf: statusOf, updateCounts: updateCounts, toast: toast
+  };
 
   if (!canEdit) { return; }
 
