@@ -159,6 +159,15 @@ func TestValidationChangesNothing(t *testing.T) {
 			{"title wrong type", "POST", "/issues", map[string]any{"title": 5}, 422, "title"},
 			{"unknown field", "POST", "/issues", map[string]any{"title": "a", "owner": "me"}, 422, "owner"},
 			{"unknown status", "POST", "/issues", map[string]any{"title": "a", "status": "nope"}, 422, "status"},
+			{"NUL in status", "POST", "/issues", map[string]any{"title": "a", "status": "\x00"}, 422, "status"},
+			{"NUL in assignee", "POST", "/issues", map[string]any{"title": "a", "assignee_id": "\x00"}, 422, "assignee_id"},
+			{"assignee not uuid", "POST", "/issues", map[string]any{"title": "a", "assignee_id": "me"}, 422, "assignee_id"},
+			{"patch NUL in status", "PATCH", "/issues/" + is.ID, map[string]any{"status": "do\x00ne", "version": is.Version}, 422, "status"},
+			{"move NUL in status", "POST", "/issues/" + is.ID + "/move", map[string]any{"status": "\x00"}, 422, "status"},
+			{"column raw bytes in path", "PATCH", "/columns/%FF%00", map[string]any{"name": "X"}, 404, ""},
+			{"delete column raw bytes", "DELETE", "/columns/%FF", nil, 404, ""},
+			{"member raw bytes in path", "PATCH", "/members/%FF%00", map[string]any{"role": "viewer"}, 404, ""},
+			{"remove member not uuid", "DELETE", "/members/%FF", nil, 404, ""},
 			{"unknown priority", "POST", "/issues", map[string]any{"title": "a", "priority": "meh"}, 422, "priority"},
 			{"assignee outsider", "POST", "/issues", map[string]any{"title": "a", "assignee_id": f.outsider.user.ID}, 422, "assignee_id"},
 			{"bad due date", "POST", "/issues", map[string]any{"title": "a", "due_date": "31/12/2026"}, 422, "due_date"},
@@ -437,6 +446,18 @@ func TestAuthFlow(t *testing.T) {
 		// NUL bytes are refused, not a database error.
 		anon.must(422, "POST", "/api/v1/auth/register", map[string]string{"email": "x\x00@example.com", "password": "long enough pw", "display_name": "X"}, nil)
 		anon.must(401, "POST", "/api/v1/auth/login", map[string]string{"email": "x\x00@example.com", "password": "long enough pw"}, nil)
+		// A User-Agent of raw bytes, cut mid-rune at the stored length, is
+		// stored as valid text (PostgreSQL refuses invalid UTF-8).
+		req := httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"email":"alice@example.com","password":"correct horse battery"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "\xff\xfe"+strings.Repeat("é", 200))
+		if res, b := anon.send(req); res.StatusCode != 200 {
+			t.Fatalf("login with raw-byte user agent: %d %s", res.StatusCode, b)
+		} else {
+			odd := &client{ts: ts, cookie: sessionCookieFrom(t, res)}
+			odd.must(200, "GET", "/settings", nil, nil)
+			odd.must(204, "POST", "/api/v1/auth/logout", nil, nil)
+		}
 		// Wrong password and unknown email answer identically.
 		r1, b1 := anon.do("POST", "/api/v1/auth/login", map[string]string{"email": "alice@example.com", "password": "wrong password"})
 		r2, b2 := anon.do("POST", "/api/v1/auth/login", map[string]string{"email": "nobody@example.com", "password": "wrong password"})
@@ -454,7 +475,7 @@ func TestAuthFlow(t *testing.T) {
 		second.must(401, "GET", "/api/v1/auth/me", nil, nil)
 		a.must(200, "GET", "/api/v1/auth/me", nil, nil)
 		// The session token works as a bearer token too, and dies with logout.
-		req := httptest.NewRequest("GET", "/api/v1/auth/me", nil)
+		req = httptest.NewRequest("GET", "/api/v1/auth/me", nil)
 		req.Header.Set("Authorization", "Bearer "+a.cookie)
 		if res, _ := a.ts.anon().send(req); res.StatusCode != 200 {
 			t.Fatalf("bearer: %d", res.StatusCode)

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -28,13 +29,24 @@ const (
 	keyLen  = 32
 )
 
+// hashSlots bounds the argon2 computations running at once: each holds
+// Memory KiB, so a burst of logins cannot exhaust the server's memory
+// (19 MiB × slots at most); the rest wait their turn.
+var hashSlots = make(chan struct{}, max(2, runtime.NumCPU()))
+
+func idKey(password string, salt []byte, p PasswordParams, n uint32) []byte {
+	hashSlots <- struct{}{}
+	defer func() { <-hashSlots }()
+	return argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, n)
+}
+
 // hashPassword returns a PHC string: $argon2id$v=19$m=...,t=...,p=...$salt$key.
 func hashPassword(password string, p PasswordParams) (string, error) {
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, keyLen)
+	key := idKey(password, salt, p, keyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -65,6 +77,6 @@ func checkPassword(password, encoded string) (bool, error) {
 	if err != nil {
 		return false, errBadHash
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	got := idKey(password, salt, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }

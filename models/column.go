@@ -175,6 +175,9 @@ func (s *Store) UpdateColumn(ctx context.Context, actor User, projectID, key str
 	if err := v.Err(); err != nil {
 		return ColumnChange{}, Event{}, err
 	}
+	if !columnKeyPattern.MatchString(key) {
+		return ColumnChange{}, Event{}, ErrNotFound
+	}
 	var out ColumnChange
 	ev, err := s.change(ctx, actor, projectID, RoleOwner, func(c *change) (string, any, error) {
 		updates := map[string]any{}

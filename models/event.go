@@ -72,26 +72,32 @@ func (s *Store) EventsSince(ctx context.Context, userID, projectID string, since
 	if limit <= 0 || limit > 1000 {
 		limit = 500
 	}
-	// No transaction: on SQLite it would take the write lock. Events are read
-	// before the seq, so seq is never behind the last event returned.
+	// No transaction: on SQLite it would take the write lock. The seq is
+	// read first and only events up to it are returned, so the page and the
+	// seq agree even while writers append.
 	db := s.read(ctx)
 	if _, err := memberRole(db, projectID, userID); err != nil {
 		return EventPage{}, translate(err)
 	}
 	var page EventPage
-	var rows []eventRow
-	if err := db.Where("project_id = ? AND seq > ?", projectID, since).Order("seq").Limit(limit + 1).Find(&rows).Error; err != nil {
+	if err := db.Table("projects").Select("seq").Where("id = ?", projectID).Scan(&page.Seq).Error; err != nil {
 		return EventPage{}, translate(err)
 	}
-	if len(rows) > limit {
-		rows, page.HasMore = rows[:limit], true
+	var rows []eventRow
+	if err := db.Where("project_id = ? AND seq > ? AND seq <= ?", projectID, since, page.Seq).
+		Order("seq").Limit(limit).Find(&rows).Error; err != nil {
+		return EventPage{}, translate(err)
 	}
 	page.Items = make([]Event, len(rows))
 	for i, r := range rows {
 		page.Items[i] = r.view()
 	}
-	err := db.Table("projects").Select("seq").Where("id = ?", projectID).Scan(&page.Seq).Error
-	return page, translate(err)
+	last := since
+	if len(rows) > 0 {
+		last = rows[len(rows)-1].Seq
+	}
+	page.HasMore = last < page.Seq
+	return page, nil
 }
 
 // change is one transaction that changes a project. It locks the project row
@@ -116,28 +122,28 @@ func (s *Store) change(ctx context.Context, actor User, projectID string, need R
 		if _, err := uuid.Parse(projectID); err != nil {
 			return ErrNotFound
 		}
-		// One statement takes the next seq (locking the project row), reads
-		// the project and the actor's role; no row means not a member.
-		var locked struct {
-			P    projectRow `gorm:"embedded"`
-			Role Role
-		}
-		res := tx.Raw(`UPDATE projects SET seq = seq + 1
-			WHERE id = ? AND EXISTS (SELECT 1 FROM members WHERE project_id = projects.id AND user_id = ?)
-			RETURNING id, key, name, description, seq, issue_counter, created_at, updated_at,
-				(SELECT role FROM members WHERE project_id = projects.id AND user_id = ?) AS role`,
-			projectID, actor.ID, actor.ID).Scan(&locked)
+		// Taking the next seq locks the project row. The role is read in a
+		// second statement: on PostgreSQL a statement that waited for the
+		// lock still sees its old snapshot of other tables, so a member
+		// removed by the writer it waited for would still look present.
+		var p projectRow
+		res := tx.Raw(`UPDATE projects SET seq = seq + 1 WHERE id = ?
+			RETURNING id, key, name, description, seq, issue_counter, created_at, updated_at`, projectID).Scan(&p)
 		if res.Error != nil {
 			return res.Error
 		}
-		if res.RowsAffected == 0 || locked.P.Seq == 0 {
+		if res.RowsAffected == 0 || p.Seq == 0 {
 			return ErrNotFound
 		}
-		if !locked.Role.AtLeast(need) {
+		role, err := memberRole(tx, projectID, actor.ID)
+		if err != nil {
+			return err
+		}
+		if !role.AtLeast(need) {
 			return ErrForbidden
 		}
-		c.role, c.project = locked.Role, locked.P
-		seq := locked.P.Seq
+		c.role, c.project = role, p
+		seq := p.Seq
 		typ, data, err := fn(c)
 		if err != nil {
 			return err

@@ -356,8 +356,11 @@ func (s *Store) CreateIssue(ctx context.Context, actor User, projectID string, i
 	ev, err := s.change(ctx, actor, projectID, RoleEditor, func(c *change) (string, any, error) {
 		if in.Status == "" {
 			cols, err := c.columns()
-			if err != nil || len(cols) == 0 {
+			if err != nil {
 				return "", nil, err
+			}
+			if len(cols) == 0 {
+				return "", nil, invalid("status", "the board has no columns")
 			}
 			in.Status = cols[0].Key
 		}
@@ -509,6 +512,9 @@ func (c *change) checkAssignee(id *string) error {
 	if id == nil {
 		return nil
 	}
+	if _, err := uuid.Parse(*id); err != nil {
+		return invalid("assignee_id", "must be a member of the project")
+	}
 	if _, err := memberRole(c.tx, c.project.ID, *id); err != nil {
 		if err == ErrNotFound {
 			return invalid("assignee_id", "must be a member of the project")
@@ -527,6 +533,9 @@ type rankRef struct {
 // place computes the rank for issue self (empty for a new issue) in column
 // status, below afterID and above beforeID. Neighbours must be in that column.
 func (c *change) place(self, status string, afterID, beforeID *string) (string, error) {
+	if !columnKeyPattern.MatchString(status) {
+		return "", invalid("status", "is not a column of this board")
+	}
 	var n int64
 	if err := c.tx.Model(&columnRow{}).Where("project_id = ? AND key = ?", c.project.ID, status).Count(&n).Error; err != nil {
 		return "", err

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"github.com/google/uuid"
 
 	"gorm.io/gorm"
 )
@@ -120,6 +121,9 @@ func (s *Store) RemoveMember(ctx context.Context, actor User, projectID, userID 
 }
 
 func (c *change) member(userID string) (Member, error) {
+	if _, err := uuid.Parse(userID); err != nil {
+		return Member{}, ErrNotFound
+	}
 	ms, err := c.s.membersOf(c.tx, c.project.ID, userID)
 	if err != nil {
 		return Member{}, err

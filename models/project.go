@@ -303,6 +303,14 @@ func (s *Store) UpdateProject(ctx context.Context, actor User, projectID string,
 func (s *Store) DeleteProject(ctx context.Context, actor User, projectID string) (Event, error) {
 	var ev Event
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		// Lock the project row before checking the role, so an owner
+		// demoted meanwhile cannot delete it (check, then act, under one lock).
+		if _, err := uuid.Parse(projectID); err != nil {
+			return ErrNotFound
+		}
+		if err := tx.Exec("UPDATE projects SET seq = seq WHERE id = ?", projectID).Error; err != nil {
+			return err
+		}
 		role, err := memberRole(tx, projectID, actor.ID)
 		if err != nil {
 			return err

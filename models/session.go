@@ -2,7 +2,9 @@ package models
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -36,10 +38,7 @@ func (r sessionRow) view() Session { return Session(r) }
 // CreateSession starts a session lasting ttl.
 func (s *Store) CreateSession(ctx context.Context, userID, userAgent, ip string, ttl time.Duration) (Session, error) {
 	now := s.now()
-	if len(userAgent) > 300 {
-		userAgent = userAgent[:300]
-	}
-	row := sessionRow{ID: uuid.NewString(), UserID: userID, UserAgent: userAgent, IP: ip,
+	row := sessionRow{ID: uuid.NewString(), UserID: userID, UserAgent: printable(userAgent, 300), IP: printable(ip, 64),
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(ttl)}
 	if err := translate(s.write(ctx).Create(&row).Error); err != nil {
 		return Session{}, err
@@ -100,4 +99,20 @@ func (s *Store) Sessions(ctx context.Context, userID string) ([]Session, error) 
 		out[i] = r.view()
 	}
 	return out, nil
+}
+
+// printable makes header text safe to store and show: valid UTF-8 without
+// control characters, cut to at most max bytes on a rune boundary.
+func printable(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
+	for len(s) > max {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	return s
 }

@@ -180,5 +180,11 @@ func translate(err error) error {
 	if errors.As(err, &pge) && pge.Code == "23505" {
 		return fmt.Errorf("%w: %v", ErrConflict, err)
 	}
+	// Class 22 is bad data (bytes PostgreSQL cannot store, a value out of
+	// range): the boundary should have refused it, but it is the client's
+	// input, never a server fault.
+	if errors.As(err, &pge) && strings.HasPrefix(pge.Code, "22") {
+		return invalid("body", "contains a value the database cannot store")
+	}
 	return err
 }

@@ -84,6 +84,11 @@ func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
 
 // UpdateProfile changes the display name.
 func (s *Store) UpdateProfile(ctx context.Context, userID, displayName string) (User, error) {
+	v := &ValidationError{}
+	validateName(v, "display_name", displayName, 80)
+	if err := v.Err(); err != nil {
+		return User{}, err
+	}
 	res := s.write(ctx).Model(&userRow{}).Where("id = ?", userID).
 		Updates(map[string]any{"display_name": strings.TrimSpace(displayName), "updated_at": s.now()})
 	if err := translate(res.Error); err != nil {
