@@ -19,7 +19,8 @@ import (
 func TestChangesArePublishedAfterCommitOnly(t *testing.T) {
 	var mu sync.Mutex
 	var got []models.Event
-	broker := realtime.NewMemoryBroker(func(projectID string, payload []byte) {
+	var broker *realtime.MemoryBroker
+	record := func(projectID string, payload []byte) {
 		var ev models.Event
 		if err := json.Unmarshal(payload, &ev); err != nil || ev.ProjectID != projectID {
 			t.Errorf("bad message on %s: %s", projectID, payload)
@@ -27,11 +28,14 @@ func TestChangesArePublishedAfterCommitOnly(t *testing.T) {
 		mu.Lock()
 		got = append(got, ev)
 		mu.Unlock()
-	})
+	}
 	s, err := New(context.Background(), Config{
 		DatabaseURL: "sqlite://" + filepath.Join(t.TempDir(), "c.db"), DataDir: t.TempDir(),
 		PublicURL: "http://localhost:3000", JWTSecret: strings.Repeat("k", 32), Password: fastPasswords,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Broker: broker,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), NewBroker: func(h realtime.Handler) realtime.Broker {
+			broker = realtime.NewMemoryBroker(func(pid string, payload []byte) { record(pid, payload); h(pid, payload) })
+			return broker
+		},
 	})
 	if err != nil {
 		t.Fatal(err)

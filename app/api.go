@@ -81,6 +81,7 @@ func (s *Server) endSession(c *fiber.Ctx) error {
 		if err := s.store.DeleteSession(c.UserContext(), user.ID, sess.ID); err != nil && err != models.ErrNotFound {
 			return err
 		}
+		s.sessionsEnded(sess.ID)
 	}
 	s.clearSessionCookie(c)
 	return nil
@@ -388,13 +389,17 @@ func (s *Server) apiEvents(c *fiber.Ctx) error {
 // returned: the change is durable and viewers fill gaps from the event log.
 func (s *Server) announce(events ...models.Event) {
 	for _, ev := range events {
-		payload, err := json.Marshal(ev)
+		payload, err := encodeEvent(ev)
 		if err != nil {
 			s.log.Error("encode event", "project_id", ev.ProjectID, "seq", ev.Seq, "err", err)
 			continue
 		}
-		if err := s.broker.Publish(context.Background(), ev.ProjectID, payload); err != nil {
+		if err := s.hub.Broker().Publish(context.Background(), ev.ProjectID, payload); err != nil {
 			s.log.Warn("publish event", "project_id", ev.ProjectID, "seq", ev.Seq, "err", err)
 		}
 	}
 }
+
+// encodeEvent is the one encoding of an event, for the broker, the socket
+// and the log replay alike.
+func encodeEvent(ev models.Event) ([]byte, error) { return json.Marshal(ev) }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,13 +29,22 @@ type Config struct {
 	DataDir      string
 	LogLevel     slog.Level
 
+	// Live layer and event log (README's table; defaults in ConfigFromEnv).
+	WSMaxConns        int           // WS_MAX_CONNS
+	WSMaxConnsPerUser int           // WS_MAX_CONNS_PER_USER
+	EventRetention    time.Duration // EVENT_RETENTION: events older than this are pruned
+	EventRetainCount  int64         // EVENT_RETENTION_COUNT: and beyond this many per project
+
 	// Not from the environment: tuning that tests change.
 	Password   PasswordParams
 	SessionTTL time.Duration
 	DBMaxConns int
 	Logger     *slog.Logger
 	Version    string
-	Broker     realtime.Broker // nil: the in-process broker
+	// NewBroker builds the broker the hub receives through; nil: the
+	// in-process broker.
+	NewBroker func(realtime.Handler) realtime.Broker
+	Hub       realtime.Options // tests shorten timings
 }
 
 // ConfigFromEnv reads the variables of DESIGN.md's configuration table,
@@ -62,6 +72,21 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		cfg.CookieSecure = true
 	default:
 		return cfg, fmt.Errorf("COOKIE_SECURE must be 0 or 1, not %q", v)
+	}
+	var err error
+	if cfg.WSMaxConns, err = envInt(get, "WS_MAX_CONNS", 20000); err != nil {
+		return cfg, err
+	}
+	if cfg.WSMaxConnsPerUser, err = envInt(get, "WS_MAX_CONNS_PER_USER", 50); err != nil {
+		return cfg, err
+	}
+	count, err := envInt(get, "EVENT_RETENTION_COUNT", 100000)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.EventRetainCount = int64(count)
+	if cfg.EventRetention, err = time.ParseDuration(get("EVENT_RETENTION", "720h")); err != nil || cfg.EventRetention < time.Hour {
+		return cfg, fmt.Errorf("EVENT_RETENTION must be a duration of at least 1h (e.g. 720h), not %q", get("EVENT_RETENTION", ""))
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", "info"))); err != nil {
 		return cfg, fmt.Errorf("LOG_LEVEL: %w", err)
@@ -111,4 +136,14 @@ func loadOrCreateSecret(dataDir, name string, log *slog.Logger) (string, error) 
 	}
 	log.Info("generated a new secret; set it on every instance when running several", "file", path)
 	return secret, nil
+}
+
+// envInt reads a positive integer variable.
+func envInt(get func(k, def string) string, key string, def int) (int, error) {
+	v := get(key, strconv.Itoa(def))
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s must be a positive integer, not %q", key, v)
+	}
+	return n, nil
 }

@@ -39,6 +39,13 @@ func newTestServerOn(t *testing.T, databaseURL string) *testServer {
 
 func newTestServerOnConfig(t *testing.T, databaseURL, publicURL string) *testServer {
 	t.Helper()
+	return newTestServerWith(t, databaseURL, publicURL, nil)
+}
+
+// newTestServerWith lets a test adjust the configuration (hub timings,
+// broker) before the server starts.
+func newTestServerWith(t *testing.T, databaseURL, publicURL string, adjust func(*Config)) *testServer {
+	t.Helper()
 	cfg := Config{
 		DatabaseURL: databaseURL, DataDir: t.TempDir(), PublicURL: publicURL,
 		JWTSecret: strings.Repeat("s", 32), Password: fastPasswords,
@@ -46,6 +53,9 @@ func newTestServerOnConfig(t *testing.T, databaseURL, publicURL string) *testSer
 	}
 	if os.Getenv("TEST_LOG") != "" {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	if adjust != nil {
+		adjust(&cfg)
 	}
 	s, err := New(context.Background(), cfg)
 	if err != nil {

@@ -63,6 +63,9 @@ func toProblem(err error) problem {
 			Detail: "The issue was changed by someone else; current holds it as it is now.", Current: &cur}
 	case errors.Is(err, models.ErrNotFound):
 		return problem{Type: "about:blank", Title: "Not found", Status: 404}
+	case errors.Is(err, models.ErrPruned):
+		return problem{Type: "urn:corkboard:problem:resync", Title: "Events no longer retained", Status: 410,
+			Detail: "The events after this seq were pruned from the log: reload the board and follow from its seq."}
 	case errors.Is(err, models.ErrForbidden):
 		return problem{Type: "urn:corkboard:problem:forbidden", Title: "Forbidden", Status: 403,
 			Detail: "Your role in this project does not allow this."}

@@ -22,6 +22,7 @@ func (s *Server) routes(app *fiber.App) {
 	p.Get("", s.apiListProjects)
 	p.Post("", s.apiCreateProject)
 	p.Get("/:pid", s.apiGetProject)
+	p.Get("/:pid/board", s.apiBoard)
 	p.Patch("/:pid", s.apiUpdateProject)
 	p.Delete("/:pid", s.apiDeleteProject)
 
@@ -47,6 +48,7 @@ func (s *Server) routes(app *fiber.App) {
 
 	// The event log.
 	p.Get("/:pid/events", s.apiEvents)
+	p.Get("/:pid/ws", s.apiWebSocket)
 
 	// Pages (server-rendered; forms post back to the same paths).
 	app.Get("/", s.pageHome)

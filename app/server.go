@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/corkboard/corkboard/models"
@@ -34,8 +35,11 @@ type Server struct {
 	jwtKey    []byte
 	dummyHash string
 	publicURL *url.URL
-	broker    realtime.Broker
+	hub       *realtime.Hub
 	views     *html.Engine
+	stop      chan struct{} // closed by Shutdown: ends background loops
+	loops     sync.WaitGroup
+	stopOnce  sync.Once
 }
 
 // New opens the database, applies migrations and builds the routes.
@@ -49,13 +53,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Password.Memory == 0 {
 		cfg.Password = DefaultPasswordParams
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, broker: cfg.Broker}
-	if s.broker == nil {
-		if cfg.RedisURL != "" {
-			s.log.Warn("REDIS_URL is set but this version has only the in-process broker: run one instance")
-		}
-		s.broker = realtime.NewMemoryBroker(nil)
+	if cfg.EventRetention == 0 {
+		cfg.EventRetention = 30 * 24 * time.Hour
 	}
+	if cfg.EventRetainCount == 0 {
+		cfg.EventRetainCount = 100000
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, stop: make(chan struct{})}
 	var err error
 	if s.publicURL, err = url.Parse(cfg.PublicURL); err != nil {
 		return nil, fmt.Errorf("PUBLIC_URL: %w", err)
@@ -82,6 +86,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.store.Close()
 		return nil, err
 	}
+	s.hub = s.newHub()
+	s.loops.Add(1)
+	go s.pruneLoop()
 	return s, nil
 }
 
@@ -104,6 +111,9 @@ func (s *Server) newFiber() (*fiber.App, error) {
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
 	})
+	// Hijacked (WebSocket) connections outlive the hijack callback, so
+	// fasthttp's read buffer and request are freed as soon as it returns.
+	app.Server().KeepHijackedConns = true
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		s.log.Error("panic", "request_id", requestID(c), "panic", fmt.Sprint(e))
 	}}))
@@ -126,8 +136,15 @@ func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
 // Shutdown stops accepting, waits for requests in flight up to ctx's
 // deadline, and closes the database.
 func (s *Server) Shutdown(ctx context.Context) error {
+	// Sockets first: Fiber's shutdown does not see hijacked connections.
+	// They close with 1012 and reconnect, perhaps to another instance.
+	herr := s.hub.Shutdown(ctx)
 	err := s.app.ShutdownWithContext(ctx)
-	s.broker.Close()
+	s.stopOnce.Do(func() { close(s.stop) })
+	s.loops.Wait()
+	if err == nil {
+		err = herr
+	}
 	if cerr := s.store.Close(); err == nil {
 		err = cerr
 	}

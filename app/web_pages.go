@@ -177,7 +177,9 @@ func (s *Server) pageAccountPassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.SetPassword(c.UserContext(), user.ID, newHash, sess.ID); err != nil {
+	ended, err := s.store.SetPassword(c.UserContext(), user.ID, newHash, sess.ID)
+	s.sessionsEnded(ended...)
+	if err != nil {
 		return err
 	}
 	return s.back(c, "/settings", true, "Password changed; your other sessions were signed out.")

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -67,26 +68,50 @@ type EventPage struct {
 	HasMore bool
 }
 
-// EventsSince returns up to limit events with seq > since, in order.
+// ErrPruned: the events after the requested seq are no longer retained;
+// the client must reload the board (resync).
+var ErrPruned = errors.New("events after this seq are no longer retained: reload the board")
+
+// EventsSince returns up to limit events with seq > since, in order, for a
+// member of the project.
 func (s *Store) EventsSince(ctx context.Context, userID, projectID string, since int64, limit int) (EventPage, error) {
+	if _, err := memberRole(s.read(ctx), projectID, userID); err != nil {
+		return EventPage{}, translate(err)
+	}
+	return s.Log(ctx, projectID, since, limit)
+}
+
+// Log reads the project's log after since without a membership check: it
+// is the live layer's, whose clients were checked when they connected.
+// The seq is read first and only events up to it are returned, so page and
+// seq agree while writers append; a page that does not start at since+1
+// (pruned, even while reading) is ErrPruned, never a silent gap.
+func (s *Store) Log(ctx context.Context, projectID string, since int64, limit int) (EventPage, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 500
 	}
-	// No transaction: on SQLite it would take the write lock. The seq is
-	// read first and only events up to it are returned, so the page and the
-	// seq agree even while writers append.
-	db := s.read(ctx)
-	if _, err := memberRole(db, projectID, userID); err != nil {
-		return EventPage{}, translate(err)
+	if _, err := uuid.Parse(projectID); err != nil {
+		return EventPage{}, ErrNotFound
 	}
+	// No transaction: on SQLite it would take the write lock.
+	db := s.read(ctx)
 	var page EventPage
-	if err := db.Table("projects").Select("seq").Where("id = ?", projectID).Scan(&page.Seq).Error; err != nil {
-		return EventPage{}, translate(err)
+	res := db.Table("projects").Select("seq").Where("id = ?", projectID).Scan(&page.Seq)
+	if res.Error != nil {
+		return EventPage{}, translate(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return EventPage{}, ErrNotFound
 	}
 	var rows []eventRow
-	if err := db.Where("project_id = ? AND seq > ? AND seq <= ?", projectID, since, page.Seq).
-		Order("seq").Limit(limit).Find(&rows).Error; err != nil {
-		return EventPage{}, translate(err)
+	if since < page.Seq {
+		if err := db.Where("project_id = ? AND seq > ? AND seq <= ?", projectID, since, page.Seq).
+			Order("seq").Limit(limit).Find(&rows).Error; err != nil {
+			return EventPage{}, translate(err)
+		}
+		if len(rows) == 0 || rows[0].Seq != since+1 {
+			return EventPage{Seq: page.Seq}, ErrPruned
+		}
 	}
 	page.Items = make([]Event, len(rows))
 	for i, r := range rows {
@@ -98,6 +123,23 @@ func (s *Store) EventsSince(ctx context.Context, userID, projectID string, since
 	}
 	page.HasMore = last < page.Seq
 	return page, nil
+}
+
+// PruneEvents deletes events older than maxAge and, per project, all but
+// the newest keep. Readers never see the hole as a gap: Log answers
+// ErrPruned. It returns how many events went.
+func (s *Store) PruneEvents(ctx context.Context, maxAge time.Duration, keep int64) (int64, error) {
+	db := s.write(ctx)
+	res := db.Where("created_at < ?", s.now().Add(-maxAge)).Delete(&eventRow{})
+	if res.Error != nil {
+		return 0, translate(res.Error)
+	}
+	n := res.RowsAffected
+	res = db.Exec(`DELETE FROM events WHERE seq <= (SELECT seq FROM projects WHERE projects.id = events.project_id) - ?`, keep)
+	if res.Error != nil {
+		return n, translate(res.Error)
+	}
+	return n + res.RowsAffected, nil
 }
 
 // change is one transaction that changes a project. It locks the project row

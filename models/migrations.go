@@ -105,6 +105,10 @@ CREATE TABLE events (
 );
 CREATE INDEX events_created_at ON events (created_at);
 `},
+	// Presence: a user may watch boards without appearing on them.
+	{"0002_presence_invisible", `
+ALTER TABLE users ADD COLUMN invisible BOOLEAN NOT NULL DEFAULT FALSE;
+`},
 }
 
 func (s *Store) ddl(sql string) string {

@@ -15,6 +15,7 @@ type User struct {
 	ID          string `json:"id"`
 	Email       string `json:"email"`
 	DisplayName string `json:"display_name"`
+	Invisible   bool   `json:"invisible"` // watches boards without appearing in presence
 }
 
 type userRow struct {
@@ -22,13 +23,16 @@ type userRow struct {
 	Email        string
 	DisplayName  string
 	PasswordHash string
+	Invisible    bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
 
 func (userRow) TableName() string { return "users" }
 
-func (r userRow) view() User { return User{ID: r.ID, Email: r.Email, DisplayName: r.DisplayName} }
+func (r userRow) view() User {
+	return User{ID: r.ID, Email: r.Email, DisplayName: r.DisplayName, Invisible: r.Invisible}
+}
 
 // NormalizeEmail case-folds and trims an address; emails are stored this way
 // so uniqueness is case-insensitive.
@@ -102,8 +106,10 @@ func (s *Store) UpdateProfile(ctx context.Context, userID, displayName string) (
 
 // SetPassword replaces the hash and ends every session of the user except
 // keepSessionID (which may be empty to end them all), in one transaction.
-func (s *Store) SetPassword(ctx context.Context, userID, passwordHash, keepSessionID string) error {
-	return s.tx(ctx, func(tx *gorm.DB) error {
+// It returns the ids of the sessions it ended (their sockets must close).
+func (s *Store) SetPassword(ctx context.Context, userID, passwordHash, keepSessionID string) ([]string, error) {
+	var ended []string
+	err := s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&userRow{}).Where("id = ?", userID).
 			Updates(map[string]any{"password_hash": passwordHash, "updated_at": s.now()})
 		if res.Error != nil {
@@ -112,6 +118,24 @@ func (s *Store) SetPassword(ctx context.Context, userID, passwordHash, keepSessi
 		if res.RowsAffected == 0 {
 			return ErrNotFound
 		}
+		q := tx.Model(&sessionRow{}).Where("user_id = ? AND id <> ?", userID, keepSessionID)
+		if err := q.Pluck("id", &ended).Error; err != nil {
+			return err
+		}
 		return tx.Where("user_id = ? AND id <> ?", userID, keepSessionID).Delete(&sessionRow{}).Error
 	})
+	return ended, translate(err)
+}
+
+// SetInvisible sets whether the user appears in boards' presence.
+func (s *Store) SetInvisible(ctx context.Context, userID string, invisible bool) (User, error) {
+	res := s.write(ctx).Model(&userRow{}).Where("id = ?", userID).
+		Updates(map[string]any{"invisible": invisible, "updated_at": s.now()})
+	if err := translate(res.Error); err != nil {
+		return User{}, err
+	}
+	if res.RowsAffected == 0 {
+		return User{}, ErrNotFound
+	}
+	return s.UserByID(ctx, userID)
 }

@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -104,8 +105,15 @@ func TestSetPassword(t *testing.T) {
 		}
 		keep, other1, other2, bobs := session(alice), session(alice), session(alice), session(bob)
 
-		if err := s.SetPassword(ctx, alice.ID, "h2", keep.ID); err != nil {
+		ended, err := s.SetPassword(ctx, alice.ID, "h2", keep.ID)
+		if err != nil {
 			t.Fatal(err)
+		}
+		slices.Sort(ended)
+		want := []string{other1.ID, other2.ID}
+		slices.Sort(want)
+		if !slices.Equal(ended, want) {
+			t.Fatalf("SetPassword ended %v, want %v", ended, want)
 		}
 		if !alive(keep) || alive(other1) || alive(other2) || !alive(bobs) {
 			t.Fatalf("after SetPassword: keep %v, others %v %v, bob's %v; want true false false true",
@@ -118,12 +126,13 @@ func TestSetPassword(t *testing.T) {
 			t.Fatalf("PasswordHash after SetPassword: %q", hash)
 		}
 
-		if err := s.SetPassword(ctx, alice.ID, "h3", ""); err != nil {
+		if _, err := s.SetPassword(ctx, alice.ID, "h3", ""); err != nil {
 			t.Fatal(err)
 		}
 		if alive(keep) || !alive(bobs) {
 			t.Fatal("SetPassword without a session to keep must end all of the user's sessions, and only theirs")
 		}
-		wantErr(t, s.SetPassword(ctx, "00000000-0000-0000-0000-000000000000", "h", ""), models.ErrNotFound)
+		_, err = s.SetPassword(ctx, "00000000-0000-0000-0000-000000000000", "h", "")
+		wantErr(t, err, models.ErrNotFound)
 	})
 }

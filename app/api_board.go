@@ -1,0 +1,29 @@
+package app
+
+import (
+	"github.com/corkboard/corkboard/models"
+	"github.com/gofiber/fiber/v2"
+)
+
+// boardResponse is the whole board in one read: what a live client reloads
+// when the server tells it to resync. Project.Seq is read before the
+// issues, so events after it can be applied on top without a gap.
+type boardResponse struct {
+	Project models.Project  `json:"project"`
+	Issues  []models.Issue  `json:"issues"`
+	Members []models.Member `json:"members"`
+}
+
+func (s *Server) apiBoard(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	pid := c.Params("pid")
+	p, issues, err := s.store.Board(c.UserContext(), user.ID, pid)
+	if err != nil {
+		return err
+	}
+	members, err := s.store.ListMembers(c.UserContext(), user.ID, pid)
+	if err != nil {
+		return err
+	}
+	return c.JSON(boardResponse{Project: p, Issues: issues, Members: members})
+}

@@ -1,0 +1,40 @@
+package app
+
+import (
+	"context"
+	"time"
+)
+
+// sessionsEnded closes the live sockets opened with any of the given
+// sessions (4001): called after logout, revocation, a password change or a
+// reset has deleted their rows.
+func (s *Server) sessionsEnded(sessionIDs ...string) {
+	if s.hub == nil {
+		return
+	}
+	for _, id := range sessionIDs {
+		s.hub.CloseSession(id)
+	}
+}
+
+// pruneLoop keeps the event log bounded: hourly, and once at start.
+func (s *Server) pruneLoop() {
+	defer s.loops.Done()
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		n, err := s.store.PruneEvents(ctx, s.cfg.EventRetention, s.cfg.EventRetainCount)
+		cancel()
+		if err != nil {
+			s.log.Warn("pruning the event log", "err", err)
+		} else if n > 0 {
+			s.log.Info("pruned the event log", "events", n)
+		}
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+	}
+}

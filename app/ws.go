@@ -1,0 +1,216 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/corkboard/corkboard/models"
+	"github.com/corkboard/corkboard/realtime"
+	"github.com/gofiber/fiber/v2"
+)
+
+// The live board socket, GET /api/v1/projects/{pid}/ws?since=SEQ, served on
+// Fiber's port by hijacking the connection (DESIGN.md, "Serving WebSockets
+// on Fiber's port"): everything is checked and copied out of fiber.Ctx
+// first, because the Ctx is recycled once the handler returns.
+
+// eventLog is the hub's view of the store's event log.
+type eventLog struct{ store *models.Store }
+
+func (l eventLog) Since(ctx context.Context, projectID string, after int64, limit int) ([]realtime.Message, int64, error) {
+	page, err := l.store.Log(ctx, projectID, after, limit)
+	if errors.Is(err, models.ErrPruned) {
+		return nil, page.Seq, realtime.ErrPruned
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	msgs := make([]realtime.Message, len(page.Items))
+	for i, ev := range page.Items {
+		b, err := encodeEvent(ev)
+		if err != nil {
+			return nil, 0, err
+		}
+		msgs[i] = realtime.Message{Seq: ev.Seq, Type: ev.Type, Data: b}
+	}
+	return msgs, page.Seq, nil
+}
+
+func (s *Server) newHub() *realtime.Hub {
+	opt := s.cfg.Hub
+	opt.Logger = s.log
+	if opt.MaxConns == 0 {
+		opt.MaxConns = s.cfg.WSMaxConns
+	}
+	if opt.MaxConnsPerUser == 0 {
+		opt.MaxConnsPerUser = s.cfg.WSMaxConnsPerUser
+	}
+	newBroker := s.cfg.NewBroker
+	if newBroker == nil {
+		if s.cfg.RedisURL != "" {
+			s.log.Warn("REDIS_URL is set but this version has only the in-process broker: run one instance")
+		}
+		newBroker = func(h realtime.Handler) realtime.Broker { return realtime.NewMemoryBroker(h) }
+	}
+	return realtime.NewHub(eventLog{s.store}, newBroker, opt)
+}
+
+// apiWebSocket authenticates, checks the Origin and membership, reserves a
+// connection slot, then upgrades.
+func (s *Server) apiWebSocket(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	sess, _ := currentSession(c)
+	pid := c.Params("pid")
+	if origin := c.Get(fiber.HeaderOrigin); origin != "" && !s.sameOrigin(c, origin) {
+		return &problemError{problem{Type: "urn:corkboard:problem:origin", Title: "Origin not allowed", Status: 403,
+			Detail: "WebSockets are accepted from " + s.cfg.PublicURL + " or this host only."}}
+	}
+	if origin := c.Get(fiber.HeaderOrigin); origin == "" && !viaBearer(c) {
+		// A browser always sends Origin with a WebSocket; a cookie without
+		// one is not a browser we can vouch for.
+		return &problemError{problem{Type: "urn:corkboard:problem:origin", Title: "Origin required", Status: 403,
+			Detail: "Cookie-authenticated WebSockets need an Origin header; scripts use a bearer token."}}
+	}
+	var since int64
+	if v := c.Query("since"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return fieldErrors(models.FieldError{Field: "since", Message: "must be a sequence number (0 or more)"})
+		}
+		since = n
+	}
+	if _, err := s.store.GetProject(c.UserContext(), user.ID, pid); err != nil {
+		return err
+	}
+	if !strings.EqualFold(c.Get(fiber.HeaderUpgrade), "websocket") {
+		return &problemError{problem{Type: "about:blank", Title: "Upgrade Required", Status: fiber.StatusUpgradeRequired,
+			Detail: "This endpoint speaks WebSocket."}}
+	}
+	release, err := s.hub.Admit(user.ID)
+	if errors.Is(err, realtime.ErrTooManyConnections) {
+		c.Set(fiber.HeaderRetryAfter, "10")
+		return &problemError{problem{Type: "urn:corkboard:problem:too-many-connections", Title: "Too many connections",
+			Status: fiber.StatusTooManyRequests, Detail: "Close some boards, or try again later."}}
+	}
+	if err != nil {
+		c.Set(fiber.HeaderRetryAfter, "1")
+		return &problemError{problem{Type: "about:blank", Title: "Service Unavailable", Status: 503,
+			Detail: "This server is restarting; reconnect."}}
+	}
+	req := ownedUpgradeRequest(c)
+	invisible := user.Invisible
+	info := realtime.ClientInfo{ProjectID: pid, UserID: user.ID, UserName: user.DisplayName, SessionID: sess.ID,
+		Since: since, Invisible: invisible,
+		Authorize: func(ctx context.Context) error {
+			_, err := s.store.GetProject(ctx, user.ID, pid)
+			return err
+		}}
+	c.Context().HijackSetNoResponse(true)
+	c.Context().Hijack(func(hc net.Conn) {
+		// fasthttp keeps hijacked connections open (KeepHijackedConns) and
+		// frees its buffers and this request when the callback returns; the
+		// socket lives on in its own goroutine over the raw connection.
+		nc := hc
+		if u, ok := hc.(interface{ UnsafeConn() net.Conn }); ok {
+			nc = u.UnsafeConn()
+		}
+		defer func() {
+			if e := recover(); e != nil {
+				s.log.Error("panic in websocket upgrade", "panic", fmt.Sprint(e))
+				nc.Close()
+				release()
+			}
+		}()
+		conn, err := websocket.Accept(&hijackWriter{conn: nc, header: http.Header{}}, req,
+			&websocket.AcceptOptions{InsecureSkipVerify: true}) // Origin checked above
+		if err != nil {
+			nc.Close()
+			release()
+			return
+		}
+		go func() {
+			defer release()
+			defer func() {
+				if e := recover(); e != nil {
+					s.log.Error("panic in websocket", "panic", fmt.Sprint(e))
+					conn.CloseNow()
+				}
+			}()
+			s.hub.Serve(context.Background(), conn, info)
+		}()
+	})
+	return nil
+}
+
+// ownedUpgradeRequest copies what websocket.Accept reads into a request
+// that does not alias fasthttp's buffers.
+func ownedUpgradeRequest(c *fiber.Ctx) *http.Request {
+	h := http.Header{}
+	for _, k := range []string{"Connection", "Upgrade", "Sec-WebSocket-Key", "Sec-WebSocket-Version",
+		"Sec-WebSocket-Protocol", "Origin"} {
+		if v := c.Get(k); v != "" {
+			h.Set(k, strings.Clone(v))
+		}
+	}
+	return &http.Request{Method: http.MethodGet, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: h, Host: strings.Clone(c.Hostname()), RequestURI: strings.Clone(c.OriginalURL())}
+}
+
+// hijackWriter is the http.ResponseWriter + http.Hijacker websocket.Accept
+// needs, over the raw connection: it writes the 101 (or a refusal, with
+// Connection: close) itself.
+type hijackWriter struct {
+	conn   net.Conn
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (w *hijackWriter) Header() http.Header { return w.header }
+
+func (w *hijackWriter) WriteHeader(status int) {
+	if w.status != 0 {
+		return
+	}
+	w.status = status
+	if status != http.StatusSwitchingProtocols {
+		w.header.Set("Connection", "close")
+		return // sent with the body by Write, or by Hijack never being called
+	}
+	w.flushHeader()
+}
+
+func (w *hijackWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.status != http.StatusSwitchingProtocols {
+		w.header.Set("Content-Length", strconv.Itoa(len(b)))
+		w.flushHeader()
+	}
+	return w.conn.Write(b)
+}
+
+func (w *hijackWriter) flushHeader() {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "HTTP/1.1 %d %s\r\n", w.status, http.StatusText(w.status))
+	_ = w.header.Write(&sb)
+	sb.WriteString("\r\n")
+	w.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	_, _ = w.conn.Write([]byte(sb.String()))
+	w.conn.SetWriteDeadline(time.Time{})
+}
+
+// Hijack hands over the connection with small buffers: an idle socket's
+// memory is mostly these, and frames are small.
+func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return w.conn, bufio.NewReadWriter(bufio.NewReaderSize(w.conn, 1024), bufio.NewWriterSize(w.conn, 2048)), nil
+}

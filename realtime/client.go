@@ -1,0 +1,276 @@
+package realtime
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// Client is one socket watching one board. Frames go through a bounded
+// queue drained by a writer goroutine that exists only while there is
+// something to write, so an idle socket costs one goroutine (its reader).
+type Client struct {
+	hub  *Hub
+	conn *websocket.Conn
+	info ClientInfo
+	room *room
+
+	heard    atomic.Int64 // unix nanos of the last frame or pong received
+	nextPing time.Time    // guarded by hub.mu
+
+	mu        sync.Mutex
+	queue     [][]byte // frames waiting for the writer
+	spare     [][]byte // the writer's previous batch, reused
+	writing   bool
+	replaying bool      // live events go to backlog until the replay is sent
+	backlog   []Message // live events that arrived during the replay
+	sent      int64     // highest seq queued to the socket
+	closing   bool
+	presence  Presence
+	tokens    float64 // presence rate limit (token bucket)
+	tokensAt  time.Time
+}
+
+// enqueue queues m unless it is a durable event the client already has.
+// A full queue closes the client with 1013 (it reconnects with since);
+// enqueue never blocks.
+func (c *Client) enqueue(m Message) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.enqueueLocked(m)
+}
+
+func (c *Client) enqueueLocked(m Message) {
+	if c.closing {
+		return
+	}
+	if c.replaying {
+		if m.Seq == 0 {
+			return // presence: a fresh snapshot follows the replay
+		}
+		if len(c.backlog) >= c.hub.opt.QueueSize {
+			c.tooSlowLocked()
+			return
+		}
+		c.backlog = append(c.backlog, m)
+		return
+	}
+	if m.Seq > 0 {
+		if m.Seq <= c.sent {
+			return
+		}
+		c.sent = m.Seq
+	}
+	if len(c.queue) >= c.hub.opt.QueueSize {
+		c.tooSlowLocked()
+		return
+	}
+	c.queue = append(c.queue, m.Data)
+	if !c.writing {
+		c.writing = true
+		go c.writeLoop()
+	}
+}
+
+func (c *Client) tooSlowLocked() {
+	c.hub.slowClosed.Add(1)
+	c.closeLocked(websocket.StatusTryAgainLater, "too slow: reconnect with since")
+}
+
+// writeLoop writes queued frames until the queue is empty, then ends.
+func (c *Client) writeLoop() {
+	for {
+		c.mu.Lock()
+		if len(c.queue) == 0 || c.closing {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		batch := c.queue
+		c.queue = c.spare[:0]
+		c.mu.Unlock()
+		for _, frame := range batch {
+			if err := c.write(context.Background(), frame); err != nil {
+				c.closeWith(websocket.StatusGoingAway, "write failed")
+				c.mu.Lock()
+				c.writing = false
+				c.mu.Unlock()
+				return
+			}
+		}
+		clear(batch)
+		c.mu.Lock()
+		c.spare = batch[:0]
+		c.mu.Unlock()
+	}
+}
+
+// write sends one frame with the write deadline.
+func (c *Client) write(ctx context.Context, frame []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, c.hub.opt.WriteTimeout)
+	defer cancel()
+	return c.conn.Write(ctx, websocket.MessageText, frame)
+}
+
+// closeWith closes the socket with code; queued frames are dropped. The
+// close handshake runs in its own goroutine: it may wait for a write in
+// progress, and callers hold room locks.
+func (c *Client) closeWith(code websocket.StatusCode, reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closeLocked(code, reason)
+}
+
+func (c *Client) closeLocked(code websocket.StatusCode, reason string) {
+	if c.closing {
+		return
+	}
+	c.closing = true
+	c.queue, c.backlog = nil, nil
+	go c.conn.Close(code, reason)
+}
+
+// markClosed stops queueing once the client has left.
+func (c *Client) markClosed() {
+	c.mu.Lock()
+	c.closing = true
+	c.queue, c.backlog = nil, nil
+	c.mu.Unlock()
+}
+
+func (c *Client) lastHeard() time.Time { return time.Unix(0, c.heard.Load()) }
+
+func (c *Client) ping() {
+	ctx, cancel := context.WithTimeout(context.Background(), c.hub.opt.PongTimeout)
+	defer cancel()
+	if err := c.conn.Ping(ctx); err == nil {
+		c.heard.Store(time.Now().UnixNano())
+	}
+	// On failure Ping has closed the connection; the reader ends.
+}
+
+func (c *Client) presenceNow() Presence {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.presence
+}
+
+// start registers c in r, sends hello, replays the log from Since up to the
+// room's position at registration, then releases the live events that
+// arrived meanwhile: no gap and no duplicate at the seam.
+func (c *Client) start(ctx context.Context, r *room) error {
+	c.room = r
+	log, pid := c.hub.log, c.info.ProjectID
+	upto := r.add(c)
+	if c.info.Authorize != nil {
+		if err := c.info.Authorize(ctx); err != nil {
+			c.closeWith(CloseNoAccess, "no access to this project")
+			return err
+		}
+	}
+	since := max(c.info.Since, 0)
+	if err := c.write(ctx, helloFrame(pid, upto)); err != nil {
+		return err
+	}
+	after := since
+	for after < upto {
+		if upto-after > c.hub.opt.MaxReplay {
+			return c.resync(ctx, upto)
+		}
+		msgs, _, err := log.Since(ctx, pid, after, 500)
+		if errors.Is(err, ErrPruned) || err == nil && (len(msgs) == 0 || msgs[0].Seq != after+1) {
+			return c.resync(ctx, upto)
+		}
+		if err != nil {
+			c.closeWith(websocket.StatusInternalError, "try again")
+			return err
+		}
+		for _, m := range msgs {
+			if m.Seq > upto {
+				break
+			}
+			if m.Seq != after+1 {
+				return c.resync(ctx, upto) // pruned while we read
+			}
+			if err := c.write(ctx, m.Data); err != nil {
+				return err
+			}
+			after = m.Seq
+		}
+	}
+	if since > upto {
+		// The client has seen events this instance has not forwarded yet;
+		// a since beyond the log's head is from another timeline.
+		if _, head, err := log.Since(ctx, pid, since, 1); err != nil || since > head {
+			return c.resync(ctx, upto)
+		}
+	}
+	c.mu.Lock()
+	c.sent = max(after, since)
+	backlog := c.backlog
+	c.backlog, c.replaying = nil, false
+	for _, m := range backlog {
+		c.enqueueLocked(m)
+	}
+	c.mu.Unlock()
+	r.mu.Lock()
+	r.presenceChanged()
+	r.mu.Unlock()
+	return nil
+}
+
+// resync tells the client to reload the board and reconnect from there.
+func (c *Client) resync(ctx context.Context, seq int64) error {
+	if err := c.write(ctx, resyncFrame(seq)); err != nil {
+		return err
+	}
+	c.closeWith(websocket.StatusNormalClosure, "resync")
+	return errResync
+}
+
+var errResync = errors.New("realtime: client sent resync")
+
+// readLoop reads presence messages until the socket ends. Anything else
+// closes it: binary 1003, malformed or too frequent 1008, over 64 KiB 1009.
+func (c *Client) readLoop(ctx context.Context, r *room) {
+	for {
+		typ, b, err := c.conn.Read(ctx)
+		if err != nil {
+			return
+		}
+		now := time.Now()
+		c.heard.Store(now.UnixNano())
+		if typ != websocket.MessageText {
+			c.closeWith(websocket.StatusUnsupportedData, "text frames only")
+			return
+		}
+		p, err := decodeClientMessage(b)
+		if err != nil {
+			c.closeWith(websocket.StatusPolicyViolation, err.Error())
+			return
+		}
+		c.mu.Lock()
+		rate := c.hub.opt.PresenceRate
+		c.tokens = min(2*rate, c.tokens+now.Sub(c.tokensAt).Seconds()*rate)
+		c.tokensAt = now
+		ok := c.tokens >= 1
+		if ok {
+			c.tokens--
+			c.presence = p
+		}
+		c.mu.Unlock()
+		if !ok {
+			c.closeWith(websocket.StatusPolicyViolation, "too many messages")
+			return
+		}
+		if !c.info.Invisible {
+			r.mu.Lock()
+			r.presenceChanged()
+			r.mu.Unlock()
+		}
+	}
+}

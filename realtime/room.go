@@ -1,0 +1,271 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"sync"
+	"time"
+)
+
+// room is one project's live feed on this instance: its clients, the last
+// seq forwarded, events held while an earlier one is missing, and presence.
+type room struct {
+	hub *Hub
+	id  string
+
+	refs  int           // clients joined or joining (guarded by hub.mu)
+	ready chan struct{} // closed when open has finished
+	err   error         // open's failure, read after ready
+
+	mu       sync.Mutex
+	clients  map[*Client]struct{}
+	last     int64             // highest seq forwarded, in order
+	held     map[int64]Message // arrived before last+1
+	gapTimer *time.Timer
+	filling  bool
+	started  bool // head read: events can be forwarded
+	closed   bool
+
+	presenceTimer *time.Timer
+}
+
+func newRoom(h *Hub, id string) *room {
+	return &room{hub: h, id: id, ready: make(chan struct{}), clients: map[*Client]struct{}{}, held: map[int64]Message{}}
+}
+
+// open subscribes to the broker, then reads the head seq: an event that
+// committed before the read is in the log (clients replay it), one that
+// commits after is published after the subscription and arrives here.
+func (r *room) open(ctx context.Context) {
+	defer close(r.ready)
+	if err := r.hub.broker.Subscribe(ctx, r.id); err != nil {
+		r.err = err
+		return
+	}
+	_, head, err := r.hub.log.Since(ctx, r.id, 1<<62, 1)
+	if err != nil {
+		r.err = err
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.last, r.started = head, true
+	r.drain()
+}
+
+// shut unsubscribes when the last client has left.
+func (r *room) shut() {
+	r.mu.Lock()
+	r.closed = true
+	if r.gapTimer != nil {
+		r.gapTimer.Stop()
+	}
+	if r.presenceTimer != nil {
+		r.presenceTimer.Stop()
+	}
+	r.mu.Unlock()
+	<-r.ready
+	if r.err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := r.hub.broker.Unsubscribe(ctx, r.id); err != nil {
+			r.hub.opt.Logger.Warn("realtime: unsubscribe", "project", r.id, "err", err)
+		}
+	}
+}
+
+// add registers c and returns the seq up to which c must replay from the
+// log; every later event reaches c through deliver.
+func (r *room) add(c *Client) int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.clients[c] = struct{}{}
+	r.presenceChanged()
+	return r.last
+}
+
+func (r *room) remove(c *Client) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.clients[c]; ok {
+		delete(r.clients, c)
+		r.presenceChanged()
+	}
+}
+
+// receive takes one published event. Events are forwarded in seq order:
+// one that arrives early waits GapWait for the missing ones, which are then
+// read from the log.
+func (r *room) receive(m Message, userID string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m.Seq == 0 {
+		// Not in the log (project.deleted): forward as it comes.
+		r.forward(m, userID)
+		return
+	}
+	if r.closed || m.Seq <= r.last {
+		return // a duplicate, or already read from the log
+	}
+	r.held[m.Seq] = m
+	if !r.started {
+		return // open drains once the head is known
+	}
+	r.drain()
+}
+
+// drain forwards held events while the next one is there, and arms the gap
+// timer when one is missing. Called with r.mu held.
+func (r *room) drain() {
+	for {
+		m, ok := r.held[r.last+1]
+		if !ok {
+			break
+		}
+		delete(r.held, m.Seq)
+		r.deliver(m)
+	}
+	for seq := range r.held {
+		if seq <= r.last {
+			delete(r.held, seq)
+		}
+	}
+	if len(r.held) > 0 && r.gapTimer == nil && !r.filling && !r.closed {
+		r.gapTimer = time.AfterFunc(r.hub.opt.GapWait, r.fill)
+	}
+}
+
+// fill reads the missing events from the log (never under the room lock).
+func (r *room) fill() {
+	r.mu.Lock()
+	r.gapTimer = nil
+	if r.closed || len(r.held) == 0 {
+		r.mu.Unlock()
+		return
+	}
+	r.filling = true
+	from := r.last
+	r.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	msgs, _, err := r.hub.log.Since(ctx, r.id, from, 1000)
+	cancel()
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.filling = false
+	if err != nil {
+		r.hub.opt.Logger.Warn("realtime: filling a gap from the log", "project", r.id, "after", from, "err", err)
+	}
+	for _, m := range msgs {
+		if m.Seq > r.last {
+			delete(r.held, m.Seq)
+			if m.Seq == r.last+1 {
+				r.deliver(m)
+			}
+		}
+	}
+	r.drain()
+}
+
+// deliver forwards the next event in order. Called with r.mu held.
+func (r *room) deliver(m Message) {
+	r.last = m.Seq
+	var uid string
+	if m.Type == typeMemberRemoved {
+		if hd, err := decodeHeader(m.Data); err == nil {
+			uid = hd.Data.UserID
+		}
+	}
+	r.forward(m, uid)
+}
+
+// forward queues m to every client and applies its access consequences:
+// a removed member's sockets and a deleted project's close with 4003.
+func (r *room) forward(m Message, removedUser string) {
+	for c := range r.clients {
+		c.enqueue(m)
+		switch {
+		case m.Type == typeProjectDeleted:
+			c.closeWith(CloseNoAccess, "project deleted")
+		case m.Type == typeMemberRemoved && c.info.UserID == removedUser:
+			c.closeWith(CloseNoAccess, "removed from the project")
+		}
+	}
+}
+
+// --- presence ---
+
+type presenceUser struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Presence
+}
+
+// presenceChanged schedules one presence broadcast within PresenceInterval,
+// however many changes come before it. Called with r.mu held.
+func (r *room) presenceChanged() {
+	if r.presenceTimer == nil && !r.closed {
+		r.presenceTimer = time.AfterFunc(r.hub.opt.PresenceInterval, r.broadcastPresence)
+	}
+}
+
+func (r *room) broadcastPresence() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.presenceTimer = nil
+	if r.closed {
+		return
+	}
+	frame := r.presenceFrame()
+	for c := range r.clients {
+		c.enqueue(Message{Type: "presence", Data: frame})
+	}
+}
+
+// presenceFrame lists each visible user once (several tabs merge: any
+// non-null field wins), sorted by name. Called with r.mu held.
+func (r *room) presenceFrame() []byte {
+	byUser := map[string]*presenceUser{}
+	for c := range r.clients {
+		if c.info.Invisible {
+			continue
+		}
+		p := c.presenceNow()
+		u := byUser[c.info.UserID]
+		if u == nil {
+			u = &presenceUser{ID: c.info.UserID, Name: c.info.UserName}
+			byUser[c.info.UserID] = u
+		}
+		u.Viewing = firstSet(u.Viewing, p.Viewing)
+		u.Editing = firstSet(u.Editing, p.Editing)
+		u.Dragging = firstSet(u.Dragging, p.Dragging)
+	}
+	users := make([]presenceUser, 0, len(byUser))
+	for _, u := range byUser {
+		users = append(users, *u)
+	}
+	sort.Slice(users, func(i, j int) bool {
+		if users[i].Name != users[j].Name {
+			return users[i].Name < users[j].Name
+		}
+		return users[i].ID < users[j].ID
+	})
+	b, _ := json.Marshal(struct {
+		Type string `json:"type"`
+		Data struct {
+			Users []presenceUser `json:"users"`
+		} `json:"data"`
+	}{Type: "presence", Data: struct {
+		Users []presenceUser `json:"users"`
+	}{users}})
+	return b
+}
+
+func firstSet(a, b *string) *string {
+	if a != nil {
+		return a
+	}
+	return b
+}
