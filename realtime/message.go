@@ -84,8 +84,8 @@ func decodeClientMessage(b []byte) (Presence, error) {
 	if err := dec.Decode(&m); err != nil {
 		return Presence{}, errBadMessage
 	}
-	if dec.More() {
-		return Presence{}, errBadMessage
+	if len(bytes.TrimSpace(b[dec.InputOffset():])) != 0 {
+		return Presence{}, errBadMessage // anything after the object
 	}
 	if m.Type != "presence" {
 		return Presence{}, errUnknownType
