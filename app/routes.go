@@ -64,6 +64,7 @@ func (s *Server) routes(app *fiber.App) {
 	pages.Get("/settings", s.pageAccount)
 	pages.Post("/settings/profile", s.pageAccountProfile)
 	pages.Post("/settings/password", s.pageAccountPassword)
+	pages.Post("/settings/presence", s.pageAccountPresence)
 	pages.Get("/projects", s.pageProjects)
 	pages.Get("/projects/new", s.pageNewProject)
 	pages.Post("/projects", s.pageCreateProject)

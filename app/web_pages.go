@@ -156,6 +156,21 @@ func (s *Server) pageAccountProfile(c *fiber.Ctx) error {
 	return s.back(c, "/settings", true, "Profile saved.")
 }
 
+// pageAccountPresence sets "appear invisible"; boards opened from now on
+// leave the user out of presence.
+func (s *Server) pageAccountPresence(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	invisible := c.FormValue("invisible") == "1"
+	if _, err := s.store.SetInvisible(c.UserContext(), user.ID, invisible); err != nil {
+		return err
+	}
+	msg := "You appear on the boards you open."
+	if invisible {
+		msg = "You are invisible: boards you open from now on will not show you."
+	}
+	return s.back(c, "/settings", true, msg)
+}
+
 func (s *Server) pageAccountPassword(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
 	sess, _ := currentSession(c)

@@ -581,3 +581,28 @@ func TestSettingsFormErrors(t *testing.T) {
 		t.Errorf("description stored as %q", p.Description)
 	}
 }
+
+// TestAccountInvisibleSetting: the account page's toggle sets and clears
+// "appear invisible", which the API's me reports.
+func TestAccountInvisibleSetting(t *testing.T) {
+	ts := newTestServer(t)
+	a := ts.register("a@example.com", "A")
+	for _, on := range []bool{true, false} {
+		v := map[string]string{}
+		if on {
+			v["invisible"] = "1"
+		}
+		if res, b := a.form("/settings/presence", v); res.StatusCode != 303 {
+			t.Fatalf("presence form: %d %s", res.StatusCode, b)
+		}
+		var me models.User
+		a.must(200, "GET", "/api/v1/auth/me", nil, &me)
+		if me.Invisible != on {
+			t.Fatalf("invisible = %v, want %v", me.Invisible, on)
+		}
+		page := string(a.must(200, "GET", "/settings", nil, nil))
+		if strings.Contains(page, `value="1" checked`) != on {
+			t.Fatalf("toggle checked = %v, want %v", !on, on)
+		}
+	}
+}
