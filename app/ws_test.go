@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -577,5 +578,37 @@ func TestWSSlowClientIsClosed(t *testing.T) {
 	a.must(201, "POST", "/api/v1/projects/"+p.ID+"/issues", map[string]string{"title": "After"}, nil)
 	if f := next(t, fast); f.Seq != seen+1 || f.Type != "issue.created" {
 		t.Fatalf("fast client after: %+v", f)
+	}
+}
+
+// TestWSRoomChurn: viewers arriving and leaving at once (rooms closing
+// while the next opens) never leave a board without its subscription.
+func TestWSRoomChurn(t *testing.T) {
+	ls := newLiveServer(t, "", realtime.Options{})
+	a, p, _ := ls.board("a@example.com", 0)
+	for round := 0; round < 10; round++ {
+		var wg sync.WaitGroup
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				conn, _, err := ls.dial(a, p.ID, 0, "")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				read(conn, 5*time.Second)
+				conn.Close(websocket.StatusNormalClosure, "")
+			}()
+		}
+		conn := ls.mustDial(a, p.ID, int64(round))
+		next(t, conn)
+		wg.Wait()
+		var is models.Issue
+		a.must(201, "POST", "/api/v1/projects/"+p.ID+"/issues", map[string]string{"title": "Round"}, &is)
+		if f := next(t, conn); f.Type != "issue.created" || f.Seq != int64(round+1) {
+			t.Fatalf("round %d: %+v", round, f)
+		}
+		conn.Close(websocket.StatusNormalClosure, "")
 	}
 }

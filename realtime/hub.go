@@ -79,6 +79,8 @@ type Hub struct {
 	conns    int
 	closing  bool
 
+	subMu sync.Mutex // orders broker Subscribe/Unsubscribe calls
+
 	clients sync.WaitGroup // Serve calls running
 	stop    chan struct{}
 	stopped sync.Once

@@ -39,13 +39,18 @@ func newRoom(h *Hub, id string) *room {
 // commits after is published after the subscription and arrives here.
 func (r *room) open(ctx context.Context) {
 	defer close(r.ready)
-	if err := r.hub.broker.Subscribe(ctx, r.id); err != nil {
+	h := r.hub
+	h.subMu.Lock()
+	err := h.broker.Subscribe(ctx, r.id)
+	h.subMu.Unlock()
+	if err != nil {
 		r.err = err
 		return
 	}
-	_, head, err := r.hub.log.Since(ctx, r.id, 1<<62, 1)
+	_, head, err := h.log.Since(ctx, r.id, 1<<62, 1)
 	if err != nil {
 		r.err = err
+		r.unsubscribe()
 		return
 	}
 	r.mu.Lock()
@@ -67,11 +72,28 @@ func (r *room) shut() {
 	r.mu.Unlock()
 	<-r.ready
 	if r.err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := r.hub.broker.Unsubscribe(ctx, r.id); err != nil {
-			r.hub.opt.Logger.Warn("realtime: unsubscribe", "project", r.id, "err", err)
-		}
+		r.unsubscribe()
+	}
+}
+
+// unsubscribe drops the broker subscription unless a newer room of the same
+// project has taken over (it needs the subscription). Subscribe and
+// Unsubscribe are serialised by hub.subMu, so a room closing while the next
+// one opens cannot unsubscribe the newcomer.
+func (r *room) unsubscribe() {
+	h := r.hub
+	h.subMu.Lock()
+	defer h.subMu.Unlock()
+	h.mu.Lock()
+	cur := h.rooms[r.id]
+	h.mu.Unlock()
+	if cur != nil && cur != r {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := h.broker.Unsubscribe(ctx, r.id); err != nil {
+		h.opt.Logger.Warn("realtime: unsubscribe", "project", r.id, "err", err)
 	}
 }
 
