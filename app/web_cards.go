@@ -3,6 +3,7 @@ package app
 import (
 	"html"
 	"html/template"
+	"strconv"
 	"strings"
 
 	"github.com/corkboard/corkboard/models"
@@ -12,8 +13,9 @@ import (
 // grows with the project (thousands of cards), and html/template's
 // reflection and per-field escaping were 70% of its time, so cards are
 // written here with explicit escaping of every value. The markup must match
-// what static/js/board.js expects; TestPagesEscapeUserText and the browser
-// tests cover both.
+// what static/js/board.js expects and what its cardElement builds for live
+// updates (same elements, classes and data attributes);
+// TestPagesEscapeUserText and the browser tests cover both.
 func cardsHTML(projectID string, issues []models.Issue, names map[string]string, edit bool) template.HTML {
 	var b strings.Builder
 	b.Grow(len(issues) * 520)
@@ -24,6 +26,10 @@ func cardsHTML(projectID string, issues []models.Issue, names map[string]string,
 		b.WriteString(id)
 		b.WriteString(`" data-key="`)
 		b.WriteString(key)
+		b.WriteString(`" data-rank="`)
+		b.WriteString(esc(is.Rank))
+		b.WriteString(`" data-version="`)
+		b.WriteString(strconv.FormatInt(is.Version, 10))
 		b.WriteString(`"><a class="ktitle" href="/projects/`)
 		b.WriteString(esc(projectID))
 		b.WriteString(`/issues/`)
@@ -35,7 +41,9 @@ func cardsHTML(projectID string, issues []models.Issue, names map[string]string,
 		b.WriteString(`</a>`)
 		if is.AssigneeID != nil {
 			name := names[*is.AssigneeID]
-			b.WriteString(`<span class="kavatar" title="Assigned to `)
+			b.WriteString(`<span class="kavatar" data-assignee-id="`)
+			b.WriteString(esc(*is.AssigneeID))
+			b.WriteString(`" title="Assigned to `)
 			b.WriteString(esc(name))
 			b.WriteString(`">`)
 			b.WriteString(esc(initials(name)))

@@ -1,8 +1,8 @@
 // The kanban board: drag and drop (SortableJS, touch included) and a
-// keyboard-friendly "Move to…" menu, both calling the move endpoint.
+// keyboard-friendly "Move to…" menu, both calling the move endpoint, and
+// the live layer that applies everyone's changes in place (through
+// static/js/live.js, which owns the socket).
 // DOM is built with createElement/textContent only (CSP, no innerHTML).
-// The small functions here (findCard, placeCard, updateCounts, toast) are
-// what the live layer will reuse to apply events from other people.
 (function () {
   "use strict";
 
@@ -10,6 +10,8 @@
   if (!board) { return; }
   var projectId = board.getAttribute("data-project-id");
   var canEdit = board.getAttribute("data-can-edit") === "true";
+  var userId = board.getAttribute("data-user-id");
+  var live = window.corkboardLive || null;
 
   function columnEl(status) {
     return board.querySelector('section[data-status="' + CSS.escape(status) + '"]');
@@ -30,6 +32,26 @@
     if (!list) { return; }
     var cards = Array.prototype.filter.call(list.children, function (c) { return c !== card; });
     list.insertBefore(card, cards[index] || null);
+  }
+  // before says whether card a sorts before card b: rank, then id, both
+  // compared by code unit (ranks are base-62 ASCII), as the server orders.
+  function before(a, b) {
+    var ra = a.getAttribute("data-rank") || "", rb = b.getAttribute("data-rank") || "";
+    if (ra !== rb) { return ra < rb; }
+    return a.getAttribute("data-issue-id") < b.getAttribute("data-issue-id");
+  }
+  // placeByRank puts card where its data-rank says in column status, and
+  // leaves it alone when it is already there (applying an event twice, or
+  // the echo of our own move, changes nothing).
+  function placeByRank(card, status) {
+    var list = cardList(status);
+    if (!list) { return; }
+    if (card.parentElement === list) {
+      var prev = card.previousElementSibling, next = card.nextElementSibling;
+      if ((!prev || before(prev, card)) && (!next || before(card, next))) { return; }
+    }
+    var next2 = Array.prototype.find.call(list.children, function (c) { return c !== card && before(card, c); }) || null;
+    list.insertBefore(card, next2);
   }
   function neighbours(card) {
     var prev = card.previousElementSibling, next = card.nextElementSibling;
@@ -70,8 +92,323 @@
     return parts.join(" ");
   }
 
+  // --- what the server says is true (the live layer keeps it current) ---
+
+  // known: every issue of the board, shown or left out by the filter:
+  // id -> {status, rank, version, shown}. Without a filter the page holds
+  // them all; with one, the live layer loads them before connecting.
+  var filter = live ? live.pageFilter() : { active: false, match: function () { return true; } };
+  var known = new Map();
+  board.querySelectorAll("[data-issue-id]").forEach(function (card) {
+    known.set(card.getAttribute("data-issue-id"), {
+      status: statusOf(card), rank: card.getAttribute("data-rank"),
+      version: parseInt(card.getAttribute("data-version"), 10) || 0, shown: true
+    });
+  });
+  var names = live ? live.memberNames() : {};
+
+  // busy: cards the local user holds (dragging, or their move menu open).
+  // Changes to them wait in pending until they are let go.
+  var busy = new Set(), pending = new Map();
+
+  function version(card) { return parseInt(card.getAttribute("data-version"), 10) || 0; }
+
+  // cardContent fills a card as app/web_cards.go renders it.
+  function cardContent(card, is) {
+    var focused = document.activeElement && card.contains(document.activeElement) && document.activeElement.hasAttribute("data-move-button");
+    while (card.firstChild) { card.firstChild.remove(); }
+    card.setAttribute("data-key", is.key);
+    card.setAttribute("data-rank", is.rank);
+    card.setAttribute("data-version", String(is.version));
+    var a = document.createElement("a");
+    a.className = "ktitle";
+    a.href = "/projects/" + encodeURIComponent(projectId) + "/issues/" + encodeURIComponent(is.id);
+    var key = document.createElement("span");
+    key.className = "kkey";
+    key.textContent = is.key;
+    a.appendChild(key);
+    a.appendChild(document.createTextNode(" " + is.title));
+    card.appendChild(a);
+    if (is.assignee_id) {
+      var av = document.createElement("span");
+      av.className = "kavatar";
+      av.setAttribute("data-assignee-id", is.assignee_id);
+      assigneeAvatar(av);
+      card.appendChild(av);
+    }
+    var meta = document.createElement("div");
+    meta.className = "kmeta";
+    var prio = document.createElement("span");
+    prio.className = "badge badge-xs priority-" + is.priority;
+    prio.textContent = is.priority;
+    meta.appendChild(prio);
+    (is.labels || []).forEach(function (l) {
+      var b = document.createElement("span");
+      b.className = "badge badge-xs badge-outline";
+      b.textContent = l;
+      meta.appendChild(b);
+    });
+    if (is.due_date) {
+      var due = document.createElement("span");
+      due.className = "kdue";
+      due.textContent = "due " + is.due_date;
+      meta.appendChild(due);
+    }
+    card.appendChild(meta);
+    if (canEdit) {
+      var mv = document.createElement("button");
+      mv.type = "button";
+      mv.className = "kmove";
+      mv.setAttribute("data-move-button", "");
+      mv.setAttribute("aria-haspopup", "menu");
+      mv.setAttribute("aria-label", "Move " + is.key + "…");
+      mv.textContent = "⋯";
+      card.appendChild(mv);
+      if (focused) { mv.focus(); }
+    }
+    card.corkboardShown = signature(is);
+  }
+  function signature(is) {
+    return JSON.stringify([is.key, is.title, is.priority, is.labels, is.due_date, is.assignee_id, is.rank, is.version]);
+  }
+  function newCard(is) {
+    var card = document.createElement("li");
+    card.className = "kcard";
+    card.setAttribute("data-issue-id", is.id);
+    cardContent(card, is);
+    return card;
+  }
+  function assigneeAvatar(av) {
+    var name = names[av.getAttribute("data-assignee-id")] || "";
+    av.title = "Assigned to " + name;
+    av.textContent = live ? live.initials(name) : "?";
+  }
+
+  // flash marks a card changed by someone else: a short highlight and
+  // their initials on the card.
+  function flash(card, actor) {
+    if (!actor || !actor.id || actor.id === userId) { return; }
+    card.classList.remove("klive-flash");
+    void card.offsetWidth; // restart the animation if it is running
+    card.classList.add("klive-flash");
+    var bubble = card.querySelector(".kactor");
+    if (!bubble) {
+      bubble = document.createElement("span");
+      bubble.className = "kactor";
+      card.appendChild(bubble);
+    }
+    bubble.title = actor.name;
+    bubble.setAttribute("aria-label", "Changed by " + actor.name);
+    bubble.textContent = live ? live.initials(actor.name) : "?";
+    clearTimeout(card.corkboardFlash);
+    card.corkboardFlash = setTimeout(function () { card.classList.remove("klive-flash"); }, 1500);
+    clearTimeout(card.corkboardBubble);
+    card.corkboardBubble = setTimeout(function () { bubble.remove(); }, 6000);
+  }
+
+  // recountHidden sets each column's count of cards the filter leaves out.
+  function recountHidden() {
+    var hidden = {};
+    known.forEach(function (k) { if (!k.shown) { hidden[k.status] = (hidden[k.status] || 0) + 1; } });
+    board.querySelectorAll("section[data-status]").forEach(function (col) {
+      var badge = col.querySelector("[data-count]");
+      if (badge) { badge.setAttribute("data-hidden", String(hidden[col.getAttribute("data-status")] || 0)); }
+    });
+    updateCounts();
+  }
+
+  // applyIssue makes the card look like the issue DTO and sit where its
+  // status and rank say. Idempotent; older versions than shown are ignored.
+  function applyIssue(is, actor) {
+    if (busy.has(is.id)) { pending.set(is.id, { issue: is, actor: actor }); return; }
+    var card = findCard(is.id);
+    var k = known.get(is.id);
+    if ((card && version(card) > is.version) || (k && k.version > is.version)) { return; }
+    var shown = filter.match(is) && !!cardList(is.status);
+    known.set(is.id, { status: is.status, rank: is.rank, version: is.version, shown: shown });
+    if (!shown) {
+      if (card) { card.remove(); }
+      return;
+    }
+    if (!card) { card = newCard(is); } else if (card.corkboardShown !== signature(is)) { cardContent(card, is); }
+    placeByRank(card, is.status);
+    flash(card, actor);
+    markEditing(card);
+  }
+  function removeIssue(id) {
+    if (busy.has(id)) { pending.set(id, { gone: true }); return; }
+    known.delete(id);
+    var card = findCard(id);
+    if (card) { card.corkboardGone = true; card.remove(); }
+  }
+  // release lets go of a card (drag ended, menu closed) and applies what
+  // came for it meanwhile: the server's order wins.
+  function release(id) {
+    busy.delete(id);
+    var p = pending.get(id);
+    if (!p) { return; }
+    pending.delete(id);
+    if (p.gone) { removeIssue(id); } else { applyIssue(p.issue, p.actor); }
+    recountHidden();
+  }
+
+  // --- columns ---
+
+  function newColumn(c) {
+    var section = document.createElement("section");
+    section.className = "column bg-base-300 rounded-box w-72 shrink-0 flex flex-col max-h-[calc(100vh-14rem)]";
+    section.setAttribute("data-status", c.key);
+    var header = document.createElement("header");
+    header.className = "flex items-center justify-between px-3 py-2 gap-2";
+    var h2 = document.createElement("h2");
+    h2.className = "font-semibold break-all";
+    var count = document.createElement("span");
+    count.className = "badge badge-ghost";
+    count.setAttribute("data-count", "");
+    count.setAttribute("data-hidden", "0");
+    header.appendChild(h2);
+    header.appendChild(count);
+    var list = document.createElement("ol");
+    list.className = "cards flex flex-col gap-2 px-2 pb-3 min-h-16 overflow-y-auto";
+    list.setAttribute("data-cards", "");
+    list.setAttribute("data-empty-text", filter.active ? "No matching issues" : "No issues yet");
+    section.appendChild(header);
+    section.appendChild(list);
+    wireList(list);
+    return section;
+  }
+  // applyColumns makes the board's columns these, in this order: names,
+  // WIP limits, new (empty, droppable) columns, removed ones.
+  function applyColumns(columns) {
+    var keep = {};
+    columns.forEach(function (c) {
+      keep[c.key] = true;
+      var section = columnEl(c.key) || newColumn(c);
+      section.setAttribute("aria-label", c.name);
+      section.querySelector("h2").textContent = c.name;
+      var badge = section.querySelector("[data-count]");
+      var limit = c.wip_limit === null || c.wip_limit === undefined ? "" : String(c.wip_limit);
+      badge.setAttribute("data-wip-limit", limit);
+      badge.title = limit ? "Work-in-progress limit " + limit : "Issues in this column";
+      board.appendChild(section); // in order
+    });
+    board.querySelectorAll("section[data-status]").forEach(function (section) {
+      if (keep[section.getAttribute("data-status")]) { return; }
+      section.querySelectorAll("[data-issue-id]").forEach(function (card) {
+        var k = known.get(card.getAttribute("data-issue-id"));
+        if (k) { k.shown = false; }
+      });
+      section.remove();
+    });
+    if (live) { live.applyColumnsToSelects(columns); }
+    recountHidden();
+  }
+
+  // --- members and presence ---
+
+  function refreshAvatars(memberId) {
+    board.querySelectorAll('.kavatar[data-assignee-id="' + CSS.escape(memberId) + '"]').forEach(assigneeAvatar);
+  }
+
+  var others = []; // presence of everyone else, as last received
+  function markEditing(card) {
+    card.querySelectorAll(".kediting").forEach(function (m) { m.remove(); });
+    card.removeAttribute("data-editing");
+    var id = card.getAttribute("data-issue-id");
+    others.forEach(function (u) {
+      var what = u.dragging === id ? "is moving this card" : u.editing === id ? "is editing" : "";
+      if (!what) { return; }
+      var m = document.createElement("span");
+      m.className = "kediting";
+      m.setAttribute("data-editing-user", u.id);
+      m.title = u.name + " " + what;
+      m.setAttribute("aria-label", u.name + " " + what);
+      m.textContent = "✎ " + (live ? live.initials(u.name) : "");
+      card.appendChild(m);
+      card.setAttribute("data-editing", "");
+    });
+  }
+  function applyPresence(users) {
+    others = users;
+    if (live) { live.renderPresence(users); }
+    board.querySelectorAll("[data-editing]").forEach(markEditing);
+    users.forEach(function (u) {
+      [u.editing, u.dragging].forEach(function (id) {
+        var card = id && findCard(id);
+        if (card) { markEditing(card); }
+      });
+    });
+  }
+
+  // --- the view the live layer drives ---
+
+  function applyEvent(msg) {
+    var d = msg.data || {};
+    switch (msg.type) {
+      case "issue.created": case "issue.updated": case "issue.moved":
+        applyIssue(d, msg.actor);
+        break;
+      case "issue.deleted":
+        removeIssue(d.id);
+        break;
+      case "column.created": case "column.updated": case "column.deleted": case "column.reordered":
+        applyColumns(d.columns || []);
+        break;
+      case "member.added": case "member.updated":
+        names[d.user_id] = d.display_name;
+        if (live) { live.setMemberOption(d, false); }
+        refreshAvatars(d.user_id);
+        break;
+      case "member.removed":
+        delete names[d.user_id];
+        if (live) { live.setMemberOption(d, true); }
+        refreshAvatars(d.user_id);
+        break;
+      case "project.updated":
+        if (live) { live.applyProject(d); }
+        break;
+    }
+    recountHidden();
+  }
+
+  // reset rebuilds every column's cards from GET …/board (a resync, or the
+  // first load of a filtered board). Cards the user holds stay put and get
+  // their new state when let go.
+  function reset(data) {
+    names = {};
+    (data.members || []).forEach(function (m) { names[m.user_id] = m.display_name; });
+    if (live) { live.applyProject(data.project); }
+    applyColumns(data.project.columns || []);
+    var seen = new Set();
+    known = new Map();
+    board.querySelectorAll("[data-cards]").forEach(function (list) { list.corkboardNext = []; });
+    data.issues.forEach(function (is) {
+      seen.add(is.id);
+      var shown = filter.match(is) && !!cardList(is.status);
+      known.set(is.id, { status: is.status, rank: is.rank, version: is.version, shown: shown });
+      if (busy.has(is.id)) { pending.set(is.id, { issue: is }); return; }
+      var card = findCard(is.id);
+      if (!shown) { if (card) { card.remove(); } return; }
+      if (!card) { card = newCard(is); } else if (card.corkboardShown !== signature(is)) { cardContent(card, is); }
+      cardList(is.status).corkboardNext.push(card);
+    });
+    board.querySelectorAll("[data-cards]").forEach(function (list) {
+      Array.prototype.slice.call(list.children).forEach(function (card) {
+        var id = card.getAttribute("data-issue-id");
+        if (busy.has(id)) { if (!seen.has(id)) { pending.set(id, { gone: true }); } return; }
+        if (list.corkboardNext.indexOf(card) < 0) { card.remove(); }
+      });
+      list.corkboardNext.forEach(function (card) { list.appendChild(card); }); // in board order
+      list.corkboardNext = null;
+    });
+    applyPresence(others);
+    recountHidden();
+    return data.project.seq;
+  }
+
   // move sends the card's current place to the server; on failure the card
-  // goes back to where it was (from: {status, index}).
+  // goes back to where the server last had it (from: {status, index} when
+  // that is not known).
   function move(card, from) {
     var id = card.getAttribute("data-issue-id");
     var body = neighbours(card);
@@ -88,9 +425,16 @@
         throw new Error(problemText(p, res.status));
       });
     }).then(function (issue) {
-      card.setAttribute("data-rank", issue.rank);
+      // Newer than what we show (a live event may have beaten the reply).
+      if (issue.version > version(card) && !card.corkboardGone) {
+        known.set(issue.id, { status: issue.status, rank: issue.rank, version: issue.version, shown: filter.match(issue) });
+        cardContent(card, issue);
+        markEditing(card);
+      }
     }).catch(function (err) {
-      placeCard(card, from.status, from.index);
+      if (card.corkboardGone) { return; }
+      var k = known.get(id);
+      if (k && k.shown && cardList(k.status)) { placeByRank(card, k.status); } else { placeCard(card, from.status, from.index); }
       toast(err.message || "The move failed: check your connection.", false);
     }).finally(function () {
       card.removeAttribute("aria-busy");
@@ -102,36 +446,51 @@
     return Array.prototype.indexOf.call(card.parentElement.children, card);
   }
 
-  // For the live layer (applying other people's changes to this DOM).
   window.corkboardBoard = {
-    projectId: projectId, findCard: findCard, placeCard: placeCard, indexOf: indexOf,
+    projectId: projectId, findCard: findCard, placeCard: placeCard, placeByRank: placeByRank, indexOf: indexOf,
     statusOf: statusOf, updateCounts: updateCounts, toast: toast
   };
 
-  if (!canEdit) { return; }
-
   // Drag and drop, within and across columns.
-  if (window.Sortable) {
-    board.querySelectorAll("[data-cards]").forEach(function (list) {
-      window.Sortable.create(list, {
-        group: "cards-" + projectId,
-        animation: 150,
-        forceFallback: true, // mouse/touch events instead of HTML5 DnD: same behaviour on every device
-        fallbackTolerance: 3,
-        delay: 150,
-        delayOnTouchOnly: true,
-        ghostClass: "card-ghost",
-        filter: "[data-move-button]",
-        preventOnFilter: false,
-        onEnd: function (ev) {
-          if (ev.from === ev.to && ev.oldIndex === ev.newIndex) { return; }
+  function wireList(list) {
+    if (!canEdit || !window.Sortable) { return; }
+    window.Sortable.create(list, {
+      group: "cards-" + projectId,
+      animation: 150,
+      forceFallback: true, // mouse/touch events instead of HTML5 DnD: same behaviour on every device
+      fallbackTolerance: 3,
+      delay: 150,
+      delayOnTouchOnly: true,
+      ghostClass: "card-ghost",
+      filter: "[data-move-button]",
+      preventOnFilter: false,
+      onStart: function (ev) {
+        var id = ev.item.getAttribute("data-issue-id");
+        busy.add(id);
+        if (live) { live.setPresence({ dragging: id }); }
+      },
+      onEnd: function (ev) {
+        var id = ev.item.getAttribute("data-issue-id");
+        if (live) { live.setPresence({ dragging: null }); }
+        if (!(ev.from === ev.to && ev.oldIndex === ev.newIndex)) {
           var from = { status: ev.from.closest("section[data-status]").getAttribute("data-status"), index: ev.oldIndex };
           updateCounts();
-          move(ev.item, from);
+          move(ev.item, from); // reads the drop place now, before queued changes apply
         }
-      });
+        release(id);
+      }
     });
   }
+  board.querySelectorAll("[data-cards]").forEach(wireList);
+
+  if (live) {
+    live.start({
+      projectId: projectId, userId: userId, seq: board.getAttribute("data-seq"),
+      needsLoad: filter.active, apply: applyEvent, reset: reset, presence: applyPresence
+    });
+  }
+
+  if (!canEdit) { return; }
 
   // The keyboard/menu alternative to dragging: the "⋯" button on a card
   // opens one shared menu (built here, so a large board carries no
@@ -144,7 +503,10 @@
     menu = null;
     if (focusBack && menuButton) { menuButton.focus(); }
     if (menuButton) { menuButton.setAttribute("aria-expanded", "false"); }
+    var id = menuCard && menuCard.getAttribute("data-issue-id");
     menuCard = menuButton = null;
+    if (live) { live.setPresence({ editing: null }); }
+    if (id) { release(id); }
   }
 
   function menuItem(label, action) {
@@ -165,6 +527,8 @@
     move(card, from);
   }
 
+  // Menu actions close the menu (which applies queued changes) and then
+  // move: the move goes where the user asked, relative to the board as it is.
   function openMenu(button) {
     closeMenu(false);
     var card = button.closest("[data-issue-id]");
@@ -173,15 +537,15 @@
     menu.className = "kmenu";
     menu.setAttribute("role", "menu");
     menu.setAttribute("aria-label", "Move " + (card.getAttribute("data-key") || "card"));
-    if (at > 0) { menu.appendChild(menuItem("↑ Move up", function () { closeMenu(true); moveCardTo(card, here, at - 1); })); }
+    if (at > 0) { menu.appendChild(menuItem("↑ Move up", function () { closeMenu(true); moveCardTo(card, here, indexOf(card) - 1); })); }
     if (at < card.parentElement.children.length - 1) {
-      menu.appendChild(menuItem("↓ Move down", function () { closeMenu(true); moveCardTo(card, here, at + 1); }));
+      menu.appendChild(menuItem("↓ Move down", function () { closeMenu(true); moveCardTo(card, here, indexOf(card) + 1); }));
     }
     board.querySelectorAll("section[data-status]").forEach(function (col) {
       var status = col.getAttribute("data-status");
       if (status === here) { return; }
       var name = col.querySelector("h2").textContent;
-      menu.appendChild(menuItem("→ " + name, function () { closeMenu(true); moveCardTo(card, status, Infinity); }));
+      menu.appendChild(menuItem("→ " + name, function () { closeMenu(true); if (cardList(status)) { moveCardTo(card, status, Infinity); } }));
     });
     document.body.appendChild(menu);
     var r = button.getBoundingClientRect();
@@ -189,6 +553,8 @@
     menu.style.left = Math.max(8, Math.min(window.scrollX + r.right - menu.offsetWidth, window.scrollX + window.innerWidth - menu.offsetWidth - 8)) + "px";
     menuCard = card;
     menuButton = button;
+    busy.add(card.getAttribute("data-issue-id"));
+    if (live) { live.setPresence({ editing: card.getAttribute("data-issue-id") }); }
     button.setAttribute("aria-expanded", "true");
     var first = menu.querySelector("button");
     if (first) { first.focus(); }
