@@ -4,7 +4,7 @@ BENCH_ADDR ?= 127.0.0.1:3900
 BENCH_DIR  ?= $(shell mktemp -d)
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run build test vet bench bench-go bench-http css fmt clean
+.PHONY: run build test vet bench bench-go bench-http bench-ws css fmt clean
 
 run:
 	$(GO) run ./cmd/corkboard
@@ -22,7 +22,7 @@ test: vet
 	$(GO) test -race -count=1 ./...
 
 # Benchmarks print figures; see docs/PERFORMANCE.md.
-bench: bench-go bench-http
+bench: bench-go bench-http bench-ws
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./models/ ./app/
@@ -36,10 +36,28 @@ bench-http: build
 	./bin/corkbench -url http://$(BENCH_ADDR) -mode moves -concurrency 16 -duration 10s -issues 300; \
 	./bin/corkbench -url http://$(BENCH_ADDR) -mode board -issues 1000 -n 50
 
+# Live delivery: N WebSocket viewers of one board while cards move over REST.
+# Each scenario gets a fresh server (and data dir), so its RSS per idle
+# socket is measured from a clean start. Client and server share the machine.
+bench-ws: build
+	@set -e; ulimit -n $$(ulimit -Hn); status=0; \
+	for scenario in "1000 20" "10000 5"; do \
+		set -- $$scenario; dir=$$(mktemp -d); \
+		DATA_DIR=$$dir BIND_ADDR=$(BENCH_ADDR) PUBLIC_URL=http://$(BENCH_ADDR) LOG_LEVEL=warn \
+			WS_MAX_CONNS=20000 WS_MAX_CONNS_PER_USER=20000 ./bin/corkboard & pid=$$!; \
+		trap "kill $$pid 2>/dev/null || true" EXIT; \
+		for i in $$(seq 1 100); do curl -fs http://$(BENCH_ADDR)/health >/dev/null && break; sleep 0.1; done; \
+		./bin/corkbench -url http://$(BENCH_ADDR) -mode ws -viewers $$1 -rate $$2 -duration 10s -issues 100 -server-pid $$pid \
+			|| status=1; \
+		kill $$pid; wait $$pid || true; rm -rf $$dir; echo; \
+	done; exit $$status
+
 # Rebuilds static/css/app.css (Tailwind + daisyUI). Needs Node only here,
 # never at run time; the built file is committed.
 css:
-	npm ci --no-audit --no-fund
+	# npm install, not npm ci: npm ci refuses this lock (the platform-specific
+	# optional @tailwindcss/oxide-* packages are "missing", an npm bug).
+	npm install --no-audit --no-fund
 	npm run build:css
 
 fmt:

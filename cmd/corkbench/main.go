@@ -1,9 +1,11 @@
 // Command corkbench measures a running Corkboard over HTTP, as users load
-// it: card moves per second through the REST API at a given concurrency, and
-// the time to load a large board. It creates its own user and project.
+// it: card moves per second through the REST API at a given concurrency, the
+// time to load a large board, and the delivery of moves to many live
+// viewers over WebSockets. It creates its own user and project.
 //
 //	corkbench -url http://127.0.0.1:3900 -mode moves -concurrency 16 -duration 10s
 //	corkbench -url http://127.0.0.1:3900 -mode board -issues 1000 -n 50
+//	corkbench -url http://127.0.0.1:3900 -mode ws -viewers 1000 -rate 20 -duration 10s -server-pid PID
 package main
 
 import (
@@ -25,12 +27,26 @@ import (
 
 func main() {
 	base := flag.String("url", "http://127.0.0.1:3900", "Corkboard base URL")
-	mode := flag.String("mode", "moves", "moves | board")
+	mode := flag.String("mode", "moves", "moves | board | ws")
 	conc := flag.Int("concurrency", 16, "concurrent clients (moves)")
-	dur := flag.Duration("duration", 10*time.Second, "how long to move cards (moves)")
-	issues := flag.Int("issues", 1000, "issues on the board")
+	dur := flag.Duration("duration", 10*time.Second, "how long to move cards (moves, ws)")
+	issues := flag.Int("issues", 1000, "issues on the board (ws: 100 unless set)")
 	n := flag.Int("n", 50, "board loads to time (board)")
+	viewers := flag.Int("viewers", 1000, "WebSocket viewers of the board (ws)")
+	rate := flag.Float64("rate", 20, "card moves per second (ws)")
+	serverPID := flag.Int("server-pid", 0, "the server's pid, to report its RSS per idle socket (ws)")
+	verbose := flag.Bool("v", false, "print each move's delivery timeline to stderr (ws)")
 	flag.Parse()
+	if *mode == "ws" {
+		issuesSet := false
+		flag.Visit(func(f *flag.Flag) { issuesSet = issuesSet || f.Name == "issues" })
+		if !issuesSet {
+			*issues = 100
+		}
+		if _, err := raiseFileLimit(); err != nil {
+			fmt.Fprintln(os.Stderr, "corkbench: raising the open-file limit:", err)
+		}
+	}
 	b := &bench{base: *base}
 	if err := b.setup(*issues); err != nil {
 		fmt.Fprintln(os.Stderr, "corkbench: setup:", err)
@@ -42,6 +58,8 @@ func main() {
 		err = b.moves(*conc, *dur)
 	case "board":
 		err = b.board(*n)
+	case "ws":
+		err = b.ws(wsOptions{viewers: *viewers, rate: *rate, dur: *dur, serverPID: *serverPID, verbose: *verbose})
 	default:
 		err = fmt.Errorf("unknown mode %q", *mode)
 	}
