@@ -217,7 +217,12 @@ func (c *Client) start(ctx context.Context, r *room) error {
 		c.enqueueLocked(m)
 	}
 	c.mu.Unlock()
+	// The newcomer gets the last snapshot now; a changed one follows
+	// within PresenceInterval.
 	r.mu.Lock()
+	if r.lastPresence != nil {
+		c.enqueue(Message{Type: "presence", Data: r.lastPresence})
+	}
 	r.presenceChanged()
 	r.mu.Unlock()
 	return nil

@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"sort"
@@ -28,6 +29,7 @@ type room struct {
 	closed   bool
 
 	presenceTimer *time.Timer
+	lastPresence  []byte // the last presence frame broadcast
 }
 
 func newRoom(h *Hub, id string) *room {
@@ -241,6 +243,10 @@ func (r *room) broadcastPresence() {
 		return
 	}
 	frame := r.presenceFrame()
+	if bytes.Equal(frame, r.lastPresence) {
+		return // nothing anyone sees changed (say, another tab of the same user)
+	}
+	r.lastPresence = frame
 	for c := range r.clients {
 		c.enqueue(Message{Type: "presence", Data: frame})
 	}
