@@ -25,7 +25,7 @@ test: vet
 bench: bench-go bench-http bench-ws
 
 bench-go:
-	$(GO) test -run '^$$' -bench . -benchmem ./models/ ./app/
+	$(GO) test -run '^$$' -bench . -benchmem ./models/ ./app/ ./realtime/
 
 # Starts a server on a fresh SQLite file and loads it over HTTP.
 bench-http: build

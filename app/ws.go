@@ -210,7 +210,9 @@ func (w *hijackWriter) flushHeader() {
 }
 
 // Hijack hands over the connection with small buffers: an idle socket's
-// memory is mostly these, and frames are small.
+// memory is mostly these. The server reads only presence messages and pongs
+// (larger payloads read past the buffer); 2 KB of write buffer sends an
+// event frame in one syscall.
 func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	return w.conn, bufio.NewReadWriter(bufio.NewReaderSize(w.conn, 1024), bufio.NewWriterSize(w.conn, 2048)), nil
+	return w.conn, bufio.NewReadWriter(bufio.NewReaderSize(w.conn, 256), bufio.NewWriterSize(w.conn, 2048)), nil
 }

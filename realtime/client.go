@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -167,7 +168,7 @@ func (c *Client) start(ctx context.Context, r *room) error {
 	log, pid := c.hub.log, c.info.ProjectID
 	upto := r.add(c)
 	if c.info.Authorize != nil {
-		if err := c.info.Authorize(ctx); err != nil {
+		if err := onFreshStack(func() error { return c.info.Authorize(ctx) }); err != nil {
 			c.closeWith(CloseNoAccess, "no access to this project")
 			return err
 		}
@@ -278,4 +279,22 @@ func (c *Client) readLoop(ctx context.Context, r *room) {
 			r.mu.Unlock()
 		}
 	}
+}
+
+// onFreshStack runs f on a short-lived goroutine and waits for it. The
+// database calls behind f grow that goroutine's stack instead of the
+// connection's, which then idles in its read loop for hours (a grown stack
+// is only halved once per GC cycle, and an idle server rarely collects):
+// measured 10-12 KB per idle socket saved.
+func onFreshStack(f func() error) error {
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- fmt.Errorf("realtime: panic: %v", p)
+			}
+		}()
+		done <- f()
+	}()
+	return <-done
 }
