@@ -15,15 +15,25 @@ type boardResponse struct {
 }
 
 func (s *Server) apiBoard(c *fiber.Ctx) error {
+	b, err := s.loadBoard(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(b)
+}
+
+// loadBoard reads the board of the route's project for the current user:
+// the project (seq first), its issues in board order, and its members.
+func (s *Server) loadBoard(c *fiber.Ctx) (boardResponse, error) {
 	user, _ := currentUser(c)
 	pid := c.Params("pid")
 	p, issues, err := s.store.Board(c.UserContext(), user.ID, pid)
 	if err != nil {
-		return err
+		return boardResponse{}, err
 	}
 	members, err := s.store.ListMembers(c.UserContext(), user.ID, pid)
 	if err != nil {
-		return err
+		return boardResponse{}, err
 	}
-	return c.JSON(boardResponse{Project: p, Issues: issues, Members: members})
+	return boardResponse{Project: p, Issues: issues, Members: members}, nil
 }

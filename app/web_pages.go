@@ -248,16 +248,11 @@ func (s *Server) pageBoard(c *fiber.Ctx) error {
 // renderBoard draws the board (or, with ?view=list, the list). form and
 // errs refill the new-issue form after a refused submission.
 func (s *Server) renderBoard(c *fiber.Ctx, status int, form fiber.Map, errs map[string]string) error {
-	user, _ := currentUser(c)
-	pid := c.Params("pid")
-	p, issues, err := s.store.Board(c.UserContext(), user.ID, pid)
+	b, err := s.loadBoard(c)
 	if err != nil {
 		return err
 	}
-	members, err := s.store.ListMembers(c.UserContext(), user.ID, pid)
-	if err != nil {
-		return err
-	}
+	p, issues, members := b.Project, b.Issues, b.Members
 	names := map[string]string{}
 	for _, m := range members {
 		names[m.UserID] = m.DisplayName

@@ -87,7 +87,7 @@ func (s *Server) apiWebSocket(c *fiber.Ctx) error {
 		}
 		since = n
 	}
-	if _, err := s.store.GetProject(c.UserContext(), user.ID, pid); err != nil {
+	if _, err := s.store.Role(c.UserContext(), user.ID, pid); err != nil {
 		return err
 	}
 	if !strings.EqualFold(c.Get(fiber.HeaderUpgrade), "websocket") {
@@ -110,7 +110,7 @@ func (s *Server) apiWebSocket(c *fiber.Ctx) error {
 	info := realtime.ClientInfo{ProjectID: pid, UserID: user.ID, UserName: user.DisplayName, SessionID: sess.ID,
 		Since: since, Invisible: invisible,
 		Authorize: func(ctx context.Context) error {
-			_, err := s.store.GetProject(ctx, user.ID, pid)
+			_, err := s.store.Role(ctx, user.ID, pid)
 			return err
 		}}
 	c.Context().HijackSetNoResponse(true)

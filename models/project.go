@@ -76,6 +76,12 @@ func (memberRow) TableName() string { return "members" }
 
 // memberRole is the membership check every query starts with. Not a member
 // is ErrNotFound, so a project's existence cannot be probed.
+// Role is userID's role in the project; ErrNotFound when not a member. It
+// is the cheap access check of the live layer (no project or columns read).
+func (s *Store) Role(ctx context.Context, userID, projectID string) (Role, error) {
+	return memberRole(s.read(ctx), projectID, userID)
+}
+
 func memberRole(db *gorm.DB, projectID, userID string) (Role, error) {
 	if _, err := uuid.Parse(projectID); err != nil {
 		return "", ErrNotFound

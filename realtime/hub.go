@@ -158,7 +158,7 @@ func (h *Hub) Receive(projectID string, payload []byte) {
 	r := h.rooms[projectID]
 	h.mu.Unlock()
 	if r != nil {
-		r.receive(Message{Seq: hd.Seq, Type: hd.Type, Data: payload}, hd.Data.UserID)
+		r.receive(Message{Seq: hd.Seq, Type: hd.Type, Data: payload})
 	}
 }
 

@@ -121,12 +121,12 @@ func (r *room) remove(c *Client) {
 // receive takes one published event. Events are forwarded in seq order:
 // one that arrives early waits GapWait for the missing ones, which are then
 // read from the log.
-func (r *room) receive(m Message, userID string) {
+func (r *room) receive(m Message) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if m.Seq == 0 {
 		// Not in the log (project.deleted): forward as it comes.
-		r.forward(m, userID)
+		r.forward(m)
 		return
 	}
 	if r.closed || m.Seq <= r.last {
@@ -196,18 +196,18 @@ func (r *room) fill() {
 // deliver forwards the next event in order. Called with r.mu held.
 func (r *room) deliver(m Message) {
 	r.last = m.Seq
-	var uid string
-	if m.Type == typeMemberRemoved {
-		if hd, err := decodeHeader(m.Data); err == nil {
-			uid = hd.Data.UserID
-		}
-	}
-	r.forward(m, uid)
+	r.forward(m)
 }
 
 // forward queues m to every client and applies its access consequences:
 // a removed member's sockets and a deleted project's close with 4003.
-func (r *room) forward(m Message, removedUser string) {
+func (r *room) forward(m Message) {
+	var removedUser string
+	if m.Type == typeMemberRemoved {
+		if hd, err := decodeHeader(m.Data); err == nil {
+			removedUser = hd.Data.UserID
+		}
+	}
 	for c := range r.clients {
 		c.enqueue(m)
 		switch {

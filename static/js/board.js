@@ -73,17 +73,9 @@
       badge.classList.toggle("badge-ghost", isNaN(limit) || n <= limit);
     });
   }
+  // toast is live.js's (loaded first on every signed-in page).
   function toast(message, ok) {
-    var box = document.querySelector("[data-toasts]");
-    if (!box) { return; }
-    var el = document.createElement("div");
-    el.className = "alert " + (ok ? "alert-success" : "alert-error");
-    el.setAttribute("role", ok ? "status" : "alert");
-    var span = document.createElement("span");
-    span.textContent = message;
-    el.appendChild(span);
-    box.appendChild(el);
-    setTimeout(function () { el.remove(); }, ok ? 3000 : 8000);
+    if (live) { live.toast(message, ok); }
   }
   function problemText(body, status) {
     if (!body) { return "The move failed (" + status + ")."; }
