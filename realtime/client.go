@@ -79,6 +79,7 @@ func (c *Client) enqueueLocked(m Message) {
 
 func (c *Client) tooSlowLocked() {
 	c.hub.slowClosed.Add(1)
+	c.hub.opt.Observer.QueueFull()
 	c.closeLocked(websocket.StatusTryAgainLater, "too slow: reconnect with since")
 }
 

@@ -32,6 +32,7 @@ type Options struct {
 	MaxConns         int           // sockets per instance (20,000)
 	MaxConnsPerUser  int           // sockets per user (50)
 	Logger           *slog.Logger
+	Observer         Observer // metrics (NopObserver)
 }
 
 func (o *Options) defaults() {
@@ -61,6 +62,9 @@ func (o *Options) defaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Observer == nil {
+		o.Observer = NopObserver{}
 	}
 }
 

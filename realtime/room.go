@@ -182,13 +182,18 @@ func (r *room) fill() {
 	if err != nil {
 		r.hub.opt.Logger.Warn("realtime: filling a gap from the log", "project", r.id, "after", from, "err", err)
 	}
+	filled := 0
 	for _, m := range msgs {
 		if m.Seq > r.last {
+			filled++
 			delete(r.held, m.Seq)
 			if m.Seq == r.last+1 {
 				r.deliver(m)
 			}
 		}
+	}
+	if filled > 0 {
+		r.hub.opt.Observer.GapFilled(filled)
 	}
 	r.drain()
 }
@@ -208,6 +213,7 @@ func (r *room) forward(m Message) {
 			removedUser = hd.Data.UserID
 		}
 	}
+	start := time.Now()
 	for c := range r.clients {
 		c.enqueue(m)
 		switch {
@@ -217,6 +223,8 @@ func (r *room) forward(m Message) {
 			c.closeWith(CloseNoAccess, "removed from the project")
 		}
 	}
+	r.hub.opt.Observer.Delivered(len(r.clients))
+	r.hub.opt.Observer.FanOut(time.Since(start))
 }
 
 // --- presence ---

@@ -1,0 +1,131 @@
+package kv
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Redis is the Store shared by every instance on one Redis. Each operation
+// is one round trip; multi-step ones run as Lua scripts, so they are atomic.
+type Redis struct {
+	rdb    *redis.Client
+	prefix string
+	own    bool // Close closes rdb
+}
+
+var _ Store = (*Redis)(nil)
+
+// NewRedis uses rdb with every key under prefix (e.g. "corkboard:").
+// Close does not close rdb: its owner does.
+func NewRedis(rdb *redis.Client, prefix string) *Redis {
+	return &Redis{rdb: rdb, prefix: prefix}
+}
+
+// DialRedis connects to url (redis://…) and checks it answers.
+func DialRedis(ctx context.Context, url, prefix string) (*Redis, error) {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	rdb := redis.NewClient(opt)
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		rdb.Close()
+		return nil, err
+	}
+	return &Redis{rdb: rdb, prefix: prefix, own: true}, nil
+}
+
+// incr increments and sets the expiry only when the key is new (a fixed
+// window: later increments keep it). PEXPIRE NX needs Redis 7; the script
+// works on any version.
+var incr = redis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n`)
+
+func (r *Redis) Incr(ctx context.Context, key string, ttl time.Duration) (int64, error) {
+	return incr.Run(ctx, r.rdb, []string{r.prefix + key}, ttl.Milliseconds()).Int64()
+}
+
+func (r *Redis) Get(ctx context.Context, key string) (int64, error) {
+	n, err := r.rdb.Get(ctx, r.prefix+key).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	return n, err
+}
+
+func (r *Redis) Set(ctx context.Context, key string, value int64, ttl time.Duration) error {
+	return r.rdb.Set(ctx, r.prefix+key, value, ttl).Err()
+}
+
+func (r *Redis) TTL(ctx context.Context, key string) (time.Duration, error) {
+	d, err := r.rdb.PTTL(ctx, r.prefix+key).Result()
+	if err != nil || d < 0 { // -2 absent, -1 no expiry (never written by us)
+		return 0, err
+	}
+	return d, nil
+}
+
+func (r *Redis) Del(ctx context.Context, keys ...string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = r.prefix + k
+	}
+	return r.rdb.Del(ctx, full...).Err()
+}
+
+// acquire keeps a sorted set of members scored by lease end (ms since the
+// epoch, from Redis's own clock so instances need not agree on time).
+var acquire = redis.NewScript(`
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`)
+
+var renew = redis.NewScript(`
+local t = redis.call('TIME')
+local until_ = t[1] * 1000 + math.floor(t[2] / 1000) + tonumber(ARGV[1])
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', until_, ARGV[i]) end
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return 1`)
+
+func (r *Redis) Acquire(ctx context.Context, key, member string, limit int, lease time.Duration) (bool, error) {
+	n, err := acquire.Run(ctx, r.rdb, []string{r.prefix + key}, member, limit, lease.Milliseconds()).Int()
+	return n == 1, err
+}
+
+func (r *Redis) Renew(ctx context.Context, key string, members []string, lease time.Duration) error {
+	if len(members) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(members)+1)
+	args = append(args, strconv.FormatInt(lease.Milliseconds(), 10))
+	for _, m := range members {
+		args = append(args, m)
+	}
+	return renew.Run(ctx, r.rdb, []string{r.prefix + key}, args...).Err()
+}
+
+func (r *Redis) Release(ctx context.Context, key, member string) error {
+	return r.rdb.ZRem(ctx, r.prefix+key, member).Err()
+}
+
+func (r *Redis) Close() error {
+	if r.own {
+		return r.rdb.Close()
+	}
+	return nil
+}
