@@ -2,8 +2,11 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/go-gormigrate/gormigrate/v2"
 	"gorm.io/gorm"
@@ -141,5 +144,50 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	opts := *gormigrate.DefaultOptions
 	opts.UseTransaction = true
-	return gormigrate.New(s.wdb.WithContext(ctx), &opts, list).Migrate()
+	if s.dialect != "postgres" {
+		// SQLite is one instance's file: its single writer connection
+		// already serialises everything.
+		return gormigrate.New(s.wdb.WithContext(ctx), &opts, list).Migrate()
+	}
+	// Several instances may start at once on one PostgreSQL. gormigrate
+	// reads the applied IDs and then creates tables, so two of them would
+	// both see an empty schema; an advisory lock makes them take turns, and
+	// the later ones find everything applied. The lock and the migrations
+	// share one dedicated connection: a session lock belongs to its
+	// connection, and taking a second connection from a small pool while
+	// holding the first could deadlock. If the process dies, PostgreSQL
+	// drops the connection and the lock with it.
+	conn, err := s.dbPool().Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Close()
+	// Advisory locks are database-wide; keying by schema lets instances of
+	// different schemas in one database (the tests use one per test)
+	// migrate in parallel, while instances of one schema take turns.
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1, hashtext(current_schema()))`, migrateLockClass); err != nil {
+		return fmt.Errorf("migrate: take the migration lock: %w", err)
+	}
+	defer func() {
+		// Unlock even when ctx is done, so a pooled connection never keeps
+		// the lock; conn.Close above then returns a clean connection.
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if _, err := conn.ExecContext(uctx, `SELECT pg_advisory_unlock($1, hashtext(current_schema()))`, migrateLockClass); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn }) // discard the connection (and its lock)
+		}
+	}()
+	onConn := s.wdb.WithContext(ctx).Session(&gorm.Session{})
+	onConn.Statement.ConnPool = conn
+	return gormigrate.New(onConn, &opts, list).Migrate()
+}
+
+// migrateLockClass is the first key of the migration advisory lock (the
+// second is the schema's hash): "CORK" in ASCII, so it is recognisable in
+// pg_locks (classid).
+const migrateLockClass = 0x434f524b
+
+func (s *Store) dbPool() *sql.DB {
+	sqlDB, _ := s.wdb.DB() // never fails: Open checked it
+	return sqlDB
 }

@@ -6,6 +6,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,12 +24,20 @@ import (
 	"gorm.io/gorm/logger"
 )
 
-// Options tune the connection pool.
+// Options tune the connection pool (DB_MAX_OPEN_CONNS, DB_MAX_IDLE_CONNS,
+// DB_CONN_MAX_LIFETIME). On SQLite they size the read pool only: writes
+// always go through one connection (SQLite has one writer at a time).
 type Options struct {
-	MaxOpenConns int // 0: a default per driver
-	MaxIdleConns int
-	Logger       *slog.Logger
+	MaxOpenConns    int           // 0: 16
+	MaxIdleConns    int           // 0: MaxOpenConns
+	ConnMaxLifetime time.Duration // 0: connections are kept until idle 5 minutes
+	Logger          *slog.Logger
 }
+
+// DefaultMaxOpenConns is the pool size when Options leave it 0: 16 per
+// instance keeps three replicas well under PostgreSQL's default
+// max_connections (100).
+const DefaultMaxOpenConns = 16
 
 // Store is the handle on the database. Safe for concurrent use.
 type Store struct {
@@ -108,14 +117,17 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	}
 	maxOpen, maxIdle := opts.MaxOpenConns, opts.MaxIdleConns
 	if maxOpen == 0 {
-		maxOpen = 16
+		maxOpen = DefaultMaxOpenConns
 	}
-	if maxIdle == 0 {
+	if maxIdle == 0 || maxIdle > maxOpen {
 		maxIdle = maxOpen
 	}
 	sqlDB.SetMaxOpenConns(maxOpen)
 	sqlDB.SetMaxIdleConns(maxIdle)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	// A bounded lifetime lets connections move to a restarted or failed-over
+	// PostgreSQL (or rebalance behind PgBouncer) without a restart here.
+	sqlDB.SetConnMaxLifetime(opts.ConnMaxLifetime)
 	s := &Store{db: db, wdb: wdb, dialect: dialect, log: opts.Logger, now: func() time.Time { return time.Now().UTC() }}
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
@@ -134,6 +146,16 @@ func (s *Store) Ping(ctx context.Context) error {
 		return err
 	}
 	return sqlDB.PingContext(ctx)
+}
+
+// PoolStats reports the (read) pool: its configured size and its use, for
+// metrics and for tests of the pool options.
+func (s *Store) PoolStats() sql.DBStats {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return sql.DBStats{}
+	}
+	return sqlDB.Stats()
 }
 
 // Close releases the pools.
