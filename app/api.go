@@ -57,9 +57,9 @@ func (s *Server) apiLogin(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	user, err := s.login(c.UserContext(), req.Email, req.Password)
+	user, err := s.throttledLogin(c, req.Email, req.Password)
 	if err != nil {
-		return err
+		return refuseLogin(c, err)
 	}
 	if err := s.startSession(c, user); err != nil {
 		return err

@@ -174,7 +174,7 @@ func (s *Server) register(ctx context.Context, email, password, name string) (mo
 		strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 }) {
 		v.Add("display_name", "must be 1 to 80 characters")
 	}
-	validatePassword(v, "password", password)
+	validatePassword(v, "password", password, email, name)
 	if err := v.Err(); err != nil {
 		return models.User{}, err
 	}
@@ -188,15 +188,6 @@ func (s *Server) register(ctx context.Context, email, password, name string) (mo
 			"An account with this email exists; sign in instead.")
 	}
 	return user, err
-}
-
-func validatePassword(v *models.ValidationError, field, password string) {
-	switch n := len([]rune(password)); {
-	case n < 8:
-		v.Add(field, "must be at least 8 characters")
-	case len(password) > 256:
-		v.Add(field, "must be at most 256 bytes")
-	}
 }
 
 // CreateUser registers an account outside HTTP (the CLI's user create),

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/realtime"
 )
 
@@ -35,7 +36,14 @@ type Config struct {
 	EventRetention    time.Duration // EVENT_RETENTION: events older than this are pruned
 	EventRetainCount  int64         // EVENT_RETENTION_COUNT: and beyond this many per project
 
+	// Accounts (README's table): mail and login throttling.
+	MailFrom string   // MAIL_FROM; default noreply@ the host of PUBLIC_URL
+	Throttle Throttle // LOGIN_* variables; zero fields take the defaults
+
 	// Not from the environment: tuning that tests change.
+	// Now is the clock of throttling and mailed links (nil: time.Now);
+	// tests move it instead of sleeping.
+	Now        func() time.Time
 	Password   PasswordParams
 	SessionTTL time.Duration
 	DBMaxConns int
@@ -45,6 +53,9 @@ type Config struct {
 	// in-process broker.
 	NewBroker func(realtime.Handler) realtime.Broker
 	Hub       realtime.Options // tests shorten timings
+	// KV is the shared-state store; nil: Redis on RedisURL when set,
+	// memory otherwise.
+	KV kv.Store
 }
 
 // ConfigFromEnv reads the variables of DESIGN.md's configuration table,
@@ -62,6 +73,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		JWTSecret: get("JWT_SECRET", ""),
 		PublicURL: strings.TrimRight(get("PUBLIC_URL", "http://localhost:3000"), "/"),
 		SMTPURL:   get("SMTP_URL", ""),
+		MailFrom:  get("MAIL_FROM", ""),
 		DataDir:   get("DATA_DIR", "data"),
 		Password:  DefaultPasswordParams,
 	}
@@ -93,6 +105,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return cfg, fmt.Errorf("PUBLIC_URL must be an http(s) URL, not %q", cfg.PublicURL)
+	}
+	if cfg.SMTPURL != "" {
+		if _, err := newSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL); err != nil {
+			return cfg, err
+		}
+	}
+	if cfg.Throttle, err = throttleFromEnv(get); err != nil {
+		return cfg, err
 	}
 	if cfg.JWTSecret != "" && len(cfg.JWTSecret) < 32 {
 		return cfg, errors.New("JWT_SECRET must be at least 32 characters")

@@ -80,6 +80,16 @@ type client struct {
 	ts     *testServer
 	cookie string
 	user   models.User
+	// offContract skips the OpenAPI check (see unchecked).
+	offContract bool
+}
+
+// unchecked is c for requests that probe what the API deliberately does not
+// have (an unknown route): they skip the OpenAPI contract check.
+func (c *client) unchecked() *client {
+	cp := *c
+	cp.offContract = true
+	return &cp
 }
 
 func (ts *testServer) anon() *client { return &client{ts: ts} }
@@ -151,8 +161,19 @@ func (c *client) form(path string, values map[string]string) (*http.Response, []
 	return c.send(req)
 }
 
+// send runs req through the app. Every /api/v1 exchange is held against
+// the OpenAPI document (checkContract): an undocumented route, status or
+// field fails the test.
 func (c *client) send(req *http.Request) (*http.Response, []byte) {
 	c.ts.t.Helper()
+	var reqBody []byte
+	if req.Body != nil {
+		var err error
+		if reqBody, err = io.ReadAll(req.Body); err != nil {
+			c.ts.t.Fatal(err)
+		}
+		req.Body = io.NopCloser(bytes.NewReader(reqBody))
+	}
 	res, err := c.ts.app.Test(req, -1)
 	if err != nil {
 		c.ts.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
@@ -162,6 +183,11 @@ func (c *client) send(req *http.Request) (*http.Response, []byte) {
 		c.ts.t.Fatal(err)
 	}
 	res.Body.Close()
+	if strings.HasPrefix(req.URL.Path, "/api/v1/") && !c.offContract {
+		for _, v := range checkContract(req, reqBody, res.StatusCode, res.Header, b) {
+			c.ts.t.Errorf("contract: %s", v)
+		}
+	}
 	return res, b
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
@@ -17,6 +18,8 @@ type problem struct {
 	Detail  string              `json:"detail,omitempty"`
 	Errors  []models.FieldError `json:"errors,omitempty"`
 	Current *models.Issue       `json:"current,omitempty"`
+	// LockedUntil is when a locked account (423) opens again.
+	LockedUntil *time.Time `json:"locked_until,omitempty"`
 }
 
 // problemError lets a handler return a specific problem.

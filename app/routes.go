@@ -6,8 +6,10 @@ import "github.com/gofiber/fiber/v2"
 func (s *Server) routes(app *fiber.App) {
 	app.Get("/health", s.health)
 	app.Get("/ready", s.ready)
+	app.Get("/api/docs", s.pageAPIReference) // the reference page, from the OpenAPI document
 
 	api := app.Group("/api/v1")
+	api.Get("/openapi.json", s.apiOpenAPI) // the contract: app/openapi/openapi.json
 
 	// Accounts.
 	api.Post("/auth/register", s.apiRegister)

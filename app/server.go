@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/models"
 	"github.com/corkboard/corkboard/realtime"
 	"github.com/corkboard/corkboard/static"
@@ -40,6 +41,10 @@ type Server struct {
 	stop      chan struct{} // closed by Shutdown: ends background loops
 	loops     sync.WaitGroup
 	stopOnce  sync.Once
+	kv        kv.Store       // counters shared by instances (login throttling)
+	ownKV     bool           // New opened kv: Shutdown closes it
+	mailer    Mailer         // SMTP_URL, or the log
+	bg        sync.WaitGroup // background work (mail, audit): Shutdown waits
 }
 
 // New opens the database, applies migrations and builds the routes.
@@ -59,8 +64,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.EventRetainCount == 0 {
 		cfg.EventRetainCount = 100000
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, stop: make(chan struct{})}
+	cfg.Throttle = cfg.Throttle.withDefaults()
+	s := &Server{cfg: cfg, log: cfg.Logger, stop: make(chan struct{}), kv: cfg.KV}
 	var err error
+	if s.mailer, err = newMailer(cfg, s.log); err != nil {
+		return nil, err
+	}
 	if s.publicURL, err = url.Parse(cfg.PublicURL); err != nil {
 		return nil, fmt.Errorf("PUBLIC_URL: %w", err)
 	}
@@ -85,6 +94,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.app, err = s.newFiber(); err != nil {
 		s.store.Close()
 		return nil, err
+	}
+	if s.kv == nil {
+		if s.kv, err = s.openKV(ctx); err != nil {
+			s.store.Close()
+			return nil, err
+		}
+		s.ownKV = true
 	}
 	s.hub = s.newHub()
 	s.loops.Add(1)
@@ -142,8 +158,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.app.ShutdownWithContext(ctx)
 	s.stopOnce.Do(func() { close(s.stop) })
 	s.loops.Wait()
+	s.bg.Wait()
 	if err == nil {
 		err = herr
+	}
+	if s.ownKV {
+		s.kv.Close()
 	}
 	if cerr := s.store.Close(); err == nil {
 		err = cerr

@@ -73,10 +73,16 @@ func (s *Server) pageLogin(c *fiber.Ctx) error {
 
 func (s *Server) pageLoginSubmit(c *fiber.Ctx) error {
 	email, next := c.FormValue("email"), c.FormValue("next")
-	user, err := s.login(c.UserContext(), email, c.FormValue("password"))
+	user, err := s.throttledLogin(c, email, c.FormValue("password"))
 	if errors.Is(err, errBadCredentials) {
 		return s.render(c, fiber.StatusUnauthorized, "login", "Sign in", nil, fiber.Map{
 			"Next": next, "Form": fiber.Map{"email": email}, "Error": "Wrong email or password."})
+	}
+	var te *throttledError
+	if errors.As(err, &te) {
+		_ = refuseLogin(c, err) // Retry-After
+		return s.render(c, te.problem().p.Status, "login", "Sign in", nil, fiber.Map{
+			"Next": next, "Form": fiber.Map{"email": email}, "Error": te.message()})
 	}
 	if err != nil {
 		return err
@@ -184,7 +190,7 @@ func (s *Server) pageAccountPassword(c *fiber.Ctx) error {
 			map[string]string{"current_password": "is not right"})
 	}
 	v := &models.ValidationError{}
-	validatePassword(v, "new_password", c.FormValue("new_password"))
+	validatePassword(v, "new_password", c.FormValue("new_password"), user.Email, user.DisplayName)
 	if fields, ok := fieldMap(v.Err()); ok {
 		return s.renderAccount(c, fiber.StatusUnprocessableEntity, fiber.Map{}, fields)
 	}
@@ -197,6 +203,7 @@ func (s *Server) pageAccountPassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.audit(c, user.ID, auditPasswordChange, map[string]any{"sessions_ended": len(ended)})
 	return s.back(c, "/settings", true, "Password changed; your other sessions were signed out.")
 }
 

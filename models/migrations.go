@@ -112,6 +112,33 @@ CREATE INDEX events_created_at ON events (created_at);
 	{"0002_presence_invisible", `
 ALTER TABLE users ADD COLUMN invisible BOOLEAN NOT NULL DEFAULT FALSE;
 `},
+	// Account security: the audit log of security events, and the single-use
+	// tokens mailed for a password reset or an unlock (only their SHA-256 is
+	// kept). Audit ids are UUIDv7, so ordering by id is ordering by time.
+	{"0003_accounts_security", `
+CREATE TABLE audit_events (
+	id         TEXT PRIMARY KEY,
+	user_id    TEXT REFERENCES users (id) ON DELETE CASCADE,
+	type       TEXT NOT NULL CHECK (length(type) BETWEEN 1 AND 64),
+	ip         TEXT NOT NULL DEFAULT '',
+	user_agent TEXT NOT NULL DEFAULT '',
+	detail     TEXT NOT NULL DEFAULT '{}',
+	created_at {{ts}} NOT NULL
+);
+CREATE INDEX audit_events_user ON audit_events (user_id, id);
+
+CREATE TABLE account_tokens (
+	id         TEXT PRIMARY KEY,
+	user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	purpose    TEXT NOT NULL CHECK (purpose IN ('reset', 'unlock')),
+	token_hash TEXT NOT NULL,
+	created_at {{ts}} NOT NULL,
+	expires_at {{ts}} NOT NULL,
+	used_at    {{ts}}
+);
+CREATE UNIQUE INDEX account_tokens_hash ON account_tokens (token_hash);
+CREATE INDEX account_tokens_user ON account_tokens (user_id, purpose, created_at);
+`},
 }
 
 func (s *Store) ddl(sql string) string {
