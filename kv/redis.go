@@ -31,6 +31,15 @@ func DialRedis(ctx context.Context, url, prefix string) (*Redis, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Fail fast while Redis is away: callers (throttling, rate limits,
+	// publishing) have a fallback and must not hold a request for seconds.
+	if opt.DialTimeout == 5*time.Second { // go-redis's default: the URL set none
+		opt.DialTimeout = time.Second
+	}
+	if opt.ReadTimeout == 3*time.Second {
+		opt.ReadTimeout, opt.WriteTimeout = time.Second, time.Second
+	}
+	opt.DialerRetries, opt.MaxRetries = 1, 1
 	rdb := redis.NewClient(opt)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		rdb.Close()
@@ -129,3 +138,9 @@ func (r *Redis) Close() error {
 	}
 	return nil
 }
+
+// Client is the Redis connection pool (the realtime broker shares it).
+func (r *Redis) Client() *redis.Client { return r.rdb }
+
+// Prefix is the key prefix every key of this store carries.
+func (r *Redis) Prefix() string { return r.prefix }

@@ -31,8 +31,13 @@ type Options struct {
 	PresenceRate     float64       // presence messages per second a client may send (20, burst 2×)
 	MaxConns         int           // sockets per instance (20,000)
 	MaxConnsPerUser  int           // sockets per user (50)
-	Logger           *slog.Logger
-	Observer         Observer // metrics (NopObserver)
+	DegradedPoll     time.Duration // while the broker is down, rooms read the log this often (1 s)
+	// PresenceHeartbeat is how often an instance re-announces its presence
+	// to the others (shared brokers only); entries not refreshed within 3×
+	// this are dropped, so a dead instance's users leave (5 s).
+	PresenceHeartbeat time.Duration
+	Logger            *slog.Logger
+	Observer          Observer // metrics (NopObserver)
 }
 
 func (o *Options) defaults() {
@@ -54,6 +59,8 @@ func (o *Options) defaults() {
 	defDur(&o.PongTimeout, 10*time.Second)
 	defDur(&o.GapWait, 20*time.Millisecond)
 	defDur(&o.PresenceInterval, 100*time.Millisecond)
+	defDur(&o.DegradedPoll, time.Second)
+	defDur(&o.PresenceHeartbeat, 5*time.Second)
 	if o.MaxReplay <= 0 {
 		o.MaxReplay = 10000
 	}
@@ -76,7 +83,11 @@ type Hub struct {
 	broker Broker
 	opt    Options
 
+	id     string // this instance, in presence messages
+	shared bool   // the broker reaches other instances
+
 	mu       sync.Mutex
+	degraded bool // the broker's connection is down: rooms poll the log
 	rooms    map[string]*room
 	sessions map[string]map[*Client]struct{}
 	perUser  map[string]int
@@ -96,12 +107,16 @@ type Hub struct {
 // receive function and returns the broker the hub subscribes through.
 func NewHub(log Log, newBroker func(Handler) Broker, opt Options) *Hub {
 	opt.defaults()
-	h := &Hub{log: log, opt: opt, rooms: map[string]*room{}, sessions: map[string]map[*Client]struct{}{},
+	h := &Hub{id: newInstanceID(), log: log, opt: opt, rooms: map[string]*room{}, sessions: map[string]map[*Client]struct{}{},
 		perUser: map[string]int{}, stop: make(chan struct{})}
 	h.broker = newBroker(h.Receive)
+	h.startCluster()
 	go h.pinger()
 	return h
 }
+
+// MaxConnsPerUser is the per-user socket cap in force.
+func (h *Hub) MaxConnsPerUser() int { return h.opt.MaxConnsPerUser }
 
 // Broker is the broker the hub publishes through.
 func (h *Hub) Broker() Broker { return h.broker }
@@ -153,6 +168,10 @@ func (h *Hub) Stats() Stats {
 
 // Receive is the broker's handler: one published event of projectID.
 func (h *Hub) Receive(projectID string, payload []byte) {
+	if projectID == controlChannel {
+		h.receiveControl(payload)
+		return
+	}
 	hd, err := decodeHeader(payload)
 	if err != nil {
 		h.opt.Logger.Warn("realtime: dropped a malformed broker message", "project", projectID, "err", err)
@@ -161,7 +180,11 @@ func (h *Hub) Receive(projectID string, payload []byte) {
 	h.mu.Lock()
 	r := h.rooms[projectID]
 	h.mu.Unlock()
-	if r != nil {
+	switch {
+	case r == nil:
+	case hd.Type == typeInstancePresence:
+		h.receivePresence(r, payload)
+	default:
 		r.receive(Message{Seq: hd.Seq, Type: hd.Type, Data: payload})
 	}
 }

@@ -30,10 +30,24 @@ type room struct {
 
 	presenceTimer *time.Timer
 	lastPresence  []byte // the last presence frame broadcast
+
+	// Other instances' viewers (shared brokers only), and this instance's
+	// announcement of its own.
+	remote        map[string]remoteUsers // instance id → its users
+	announceTimer *time.Timer
+	announceForce bool   // announce even if unchanged (heartbeat, hello)
+	announceHello bool   // ask the others to answer with theirs
+	lastAnnounced []byte // the users last announced
+}
+
+type remoteUsers struct {
+	users   []presenceUser
+	expires time.Time
 }
 
 func newRoom(h *Hub, id string) *room {
-	return &room{hub: h, id: id, ready: make(chan struct{}), clients: map[*Client]struct{}{}, held: map[int64]Message{}}
+	return &room{hub: h, id: id, ready: make(chan struct{}), clients: map[*Client]struct{}{}, held: map[int64]Message{},
+		remote: map[string]remoteUsers{}}
 }
 
 // open subscribes to the broker, then reads the head seq: an event that
@@ -59,6 +73,8 @@ func (r *room) open(ctx context.Context) {
 	defer r.mu.Unlock()
 	r.last, r.started = head, true
 	r.drain()
+	r.announceHello = true
+	r.announceLocked(true)
 }
 
 // shut unsubscribes when the last client has left.
@@ -71,9 +87,15 @@ func (r *room) shut() {
 	if r.presenceTimer != nil {
 		r.presenceTimer.Stop()
 	}
+	if r.announceTimer != nil {
+		r.announceTimer.Stop()
+	}
 	r.mu.Unlock()
 	<-r.ready
 	if r.err == nil {
+		if r.hub.shared {
+			r.publishPresence(nil, false) // no users here now: others drop ours at once
+		}
 		r.unsubscribe()
 	}
 }
@@ -164,30 +186,50 @@ func (r *room) drain() {
 func (r *room) fill() {
 	r.mu.Lock()
 	r.gapTimer = nil
-	if r.closed || len(r.held) == 0 {
+	held := len(r.held) > 0
+	r.mu.Unlock()
+	if held {
+		r.readLog()
+	}
+}
+
+// catchUp reads everything after the last forwarded event from the log: when
+// the broker comes back (it dropped what was published meanwhile), and
+// while it is down.
+func (r *room) catchUp() {
+	for r.readLog() {
+	}
+}
+
+// readLog forwards, in order, up to a page of events after r.last from the
+// log; it reports whether a full page came (there may be more).
+func (r *room) readLog() (more bool) {
+	const page = 1000
+	r.mu.Lock()
+	if r.closed || !r.started || r.filling {
 		r.mu.Unlock()
-		return
+		return false
 	}
 	r.filling = true
 	from := r.last
 	r.mu.Unlock()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	msgs, _, err := r.hub.log.Since(ctx, r.id, from, 1000)
+	msgs, _, err := r.hub.log.Since(ctx, r.id, from, page)
 	cancel()
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.filling = false
 	if err != nil {
-		r.hub.opt.Logger.Warn("realtime: filling a gap from the log", "project", r.id, "after", from, "err", err)
+		r.hub.opt.Logger.Warn("realtime: reading the log to fill a gap", "project", r.id, "after", from, "err", err)
 	}
 	filled := 0
 	for _, m := range msgs {
 		if m.Seq > r.last {
-			filled++
 			delete(r.held, m.Seq)
 			if m.Seq == r.last+1 {
+				filled++
 				r.deliver(m)
 			}
 		}
@@ -196,6 +238,7 @@ func (r *room) fill() {
 		r.hub.opt.Observer.GapFilled(filled)
 	}
 	r.drain()
+	return err == nil && len(msgs) == page
 }
 
 // deliver forwards the next event in order. Called with r.mu held.
@@ -250,7 +293,11 @@ func (r *room) broadcastPresence() {
 	if r.closed {
 		return
 	}
-	frame := r.presenceFrame()
+	local := r.localUsers()
+	if r.hub.shared {
+		r.announceLocked(false)
+	}
+	frame := presenceFrame(mergeUsers(local, r.remote))
 	if bytes.Equal(frame, r.lastPresence) {
 		return // nothing anyone sees changed (say, another tab of the same user)
 	}
@@ -260,9 +307,9 @@ func (r *room) broadcastPresence() {
 	}
 }
 
-// presenceFrame lists each visible user once (several tabs merge: any
-// non-null field wins), sorted by name. Called with r.mu held.
-func (r *room) presenceFrame() []byte {
+// localUsers lists each visible user of this instance once (several tabs
+// merge: any non-null field wins). Called with r.mu held.
+func (r *room) localUsers() []presenceUser {
 	byUser := map[string]*presenceUser{}
 	for c := range r.clients {
 		if c.info.Invisible {
@@ -274,29 +321,161 @@ func (r *room) presenceFrame() []byte {
 			u = &presenceUser{ID: c.info.UserID, Name: c.info.UserName}
 			byUser[c.info.UserID] = u
 		}
-		u.Viewing = firstSet(u.Viewing, p.Viewing)
-		u.Editing = firstSet(u.Editing, p.Editing)
-		u.Dragging = firstSet(u.Dragging, p.Dragging)
+		u.merge(p)
 	}
 	users := make([]presenceUser, 0, len(byUser))
 	for _, u := range byUser {
 		users = append(users, *u)
 	}
+	sortUsers(users)
+	return users
+}
+
+func (u *presenceUser) merge(p Presence) {
+	u.Viewing = firstSet(u.Viewing, p.Viewing)
+	u.Editing = firstSet(u.Editing, p.Editing)
+	u.Dragging = firstSet(u.Dragging, p.Dragging)
+}
+
+// mergeUsers adds other instances' users to this instance's, each user
+// once, sorted by name.
+func mergeUsers(local []presenceUser, remote map[string]remoteUsers) []presenceUser {
+	if len(remote) == 0 {
+		return local
+	}
+	byUser := make(map[string]int, len(local))
+	all := append([]presenceUser(nil), local...)
+	for i, u := range all {
+		byUser[u.ID] = i
+	}
+	for _, ru := range remote {
+		for _, u := range ru.users {
+			if i, ok := byUser[u.ID]; ok {
+				all[i].merge(u.Presence)
+				continue
+			}
+			byUser[u.ID] = len(all)
+			all = append(all, u)
+		}
+	}
+	sortUsers(all)
+	return all
+}
+
+func sortUsers(users []presenceUser) {
 	sort.Slice(users, func(i, j int) bool {
 		if users[i].Name != users[j].Name {
 			return users[i].Name < users[j].Name
 		}
 		return users[i].ID < users[j].ID
 	})
-	b, _ := json.Marshal(struct {
+}
+
+// presenceFrame is the frame every viewer of the board gets.
+func presenceFrame(users []presenceUser) []byte {
+	var f struct {
 		Type string `json:"type"`
 		Data struct {
 			Users []presenceUser `json:"users"`
 		} `json:"data"`
-	}{Type: "presence", Data: struct {
-		Users []presenceUser `json:"users"`
-	}{users}})
+	}
+	f.Type, f.Data.Users = "presence", users
+	b, _ := json.Marshal(f)
 	return b
+}
+
+// --- presence across instances ---
+
+// announceSoon schedules this instance's announcement of its users to the
+// others (coalesced over PresenceInterval); force announces even if they
+// did not change (heartbeat, answering a newcomer).
+func (r *room) announceSoon(force bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.announceLocked(force)
+}
+
+// announceLocked is announceSoon with r.mu held.
+func (r *room) announceLocked(force bool) {
+	if !r.hub.shared || r.closed {
+		return
+	}
+	r.announceForce = r.announceForce || force
+	if r.announceTimer == nil {
+		r.announceTimer = time.AfterFunc(r.hub.opt.PresenceInterval, r.announce)
+	}
+}
+
+// announce publishes this instance's users if they changed since the last
+// announcement or one is due. The broker is called outside the room lock.
+func (r *room) announce() {
+	r.mu.Lock()
+	r.announceTimer = nil
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
+	users := r.localUsers()
+	b, _ := json.Marshal(users)
+	force, hello := r.announceForce, r.announceHello
+	r.announceForce, r.announceHello = false, false
+	if !force && bytes.Equal(b, r.lastAnnounced) {
+		r.mu.Unlock()
+		return
+	}
+	r.lastAnnounced = b
+	r.mu.Unlock()
+	r.publishPresence(users, hello)
+}
+
+func (r *room) publishPresence(users []presenceUser, hello bool) {
+	h := r.hub
+	var m instancePresence
+	m.Type = typeInstancePresence
+	m.Data.Instance, m.Data.Users, m.Data.Hello = h.id, users, hello
+	if users == nil {
+		m.Data.Users = []presenceUser{}
+	}
+	m.Data.TTLms = (3 * h.opt.PresenceHeartbeat).Milliseconds()
+	b, _ := json.Marshal(m)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := h.broker.Publish(ctx, r.id, b); err != nil {
+		h.opt.Logger.Debug("realtime: presence not announced", "project", r.id, "err", err)
+	}
+}
+
+// remotePresence records another instance's users. A newcomer (or one
+// saying hello) gets this instance's users in answer.
+func (r *room) remotePresence(instance string, users []presenceUser, ttl time.Duration, hello bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, known := r.remote[instance]
+	if len(users) == 0 {
+		delete(r.remote, instance) // nobody visible there (or it left)
+	} else {
+		r.remote[instance] = remoteUsers{users: users, expires: time.Now().Add(ttl)}
+	}
+	r.presenceChanged()
+	// Answer a hello, and an instance first seen with users. (Not one seen
+	// empty: two instances of invisible users would answer each other
+	// forever.)
+	if hello || (!known && len(users) > 0) {
+		r.announceLocked(true)
+	}
+}
+
+// expireRemote drops the users of instances that stopped announcing.
+func (r *room) expireRemote() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now()
+	for id, ru := range r.remote {
+		if now.After(ru.expires) {
+			delete(r.remote, id)
+			r.presenceChanged()
+		}
+	}
 }
 
 func firstSet(a, b *string) *string {
