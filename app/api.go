@@ -394,7 +394,9 @@ func (s *Server) announce(events ...models.Event) {
 			s.log.Error("encode event", "project_id", ev.ProjectID, "seq", ev.Seq, "err", err)
 			continue
 		}
-		if err := s.hub.Broker().Publish(context.Background(), ev.ProjectID, payload); err != nil {
+		err = s.hub.Broker().Publish(context.Background(), ev.ProjectID, payload)
+		s.metrics.publishedEvent(err)
+		if err != nil {
 			s.log.Warn("publish event", "project_id", ev.ProjectID, "seq", ev.Seq, "err", err)
 		}
 	}

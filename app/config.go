@@ -40,6 +40,15 @@ type Config struct {
 	MailFrom string   // MAIL_FROM; default noreply@ the host of PUBLIC_URL
 	Throttle Throttle // LOGIN_* variables; zero fields take the defaults
 
+	// Operations (README's table; read by opsFromEnv). DBMaxConns below is
+	// DB_MAX_OPEN_CONNS.
+	DBMaxIdleConns    int           // DB_MAX_IDLE_CONNS
+	DBConnMaxLifetime time.Duration // DB_CONN_MAX_LIFETIME
+	LogFormat         string        // LOG_FORMAT: "json", "text"; "": JSON unless stderr is a terminal
+	AccessLog         bool          // ACCESS_LOG: one info line per request (else at debug)
+	MetricsAddr       string        // METRICS_ADDR: where /metrics listens; "": nowhere
+	TrustedProxies    []string      // TRUSTED_PROXIES: IPs/CIDRs whose X-Forwarded-For is the client IP
+
 	// Not from the environment: tuning that tests change.
 	// Now is the clock of throttling and mailed links (nil: time.Now);
 	// tests move it instead of sleeping.
@@ -112,6 +121,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	if cfg.Throttle, err = throttleFromEnv(get); err != nil {
+		return cfg, err
+	}
+	if err := opsFromEnv(get, &cfg); err != nil {
 		return cfg, err
 	}
 	if cfg.JWTSecret != "" && len(cfg.JWTSecret) < 32 {

@@ -34,3 +34,42 @@ func TestConfigFromEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigOpsFromEnv: the database pool, log format, access log and
+// metrics listener variables.
+func TestConfigOpsFromEnv(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	cfg, err := ConfigFromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DBMaxConns != 16 || cfg.DBMaxIdleConns != 16 || cfg.DBConnMaxLifetime != 30*time.Minute ||
+		cfg.LogFormat != "" || cfg.AccessLog || cfg.MetricsAddr != "" || cfg.TrustedProxies != nil {
+		t.Fatalf("defaults: %+v", cfg)
+	}
+	cfg, err = ConfigFromEnv(env(map[string]string{"DB_MAX_OPEN_CONNS": "40", "DB_MAX_IDLE_CONNS": "10",
+		"DB_CONN_MAX_LIFETIME": "0", "LOG_FORMAT": "text", "ACCESS_LOG": "1", "METRICS_ADDR": "127.0.0.1:9090",
+		"TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DBMaxConns != 40 || cfg.DBMaxIdleConns != 10 || cfg.DBConnMaxLifetime != 0 ||
+		cfg.LogFormat != "text" || !cfg.AccessLog || cfg.MetricsAddr != "127.0.0.1:9090" ||
+		len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[1] != "192.0.2.1" {
+		t.Fatalf("set: %+v", cfg)
+	}
+	if cfg, err = ConfigFromEnv(env(map[string]string{"DB_MAX_OPEN_CONNS": "4"})); err != nil || cfg.DBMaxIdleConns != 4 {
+		t.Fatalf("idle follows open: %v %d", err, cfg.DBMaxIdleConns)
+	}
+	for _, bad := range []map[string]string{
+		{"DB_MAX_OPEN_CONNS": "0"}, {"DB_MAX_OPEN_CONNS": "lots"}, {"DB_MAX_IDLE_CONNS": "-1"},
+		{"DB_MAX_OPEN_CONNS": "4", "DB_MAX_IDLE_CONNS": "8"},
+		{"DB_CONN_MAX_LIFETIME": "forever"}, {"DB_CONN_MAX_LIFETIME": "-1m"}, {"DB_CONN_MAX_LIFETIME": "10ms"},
+		{"LOG_FORMAT": "xml"}, {"ACCESS_LOG": "yes"}, {"METRICS_ADDR": "9090"}, {"METRICS_ADDR": "localhost:"},
+		{"TRUSTED_PROXIES": "caddy"}, {"TRUSTED_PROXIES": "10.0.0.0/33"},
+	} {
+		if _, err := ConfigFromEnv(env(bad)); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}

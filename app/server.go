@@ -41,6 +41,7 @@ type Server struct {
 	stop      chan struct{} // closed by Shutdown: ends background loops
 	loops     sync.WaitGroup
 	stopOnce  sync.Once
+	metrics   *metrics       // this instance's Prometheus registry; the hub's Observer
 	kv        kv.Store       // counters shared by instances (login throttling)
 	ownKV     bool           // New opened kv: Shutdown closes it
 	mailer    Mailer         // SMTP_URL, or the log
@@ -83,7 +84,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.dummyHash, err = hashPassword("dummy password for unknown emails", cfg.Password); err != nil {
 		return nil, err
 	}
-	s.store, err = models.Open(ctx, cfg.DatabaseURL, models.Options{MaxOpenConns: cfg.DBMaxConns, Logger: s.log})
+	s.store, err = models.Open(ctx, cfg.DatabaseURL, models.Options{MaxOpenConns: cfg.DBMaxConns,
+		MaxIdleConns: cfg.DBMaxIdleConns, ConnMaxLifetime: cfg.DBConnMaxLifetime, Logger: s.log})
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +104,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		s.ownKV = true
 	}
+	s.metrics = newMetrics()
+	if s.cfg.Hub.Observer == nil {
+		s.cfg.Hub.Observer = s.metrics
+	}
 	s.hub = s.newHub()
+	s.metrics.watch(s)
 	s.loops.Add(1)
 	go s.pruneLoop()
 	return s, nil
@@ -126,6 +133,12 @@ func (s *Server) newFiber() (*fiber.App, error) {
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		DisableStartupMessage: true,
+		// Behind a load balancer (TRUSTED_PROXIES), c.IP() is the client's
+		// address from X-Forwarded-For, believed only from those proxies.
+		EnableTrustedProxyCheck: len(s.cfg.TrustedProxies) > 0,
+		TrustedProxies:          s.cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(s.cfg.TrustedProxies),
+		EnableIPValidation:      true,
 	})
 	// Hijacked (WebSocket) connections outlive the hijack callback, so
 	// fasthttp's read buffer and request are freed as soon as it returns.
@@ -178,6 +191,12 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	s.log.Info("corkboard listening", "addr", ln.Addr().String(), "url", s.cfg.PublicURL, "db", s.store.Dialect())
+	stopMetrics, err := s.startMetrics()
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopMetrics()
 	errc := make(chan error, 1)
 	go func() { errc <- s.Serve(ln) }()
 	select {
@@ -210,8 +229,7 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 			_ = c.SendStatus(fiber.StatusInternalServerError)
 		}
 	}
-	s.log.Debug("request", "request_id", id, "method", c.Method(), "path", c.Path(),
-		"status", c.Response().StatusCode(), "duration", time.Since(start))
+	s.observeRequest(c, id, time.Since(start))
 	return nil
 }
 

@@ -3,6 +3,7 @@
 //	corkboard [serve]                      start the server (the default)
 //	corkboard migrate                      apply database migrations and exit
 //	corkboard user create --email E --name N   create an account (password from stdin)
+//	corkboard backup FILE                  copy a SQLite database to FILE while it serves
 //	corkboard version                      print the version
 //
 // Configuration comes from the environment; see README.md.
@@ -48,7 +49,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return 2
 	}
 	cfg.Version = version
-	cfg.Logger = newLogger(stderr, cfg.LogLevel)
+	cfg.Logger = newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	switch cmd {
 	case "serve":
 		err = serve(ctx, cfg)
@@ -56,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		err = migrate(ctx, cfg, stdout)
 	case "user":
 		err = user(ctx, cfg, args, stdin, stdout, stderr)
+	case "backup":
+		err = backup(ctx, cfg, args, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "corkboard", version)
 	case "help", "-h", "--help":
@@ -80,6 +83,7 @@ const usage = `usage:
   corkboard [serve]                              start the server (default)
   corkboard migrate                              apply database migrations and exit
   corkboard user create --email E --name N       create an account; the password is read from stdin
+  corkboard backup FILE                          copy the SQLite database to FILE (a new file), online
   corkboard version                              print the version
 Configuration is read from the environment (see README.md).`
 
@@ -87,10 +91,17 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-// newLogger logs JSON unless stderr is a terminal.
-func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+// newLogger logs in LOG_FORMAT; unset, JSON (for log collectors) unless
+// stderr is a terminal (someone reading: text).
+func newLogger(w io.Writer, level slog.Level, format string) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if format == "" {
+		format = "json"
+		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			format = "text"
+		}
+	}
+	if format == "text" {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
@@ -161,4 +172,46 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 		return "", fmt.Errorf("read password from stdin: %w", err)
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// backup copies a SQLite database to a new file while the app may be
+// serving. PostgreSQL is backed up with pg_dump: backup says how, and fails
+// so that a script does not mistake the advice for a backup.
+func backup(ctx context.Context, cfg app.Config, args []string, stdout io.Writer) error {
+	if len(args) != 1 || args[0] == "" || strings.HasPrefix(args[0], "-") {
+		return usageError{"usage: corkboard backup FILE"}
+	}
+	file := args[0]
+	if path, ok := strings.CutPrefix(cfg.DatabaseURL, "sqlite://"); ok {
+		// Opening a missing SQLite file would create an empty database and
+		// back that up.
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("no database to back up: %w", err)
+		}
+	}
+	store, err := models.Open(ctx, cfg.DatabaseURL, models.Options{Logger: cfg.Logger})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.Backup(ctx, file); errors.Is(err, models.ErrBackupUnsupported) {
+		return fmt.Errorf("PostgreSQL is backed up with pg_dump, with DATABASE_URL set as for the app:\n"+
+			"  pg_dump --format=custom --file=%s \"$DATABASE_URL\"\n"+
+			"and restored into an empty database with:\n"+
+			"  pg_restore --no-owner --dbname=\"$DATABASE_URL\" %s", shellQuote(file), shellQuote(file))
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backed up to %s\n", file)
+	return nil
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:@%+=,", r))
+	}) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
