@@ -61,13 +61,13 @@ func TestAPIReferencePage(t *testing.T) {
 	}
 	for _, want := range []string{
 		"<code>/api/v1/projects/{pid}/issues/{iid}/move</code>", // a path
-		`<code>limit</code>`,                           // a parameter
-		`href="#schema-IssuePatch"`,                    // a request body schema
-		`data-status-code="409"`,                       // a response
-		`id="schema-Problem"`,                          // the problem+json schema
-		"correct horse battery",                        // a request example
-		"CORK-12",                                      // a response example
-		"Retry-After",                                  // a response header
+		`<code>limit</code>`,        // a parameter
+		`href="#schema-IssuePatch"`, // a request body schema
+		`data-status-code="409"`,    // a response
+		`id="schema-Problem"`,       // the problem+json schema
+		"correct horse battery",     // a request example
+		"CORK-12",                   // a response example
+		"Retry-After",               // a response header
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %s", want)

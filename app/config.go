@@ -36,6 +36,10 @@ type Config struct {
 	EventRetention    time.Duration // EVENT_RETENTION: events older than this are pruned
 	EventRetainCount  int64         // EVENT_RETENTION_COUNT: and beyond this many per project
 
+	// RATE_LIMIT_PER_MINUTE: API requests per caller (user, or IP when
+	// anonymous) per minute; 0 in a Config built by hand means the default.
+	RateLimitPerMinute int
+
 	// Accounts (README's table): mail and login throttling.
 	MailFrom string   // MAIL_FROM; default noreply@ the host of PUBLIC_URL
 	Throttle Throttle // LOGIN_* variables; zero fields take the defaults
@@ -99,6 +103,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return cfg, err
 	}
 	if cfg.WSMaxConnsPerUser, err = envInt(get, "WS_MAX_CONNS_PER_USER", 50); err != nil {
+		return cfg, err
+	}
+	if cfg.RateLimitPerMinute, err = envInt(get, "RATE_LIMIT_PER_MINUTE", defaultRateLimit); err != nil {
 		return cfg, err
 	}
 	count, err := envInt(get, "EVENT_RETENTION_COUNT", 100000)

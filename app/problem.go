@@ -20,6 +20,8 @@ type problem struct {
 	Current *models.Issue       `json:"current,omitempty"`
 	// LockedUntil is when a locked account (423) opens again.
 	LockedUntil *time.Time `json:"locked_until,omitempty"`
+	// RequestID names a 5xx in the log; its body says nothing else.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // problemError lets a handler return a specific problem.
@@ -75,6 +77,9 @@ func toProblem(err error) problem {
 	case errors.Is(err, models.ErrConflict):
 		return problem{Type: "urn:corkboard:problem:conflict", Title: "Conflict", Status: 409,
 			Detail: "This already exists."}
+	case errors.Is(err, fiber.ErrRequestEntityTooLarge):
+		return problem{Type: "urn:corkboard:problem:body-too-large", Title: "Body too large", Status: 413,
+			Detail: "Request bodies are limited to 1 MiB."}
 	case errors.As(err, &fe):
 		return problem{Type: "about:blank", Title: strings.TrimSpace(fe.Message), Status: fe.Code}
 	}
@@ -88,7 +93,11 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	p := toProblem(err)
 	if p.Status >= 500 {
 		s.log.Error("request failed", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "err", err)
+		p.RequestID = requestID(c)
 	}
+	// Errors raised before the middleware ran (an oversized body, a
+	// malformed request) get the security headers here.
+	s.setSecurityHeaders(c)
 	if isAPI(c) {
 		body, _ := json.Marshal(p)
 		c.Set(fiber.HeaderContentType, "application/problem+json")

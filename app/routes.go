@@ -8,7 +8,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/ready", s.ready)
 	app.Get("/api/docs", s.pageAPIReference) // the reference page, from the OpenAPI document
 
-	api := app.Group("/api/v1")
+	api := app.Group("/api/v1", s.rateLimit)
 	api.Get("/openapi.json", s.apiOpenAPI) // the contract: app/openapi/openapi.json
 
 	// Accounts.

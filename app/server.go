@@ -41,6 +41,7 @@ type Server struct {
 	stop      chan struct{} // closed by Shutdown: ends background loops
 	loops     sync.WaitGroup
 	stopOnce  sync.Once
+	limiter   *rateLimiter   // RATE_LIMIT_PER_MINUTE per caller on /api/v1
 	metrics   *metrics       // this instance's Prometheus registry; the hub's Observer
 	kv        kv.Store       // counters shared by instances (login throttling)
 	ownKV     bool           // New opened kv: Shutdown closes it
@@ -66,7 +67,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.EventRetainCount = 100000
 	}
 	cfg.Throttle = cfg.Throttle.withDefaults()
+	if cfg.RateLimitPerMinute == 0 {
+		cfg.RateLimitPerMinute = defaultRateLimit
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger, stop: make(chan struct{}), kv: cfg.KV}
+	s.limiter = newRateLimiter(cfg.RateLimitPerMinute, time.Now)
 	var err error
 	if s.mailer, err = newMailer(cfg, s.log); err != nil {
 		return nil, err
@@ -128,7 +133,7 @@ func (s *Server) newFiber() (*fiber.App, error) {
 		ErrorHandler:          s.errorHandler,
 		Immutable:             true, // values from Ctx outlive the handler (hub, logs)
 		ReadBufferSize:        16 * 1024,
-		BodyLimit:             1 << 20,
+		BodyLimit:             maxReadBytes, // beyond this fasthttp answers 413 and closes
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
@@ -146,7 +151,7 @@ func (s *Server) newFiber() (*fiber.App, error) {
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		s.log.Error("panic", "request_id", requestID(c), "panic", fmt.Sprint(e))
 	}}))
-	app.Use(s.requestContext, securityHeaders, s.authenticate, s.crossSiteGuard)
+	app.Use(s.requestContext, s.securityHeaders, limitBody, s.authenticate, s.crossSiteGuard)
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 3600}))
 	s.routes(app)
 	app.Use(func(c *fiber.Ctx) error { return models.ErrNotFound })
@@ -243,12 +248,22 @@ func requestID(c *fiber.Ctx) string {
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
-func securityHeaders(c *fiber.Ctx) error {
+// securityHeaders goes on every response: pages, API, static files, 404s
+// and errors (errorHandler sets them too, for errors raised before the
+// middleware ran, such as an oversized body). HSTS only behind HTTPS.
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	s.setSecurityHeaders(c)
+	return c.Next()
+}
+
+func (s *Server) setSecurityHeaders(c *fiber.Ctx) {
 	c.Set("Content-Security-Policy", contentSecurityPolicy)
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "same-origin")
 	c.Set("X-Frame-Options", "DENY")
-	return c.Next()
+	if s.cfg.CookieSecure {
+		c.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
 }
 
 // crossSiteGuard refuses state-changing requests that a browser marks as
