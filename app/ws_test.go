@@ -574,6 +574,9 @@ func TestWSSlowClientIsClosed(t *testing.T) {
 	if code := closeStatus(t, slow, 15*time.Second); code != websocket.StatusTryAgainLater {
 		t.Fatalf("slow client closed with %d, want 1013", code)
 	}
+	if got := value(t, scrape(t, ls.Server), "corkboard_ws_queue_full_total"); got != 1 {
+		t.Errorf("ws_queue_full_total %v, want 1", got)
+	}
 	// The fast one is still live.
 	a.must(201, "POST", "/api/v1/projects/"+p.ID+"/issues", map[string]string{"title": "After"}, nil)
 	if f := next(t, fast); f.Seq != seen+1 || f.Type != "issue.created" {
