@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -330,3 +331,35 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// BenchmarkBackup backs up a SQLite database of 5,000 issues.
+func BenchmarkBackup(b *testing.B) {
+	s, err := models.Open(b.Context(), "sqlite://"+filepath.Join(b.TempDir(), "big.db"), models.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	u, _ := s.CreateUser(b.Context(), "b@example.com", "B", "hash")
+	p, err := s.CreateProject(b.Context(), u, models.ProjectInput{Name: "Big"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 5000 {
+		if _, _, err := s.CreateIssue(b.Context(), u, p.ID, models.IssueInput{Title: fmt.Sprintf("issue %d", i),
+			Description: strings.Repeat("words ", 40)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	dir := b.TempDir()
+	i := 0
+	for b.Loop() {
+		i++
+		if err := s.Backup(b.Context(), filepath.Join(dir, fmt.Sprintf("b%d.db", i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	st, _ := os.Stat(filepath.Join(dir, "b1.db"))
+	b.ReportMetric(float64(st.Size())/1e6, "MB")
+}
