@@ -30,7 +30,8 @@ bench-go:
 # Starts a server on a fresh SQLite file and loads it over HTTP.
 bench-http: build
 	@set -e; \
-	DATA_DIR=$(BENCH_DIR) BIND_ADDR=$(BENCH_ADDR) PUBLIC_URL=http://$(BENCH_ADDR) LOG_LEVEL=warn ./bin/corkboard & pid=$$!; \
+	DATA_DIR=$(BENCH_DIR) BIND_ADDR=$(BENCH_ADDR) PUBLIC_URL=http://$(BENCH_ADDR) LOG_LEVEL=warn \
+		RATE_LIMIT_PER_MINUTE=100000000 ./bin/corkboard & pid=$$!; \
 	trap "kill $$pid 2>/dev/null" EXIT; \
 	for i in $$(seq 1 100); do curl -fs http://$(BENCH_ADDR)/health >/dev/null && break; sleep 0.1; done; \
 	./bin/corkbench -url http://$(BENCH_ADDR) -mode moves -concurrency 16 -duration 10s -issues 300; \
@@ -44,7 +45,7 @@ bench-ws: build
 	for scenario in "1000 20" "10000 5"; do \
 		set -- $$scenario; dir=$$(mktemp -d); \
 		DATA_DIR=$$dir BIND_ADDR=$(BENCH_ADDR) PUBLIC_URL=http://$(BENCH_ADDR) LOG_LEVEL=warn \
-			WS_MAX_CONNS=20000 WS_MAX_CONNS_PER_USER=20000 ./bin/corkboard & pid=$$!; \
+			WS_MAX_CONNS=20000 WS_MAX_CONNS_PER_USER=20000 RATE_LIMIT_PER_MINUTE=100000000 ./bin/corkboard & pid=$$!; \
 		trap "kill $$pid 2>/dev/null || true" EXIT; \
 		for i in $$(seq 1 100); do curl -fs http://$(BENCH_ADDR)/health >/dev/null && break; sleep 0.1; done; \
 		./bin/corkbench -url http://$(BENCH_ADDR) -mode ws -viewers $$1 -rate $$2 -duration 10s -issues 100 -server-pid $$pid \

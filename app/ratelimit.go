@@ -82,7 +82,9 @@ func (l *rateLimiter) take(ctx context.Context, store kv.Store, key string) rate
 		sh.counts[key] = rc
 	}
 	rc.local++
-	flush := rc.local >= (rc.flushed+1)*l.batch
+	// Past the limit here the answer is no whatever the others did, and
+	// they already know of this instance's limit's worth: no round trip.
+	flush := rc.local >= (rc.flushed+1)*l.batch && rc.local <= l.limit
 	if flush {
 		rc.flushed++
 	}
