@@ -61,6 +61,9 @@ func (s *Server) apiLogin(c *fiber.Ctx) error {
 	if err != nil {
 		return refuseLogin(c, err)
 	}
+	if done, err := s.secondFactorRequired(c, user); done || err != nil {
+		return err
+	}
 	if err := s.startSession(c, user); err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 
 const (
 	sessionCookie     = "corkboard_session"
-	touchEvery        = 5 * time.Minute
+	touchEvery        = time.Minute // "last seen" costs at most one write a minute per session
 	defaultSessionTTL = 30 * 24 * time.Hour
 )
 
@@ -43,12 +43,16 @@ func (s *Server) parseToken(raw string) (sessionClaims, error) {
 }
 
 // authenticate finds the caller from the session cookie or a bearer token
-// and loads the session row (one read). It never writes, except to refresh
-// last_seen_at at most every touchEvery.
+// (a session JWT, or a personal API token "cbp_…") and loads the session
+// or token row (one read). It never writes, except to refresh last_seen_at
+// (last_used_at) at most every touchEvery (tokenTouchEvery).
 func (s *Server) authenticate(c *fiber.Ctx) error {
 	raw, fromCookie := "", false
 	if h := c.Get(fiber.HeaderAuthorization); strings.HasPrefix(h, "Bearer ") {
 		raw = strings.TrimSpace(strings.TrimPrefix(h, "Bearer "))
+		if strings.HasPrefix(raw, apiTokenPrefix) {
+			return s.authenticateToken(c, raw)
+		}
 	} else if v := c.Cookies(sessionCookie); v != "" {
 		raw, fromCookie = v, true
 	}
@@ -90,6 +94,7 @@ const (
 	localSession
 	localBearer
 	localRequestID
+	localToken // the personal API token of the request, if it came with one
 )
 
 // currentUser is the signed-in caller, if any.

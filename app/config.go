@@ -24,6 +24,7 @@ type Config struct {
 	DatabaseURL  string
 	RedisURL     string
 	JWTSecret    string
+	TOTPKey      string // TOTP_KEY: encrypts two-factor secrets at rest; generated in DataDir when unset
 	PublicURL    string
 	CookieSecure bool
 	SMTPURL      string
@@ -84,6 +85,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		BindAddr:  get("BIND_ADDR", "127.0.0.1:3000"),
 		RedisURL:  get("REDIS_URL", ""),
 		JWTSecret: get("JWT_SECRET", ""),
+		TOTPKey:   get("TOTP_KEY", ""),
 		PublicURL: strings.TrimRight(get("PUBLIC_URL", "http://localhost:3000"), "/"),
 		SMTPURL:   get("SMTP_URL", ""),
 		MailFrom:  get("MAIL_FROM", ""),
@@ -135,6 +137,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if cfg.JWTSecret != "" && len(cfg.JWTSecret) < 32 {
 		return cfg, errors.New("JWT_SECRET must be at least 32 characters")
+	}
+	if cfg.TOTPKey != "" && len(cfg.TOTPKey) < 32 {
+		return cfg, errors.New("TOTP_KEY must be at least 32 characters")
 	}
 	return cfg, nil
 }

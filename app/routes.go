@@ -17,6 +17,22 @@ func (s *Server) routes(app *fiber.App) {
 	api.Post("/auth/logout", requireAPIUser, s.apiLogout)
 	api.Get("/auth/me", requireAPIUser, s.apiMe)
 
+	// Two-factor authentication, sessions and personal API tokens: a
+	// session only (requireSession: API tokens get 403).
+	api.Post("/auth/login/2fa", s.apiLoginSecondFactor)
+	api.Post("/auth/2fa/verify", s.apiLoginSecondFactor) // DESIGN.md's name for the same step
+	api.Get("/auth/2fa", requireAPIUser, requireSession, s.apiTwoFactorStatus)
+	api.Post("/auth/2fa/setup", requireAPIUser, requireSession, s.apiTwoFactorSetup)
+	api.Post("/auth/2fa/enable", requireAPIUser, requireSession, s.apiTwoFactorEnable)
+	api.Post("/auth/2fa/disable", requireAPIUser, requireSession, s.apiTwoFactorDisable)
+	api.Post("/auth/2fa/backup-codes", requireAPIUser, requireSession, s.apiRegenerateBackupCodes)
+	api.Get("/auth/sessions", requireAPIUser, requireSession, s.apiListSessions)
+	api.Post("/auth/sessions/revoke-others", requireAPIUser, requireSession, s.apiRevokeOtherSessions)
+	api.Delete("/auth/sessions/:id", requireAPIUser, requireSession, s.apiRevokeSession)
+	api.Get("/auth/tokens", requireAPIUser, requireSession, s.apiListTokens)
+	api.Post("/auth/tokens", requireAPIUser, requireSession, s.apiCreateToken)
+	api.Delete("/auth/tokens/:id", requireAPIUser, requireSession, s.apiRevokeToken)
+
 	// Everything below needs a signed-in caller.
 	p := api.Group("/projects", requireAPIUser)
 
@@ -59,6 +75,8 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/register", s.pageRegister)
 	app.Post("/register", s.pageRegisterSubmit)
 	app.Post("/logout", s.pageLogout)
+	app.Get("/login/2fa", s.pageLoginCode)
+	app.Post("/login/2fa", s.pageLoginCodeSubmit)
 
 	// Signed-in pages. (Not a Group: Fiber would run a group's middleware
 	// for every later path, API 404s included.)
@@ -67,6 +85,15 @@ func (s *Server) routes(app *fiber.App) {
 	pages.Post("/settings/profile", s.pageAccountProfile)
 	pages.Post("/settings/password", s.pageAccountPassword)
 	pages.Post("/settings/presence", s.pageAccountPresence)
+	pages.Get("/settings/2fa", s.pageTwoFactor)
+	pages.Post("/settings/2fa/setup", s.pageTwoFactorSetup)
+	pages.Post("/settings/2fa/enable", s.pageTwoFactorEnable)
+	pages.Post("/settings/2fa/disable", s.pageTwoFactorDisable)
+	pages.Post("/settings/2fa/backup-codes", s.pageRegenerateBackupCodes)
+	pages.Post("/settings/sessions/revoke-others", s.pageRevokeOtherSessions)
+	pages.Post("/settings/sessions/:id/revoke", s.pageRevokeSession)
+	pages.Post("/settings/tokens", s.pageCreateToken)
+	pages.Post("/settings/tokens/:id/revoke", s.pageRevokeToken)
 	pages.Get("/projects", s.pageProjects)
 	pages.Get("/projects/new", s.pageNewProject)
 	pages.Post("/projects", s.pageCreateProject)

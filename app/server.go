@@ -47,6 +47,7 @@ type Server struct {
 	ownKV     bool           // New opened kv: Shutdown closes it
 	mailer    Mailer         // SMTP_URL, or the log
 	bg        sync.WaitGroup // background work (mail, audit): Shutdown waits
+	totpBox   *secretBox     // encrypts two-factor secrets (TOTP_KEY)
 }
 
 // New opens the database, applies migrations and builds the routes.
@@ -86,6 +87,15 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	s.jwtKey = []byte(secret)
+	totpKey := cfg.TOTPKey
+	if totpKey == "" {
+		if totpKey, err = loadOrCreateSecret(cfg.DataDir, "totp_key", s.log); err != nil {
+			return nil, fmt.Errorf("TOTP key: %w", err)
+		}
+	}
+	if s.totpBox, err = newSecretBox(totpKey); err != nil {
+		return nil, err
+	}
 	if s.dummyHash, err = hashPassword("dummy password for unknown emails", cfg.Password); err != nil {
 		return nil, err
 	}

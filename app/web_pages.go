@@ -87,6 +87,9 @@ func (s *Server) pageLoginSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if done, err := s.pageLoginNeedsCode(c, user, next); done || err != nil {
+		return err
+	}
 	if err := s.startSession(c, user); err != nil {
 		return err
 	}
@@ -132,17 +135,25 @@ func (s *Server) pageAccount(c *fiber.Ctx) error {
 
 // renderAccount draws the account page; form and errs refill a refused form.
 func (s *Server) renderAccount(c *fiber.Ctx, status int, form fiber.Map, errs map[string]string) error {
+	return s.renderAccountWith(c, status, form, errs, nil)
+}
+
+// renderAccountWith adds extra to the page's data (a refused token form, a
+// token to show once).
+func (s *Server) renderAccountWith(c *fiber.Ctx, status int, form fiber.Map, errs map[string]string, extra fiber.Map) error {
 	user, _ := currentUser(c)
-	sess, _ := currentSession(c)
-	sessions, err := s.store.Sessions(c.UserContext(), user.ID)
+	data, err := s.accountSecurity(c, user) // sessions, tokens, 2FA
 	if err != nil {
 		return err
 	}
 	if _, ok := form["display_name"]; !ok {
 		form["display_name"] = user.DisplayName
 	}
-	return s.render(c, status, "account", "Account", []crumb{{"Account", ""}}, fiber.Map{
-		"Sessions": sessions, "Current": sess.ID, "Form": form, "Errors": errs})
+	data["Form"], data["Errors"] = form, errs
+	for k, v := range extra {
+		data[k] = v
+	}
+	return s.render(c, status, "account", "Account", []crumb{{"Account", ""}}, data)
 }
 
 func (s *Server) pageAccountProfile(c *fiber.Ctx) error {

@@ -67,7 +67,6 @@ func (s *Server) newHub() *realtime.Hub {
 // connection slot, then upgrades.
 func (s *Server) apiWebSocket(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	sess, _ := currentSession(c)
 	pid := c.Params("pid")
 	if origin := c.Get(fiber.HeaderOrigin); origin != "" && !s.sameOrigin(c, origin) {
 		return &problemError{problem{Type: "urn:corkboard:problem:origin", Title: "Origin not allowed", Status: 403,
@@ -107,7 +106,7 @@ func (s *Server) apiWebSocket(c *fiber.Ctx) error {
 	}
 	req := ownedUpgradeRequest(c)
 	invisible := user.Invisible
-	info := realtime.ClientInfo{ProjectID: pid, UserID: user.ID, UserName: user.DisplayName, SessionID: sess.ID,
+	info := realtime.ClientInfo{ProjectID: pid, UserID: user.ID, UserName: user.DisplayName, SessionID: credentialID(c),
 		Since: since, Invisible: invisible,
 		Authorize: func(ctx context.Context) error {
 			_, err := s.store.Role(ctx, user.ID, pid)

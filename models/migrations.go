@@ -139,6 +139,39 @@ CREATE TABLE account_tokens (
 CREATE UNIQUE INDEX account_tokens_hash ON account_tokens (token_hash);
 CREATE INDEX account_tokens_user ON account_tokens (user_id, purpose, created_at);
 `},
+	// Two-factor authentication (the secret encrypted by the app, backup
+	// codes hashed) and personal API tokens (hashed).
+	{"0004_two_factor_and_tokens", `
+CREATE TABLE user_totp (
+	user_id    TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+	secret_enc TEXT NOT NULL,
+	enabled    BOOLEAN NOT NULL DEFAULT FALSE,
+	last_step  BIGINT NOT NULL DEFAULT 0,
+	created_at {{ts}} NOT NULL,
+	enabled_at {{ts}}
+);
+
+CREATE TABLE backup_codes (
+	user_id   TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	code_hash TEXT NOT NULL,
+	used_at   {{ts}},
+	PRIMARY KEY (user_id, code_hash)
+);
+
+CREATE TABLE api_tokens (
+	id           TEXT PRIMARY KEY,
+	user_id      TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	name         TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+	token_hash   TEXT NOT NULL,
+	prefix       TEXT NOT NULL,
+	scope        TEXT NOT NULL CHECK (scope IN ('read', 'write')),
+	created_at   {{ts}} NOT NULL,
+	expires_at   {{ts}} NOT NULL,
+	last_used_at {{ts}}
+);
+CREATE UNIQUE INDEX api_tokens_token_hash ON api_tokens (token_hash);
+CREATE INDEX api_tokens_user_id ON api_tokens (user_id);
+`},
 }
 
 func (s *Store) ddl(sql string) string {

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 )
 
 // Session is a server-side login. The cookie's JWT names it by ID; deleting
@@ -116,4 +117,18 @@ func printable(s string, max int) string {
 		s = s[:len(s)-size]
 	}
 	return s
+}
+
+// DeleteOtherSessions ends every session of the user except keepSessionID
+// and returns the ids it ended (their sockets must close).
+func (s *Store) DeleteOtherSessions(ctx context.Context, userID, keepSessionID string) ([]string, error) {
+	var ended []string
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		q := tx.Model(&sessionRow{}).Where("user_id = ? AND id <> ?", userID, keepSessionID)
+		if err := q.Pluck("id", &ended).Error; err != nil {
+			return err
+		}
+		return tx.Where("user_id = ? AND id <> ?", userID, keepSessionID).Delete(&sessionRow{}).Error
+	})
+	return ended, translate(err)
 }
