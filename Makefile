@@ -4,7 +4,7 @@ BENCH_ADDR ?= 127.0.0.1:3900
 BENCH_DIR  ?= $(shell mktemp -d)
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run build test vet bench bench-go bench-http bench-ws css fmt clean
+.PHONY: run build test vet bench bench-go bench-http bench-ws bench-cluster css fmt clean
 
 run:
 	$(GO) run ./cmd/corkboard
@@ -22,7 +22,7 @@ test: vet
 	$(GO) test -race -count=1 ./...
 
 # Benchmarks print figures; see docs/PERFORMANCE.md.
-bench: bench-go bench-http bench-ws
+bench: bench-go bench-http bench-ws bench-cluster
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./models/ ./app/ ./realtime/
@@ -52,6 +52,11 @@ bench-ws: build
 			|| status=1; \
 		kill $$pid; wait $$pid || true; rm -rf $$dir; echo; \
 	done; exit $$status
+
+# Three instances on PostgreSQL + Redis: fan-out through Redis versus one
+# instance, and a reconnect storm after killing one (scripts/bench-cluster.sh).
+bench-cluster: build
+	./scripts/bench-cluster.sh
 
 # Rebuilds static/css/app.css (Tailwind + daisyUI). Needs Node only here,
 # never at run time; the built file is committed.

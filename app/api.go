@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
@@ -14,14 +15,6 @@ import (
 
 func (s *Server) health(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ok"})
-}
-
-func (s *Server) ready(c *fiber.Ctx) error {
-	if err := s.store.Ping(c.UserContext()); err != nil {
-		s.log.Warn("not ready: database", "err", err)
-		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "database": "down"})
-	}
-	return c.JSON(fiber.Map{"status": "ok", "database": "up"})
 }
 
 // --- accounts ---
@@ -397,10 +390,15 @@ func (s *Server) announce(events ...models.Event) {
 			s.log.Error("encode event", "project_id", ev.ProjectID, "seq", ev.Seq, "err", err)
 			continue
 		}
-		err = s.hub.Broker().Publish(context.Background(), ev.ProjectID, payload)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err = s.hub.Broker().Publish(ctx, ev.ProjectID, payload)
+		cancel()
 		s.metrics.publishedEvent(err)
 		if err != nil {
+			// Redis away: this instance's viewers get it now; the others
+			// read it from the log when the connection is back.
 			s.log.Warn("publish event", "project_id", ev.ProjectID, "seq", ev.Seq, "err", err)
+			s.hub.Receive(ev.ProjectID, payload)
 		}
 	}
 }

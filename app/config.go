@@ -23,6 +23,7 @@ type Config struct {
 	BindAddr     string
 	DatabaseURL  string
 	RedisURL     string
+	RedisPrefix  string // REDIS_PREFIX: keys and channels of this deployment ("corkboard:")
 	JWTSecret    string
 	TOTPKey      string // TOTP_KEY: encrypts two-factor secrets at rest; generated in DataDir when unset
 	PublicURL    string
@@ -34,6 +35,7 @@ type Config struct {
 	// Live layer and event log (README's table; defaults in ConfigFromEnv).
 	WSMaxConns        int           // WS_MAX_CONNS
 	WSMaxConnsPerUser int           // WS_MAX_CONNS_PER_USER
+	PresenceHeartbeat time.Duration // WS_PRESENCE_HEARTBEAT: instances re-announce their viewers this often
 	EventRetention    time.Duration // EVENT_RETENTION: events older than this are pruned
 	EventRetainCount  int64         // EVENT_RETENTION_COUNT: and beyond this many per project
 
@@ -82,15 +84,16 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return def
 	}
 	cfg := Config{
-		BindAddr:  get("BIND_ADDR", "127.0.0.1:3000"),
-		RedisURL:  get("REDIS_URL", ""),
-		JWTSecret: get("JWT_SECRET", ""),
-		TOTPKey:   get("TOTP_KEY", ""),
-		PublicURL: strings.TrimRight(get("PUBLIC_URL", "http://localhost:3000"), "/"),
-		SMTPURL:   get("SMTP_URL", ""),
-		MailFrom:  get("MAIL_FROM", ""),
-		DataDir:   get("DATA_DIR", "data"),
-		Password:  DefaultPasswordParams,
+		BindAddr:    get("BIND_ADDR", "127.0.0.1:3000"),
+		RedisURL:    get("REDIS_URL", ""),
+		RedisPrefix: get("REDIS_PREFIX", "corkboard:"),
+		JWTSecret:   get("JWT_SECRET", ""),
+		TOTPKey:     get("TOTP_KEY", ""),
+		PublicURL:   strings.TrimRight(get("PUBLIC_URL", "http://localhost:3000"), "/"),
+		SMTPURL:     get("SMTP_URL", ""),
+		MailFrom:    get("MAIL_FROM", ""),
+		DataDir:     get("DATA_DIR", "data"),
+		Password:    DefaultPasswordParams,
 	}
 	cfg.DatabaseURL = get("DATABASE_URL", "sqlite://"+filepath.Join(cfg.DataDir, "corkboard.db"))
 	switch v := get("COOKIE_SECURE", "0"); v {
@@ -106,6 +109,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if cfg.WSMaxConnsPerUser, err = envInt(get, "WS_MAX_CONNS_PER_USER", 50); err != nil {
 		return cfg, err
+	}
+	if cfg.PresenceHeartbeat, err = time.ParseDuration(get("WS_PRESENCE_HEARTBEAT", "5s")); err != nil ||
+		cfg.PresenceHeartbeat < 100*time.Millisecond || cfg.PresenceHeartbeat > time.Minute {
+		return cfg, fmt.Errorf("WS_PRESENCE_HEARTBEAT must be a duration from 100ms to 1m (e.g. 5s), not %q", get("WS_PRESENCE_HEARTBEAT", ""))
 	}
 	if cfg.RateLimitPerMinute, err = envInt(get, "RATE_LIMIT_PER_MINUTE", defaultRateLimit); err != nil {
 		return cfg, err

@@ -73,3 +73,24 @@ func TestConfigOpsFromEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigClusterFromEnv: the Redis prefix and presence heartbeat.
+func TestConfigClusterFromEnv(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	cfg, err := ConfigFromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.RedisPrefix != "corkboard:" || cfg.PresenceHeartbeat != 5*time.Second {
+		t.Fatalf("defaults: prefix %q heartbeat %v", cfg.RedisPrefix, cfg.PresenceHeartbeat)
+	}
+	cfg, err = ConfigFromEnv(env(map[string]string{"REDIS_PREFIX": "cb-eu:", "WS_PRESENCE_HEARTBEAT": "2s"}))
+	if err != nil || cfg.RedisPrefix != "cb-eu:" || cfg.PresenceHeartbeat != 2*time.Second {
+		t.Fatalf("set: %v prefix %q heartbeat %v", err, cfg.RedisPrefix, cfg.PresenceHeartbeat)
+	}
+	for _, v := range []string{"0s", "5", "2h"} {
+		if _, err := ConfigFromEnv(env(map[string]string{"WS_PRESENCE_HEARTBEAT": v})); err == nil {
+			t.Errorf("WS_PRESENCE_HEARTBEAT=%s accepted", v)
+		}
+	}
+}

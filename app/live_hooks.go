@@ -12,9 +12,9 @@ func (s *Server) sessionsEnded(sessionIDs ...string) {
 	if s.hub == nil {
 		return
 	}
-	for _, id := range sessionIDs {
-		s.hub.CloseSession(id)
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	s.hub.EndSessions(ctx, sessionIDs...) // here, and on the other instances
 }
 
 // pruneLoop keeps the event log bounded: hourly, and once at start.

@@ -48,6 +48,8 @@ type Server struct {
 	mailer    Mailer         // SMTP_URL, or the log
 	bg        sync.WaitGroup // background work (mail, audit): Shutdown waits
 	totpBox   *secretBox     // encrypts two-factor secrets (TOTP_KEY)
+	leaseMu   sync.Mutex
+	leases    map[*connLease]struct{} // this instance's sockets' holds on per-user caps (cluster.go)
 }
 
 // New opens the database, applies migrations and builds the routes.
@@ -66,6 +68,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.EventRetainCount == 0 {
 		cfg.EventRetainCount = 100000
+	}
+	if cfg.RedisPrefix == "" {
+		cfg.RedisPrefix = "corkboard:"
 	}
 	cfg.Throttle = cfg.Throttle.withDefaults()
 	if cfg.RateLimitPerMinute == 0 {
@@ -125,8 +130,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.hub = s.newHub()
 	s.metrics.watch(s)
-	s.loops.Add(1)
+	s.loops.Add(2)
 	go s.pruneLoop()
+	go s.leaseLoop()
 	return s, nil
 }
 

@@ -102,7 +102,7 @@ func (s *Server) openKV(ctx context.Context) (kv.Store, error) {
 	if s.cfg.RedisURL == "" {
 		return kv.NewMemoryClock(s.now), nil
 	}
-	r, err := kv.DialRedis(ctx, s.cfg.RedisURL, "corkboard:")
+	r, err := kv.DialRedis(ctx, s.cfg.RedisURL, s.cfg.RedisPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}

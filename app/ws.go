@@ -53,12 +53,12 @@ func (s *Server) newHub() *realtime.Hub {
 	if opt.MaxConnsPerUser == 0 {
 		opt.MaxConnsPerUser = s.cfg.WSMaxConnsPerUser
 	}
+	if opt.PresenceHeartbeat == 0 {
+		opt.PresenceHeartbeat = s.cfg.PresenceHeartbeat
+	}
 	newBroker := s.cfg.NewBroker
 	if newBroker == nil {
-		if s.cfg.RedisURL != "" {
-			s.log.Warn("REDIS_URL is set but this version has only the in-process broker: run one instance")
-		}
-		newBroker = func(h realtime.Handler) realtime.Broker { return realtime.NewMemoryBroker(h) }
+		newBroker = s.defaultBroker()
 	}
 	return realtime.NewHub(eventLog{s.store}, newBroker, opt)
 }
@@ -94,6 +94,9 @@ func (s *Server) apiWebSocket(c *fiber.Ctx) error {
 			Detail: "This endpoint speaks WebSocket."}}
 	}
 	release, err := s.hub.Admit(user.ID)
+	if err == nil {
+		release, err = s.shareConnCap(c.UserContext(), user.ID, release)
+	}
 	if errors.Is(err, realtime.ErrTooManyConnections) {
 		c.Set(fiber.HeaderRetryAfter, "10")
 		return &problemError{problem{Type: "urn:corkboard:problem:too-many-connections", Title: "Too many connections",

@@ -615,3 +615,31 @@ func TestWSRoomChurn(t *testing.T) {
 		conn.Close(websocket.StatusNormalClosure, "")
 	}
 }
+
+// TestWSReplayFromMemoryAndLog: with the room open (a viewer present), a
+// client a little behind replays from the room's recent events, one far
+// behind from the log; both get exactly the events after their since.
+func TestWSReplayFromMemoryAndLog(t *testing.T) {
+	ls := newLiveServer(t, "", realtime.Options{RecentEvents: 8})
+	a, p, issues := ls.board("a@example.com", 3)
+	keep := newViewer(t, "keeps the room open", ls.mustDial(a, p.ID, 0))
+	for i := 0; i < 20; i++ {
+		a.must(200, "POST", "/api/v1/projects/"+p.ID+"/issues/"+issues[i%3].ID+"/move",
+			map[string]string{"status": []string{"open", "done"}[i%2]}, nil)
+	}
+	var proj models.Project
+	a.must(200, "GET", "/api/v1/projects/"+p.ID, nil, &proj)
+	keep.until(proj.Seq)
+	for _, since := range []int64{proj.Seq - 5, proj.Seq - 8, 1, 0} {
+		v := &viewer{t: t, name: "since " + strconv.FormatInt(since, 10), seen: since, state: map[string]models.Issue{}}
+		v.conn = ls.mustDial(a, p.ID, since)
+		if hello := next(t, v.conn); hello.Type != "hello" || hello.Seq != proj.Seq {
+			t.Fatalf("%s: hello %+v", v.name, hello)
+		}
+		v.until(proj.Seq)
+		if len(v.frames) != int(proj.Seq-since) {
+			t.Fatalf("%s: %d events, want %d", v.name, len(v.frames), proj.Seq-since)
+		}
+		v.conn.CloseNow()
+	}
+}

@@ -183,6 +183,15 @@ func (c *Client) start(ctx context.Context, r *room) error {
 		if upto-after > c.hub.opt.MaxReplay {
 			return c.resync(ctx, upto)
 		}
+		if msgs, ok := r.recentAfter(after, upto); ok {
+			for _, m := range msgs {
+				if err := c.write(ctx, m.Data); err != nil {
+					return err
+				}
+			}
+			after = upto
+			break
+		}
 		msgs, _, err := log.Since(ctx, pid, after, 500)
 		if errors.Is(err, ErrPruned) || err == nil && (len(msgs) == 0 || msgs[0].Seq != after+1) {
 			return c.resync(ctx, upto)

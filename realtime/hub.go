@@ -32,6 +32,7 @@ type Options struct {
 	MaxConns         int           // sockets per instance (20,000)
 	MaxConnsPerUser  int           // sockets per user (50)
 	DegradedPoll     time.Duration // while the broker is down, rooms read the log this often (1 s)
+	RecentEvents     int           // events each room keeps for replays, sparing the log a reconnect storm (128)
 	// PresenceHeartbeat is how often an instance re-announces its presence
 	// to the others (shared brokers only); entries not refreshed within 3×
 	// this are dropped, so a dead instance's users leave (5 s).
@@ -54,6 +55,7 @@ func (o *Options) defaults() {
 	def(&o.QueueSize, 256)
 	def(&o.MaxConns, 20000)
 	def(&o.MaxConnsPerUser, 50)
+	def(&o.RecentEvents, 128)
 	defDur(&o.WriteTimeout, 10*time.Second)
 	defDur(&o.PingInterval, 25*time.Second)
 	defDur(&o.PongTimeout, 10*time.Second)

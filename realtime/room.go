@@ -27,6 +27,7 @@ type room struct {
 	filling  bool
 	started  bool // head read: events can be forwarded
 	closed   bool
+	recent   []Message // the last RecentEvents events forwarded, in seq order
 
 	presenceTimer *time.Timer
 	lastPresence  []byte // the last presence frame broadcast
@@ -69,9 +70,23 @@ func (r *room) open(ctx context.Context) {
 		r.unsubscribe()
 		return
 	}
+	// The latest events, for clients reconnecting from a little behind
+	// (say, the viewers of an instance that died): they replay from
+	// memory instead of each reading the log.
+	var recent []Message
+	if head > 0 {
+		if msgs, _, err := h.log.Since(ctx, r.id, max(0, head-int64(h.opt.RecentEvents)), h.opt.RecentEvents); err == nil {
+			recent = msgs
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.last, r.started = head, true
+	for _, m := range recent {
+		if m.Seq <= head && (len(r.recent) == 0 || m.Seq == r.recent[len(r.recent)-1].Seq+1) {
+			r.recent = append(r.recent, m)
+		}
+	}
 	r.drain()
 	r.announceHello = true
 	r.announceLocked(true)
@@ -244,7 +259,28 @@ func (r *room) readLog() (more bool) {
 // deliver forwards the next event in order. Called with r.mu held.
 func (r *room) deliver(m Message) {
 	r.last = m.Seq
+	if len(r.recent) > 0 && r.recent[len(r.recent)-1].Seq != m.Seq-1 {
+		r.recent = r.recent[:0] // not contiguous (cannot happen: deliver is in order); start again
+	}
+	if len(r.recent) == r.hub.opt.RecentEvents {
+		copy(r.recent, r.recent[1:])
+		r.recent = r.recent[:len(r.recent)-1]
+	}
+	r.recent = append(r.recent, m)
 	r.forward(m)
+}
+
+// recentAfter returns the events (after, upto] from memory, or false if
+// the room does not hold all of them.
+func (r *room) recentAfter(after, upto int64) ([]Message, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.recent) == 0 || r.recent[0].Seq > after+1 || r.recent[len(r.recent)-1].Seq < upto {
+		return nil, false
+	}
+	i := int(after + 1 - r.recent[0].Seq)
+	j := int(upto - r.recent[0].Seq + 1)
+	return append([]Message(nil), r.recent[i:j]...), true
 }
 
 // forward queues m to every client and applies its access consequences:

@@ -27,17 +27,19 @@ import (
 
 func main() {
 	base := flag.String("url", "http://127.0.0.1:3900", "Corkboard base URL")
-	mode := flag.String("mode", "moves", "moves | board | ws")
+	mode := flag.String("mode", "moves", "moves | board | ws | storm")
 	conc := flag.Int("concurrency", 16, "concurrent clients (moves)")
 	dur := flag.Duration("duration", 10*time.Second, "how long to move cards (moves, ws)")
 	issues := flag.Int("issues", 1000, "issues on the board (ws: 100 unless set)")
 	n := flag.Int("n", 50, "board loads to time (board)")
 	viewers := flag.Int("viewers", 1000, "WebSocket viewers of the board (ws)")
 	rate := flag.Float64("rate", 20, "card moves per second (ws)")
-	serverPID := flag.Int("server-pid", 0, "the server's pid, to report its RSS per idle socket (ws)")
+	serverPID := flag.Int("server-pid", 0, "the server's pid, to report its CPU per move (moves) or RSS per idle socket (ws)")
 	verbose := flag.Bool("v", false, "print each move's delivery timeline to stderr (ws)")
+	viewerURLs := flag.String("viewer-urls", "", "comma-separated instances the viewers connect to (ws: instead of -url; storm: where they reconnect)")
+	killPID := flag.Int("kill-pid", 0, "storm: the pid of the -url instance, killed (SIGKILL) a third of the way in")
 	flag.Parse()
-	if *mode == "ws" {
+	if *mode == "ws" || *mode == "storm" {
 		issuesSet := false
 		flag.Visit(func(f *flag.Flag) { issuesSet = issuesSet || f.Name == "issues" })
 		if !issuesSet {
@@ -55,11 +57,14 @@ func main() {
 	var err error
 	switch *mode {
 	case "moves":
-		err = b.moves(*conc, *dur)
+		err = b.moves(*conc, *dur, *serverPID)
 	case "board":
 		err = b.board(*n)
 	case "ws":
-		err = b.ws(wsOptions{viewers: *viewers, rate: *rate, dur: *dur, serverPID: *serverPID, verbose: *verbose})
+		err = b.ws(wsOptions{viewers: *viewers, rate: *rate, dur: *dur, serverPID: *serverPID, verbose: *verbose,
+			viewerBases: splitList(*viewerURLs)})
+	case "storm":
+		err = b.storm(stormOptions{viewers: *viewers, rate: *rate, dur: *dur, killPID: *killPID, others: splitList(*viewerURLs)})
 	default:
 		err = fmt.Errorf("unknown mode %q", *mode)
 	}
@@ -163,9 +168,13 @@ func parallel(workers, n int, fn func(i int) error) error {
 
 // moves: each worker moves random cards to random columns, below a random
 // neighbour or to the bottom. A 422 (the neighbour moved meanwhile) counts
-// as a rejected move, not a failure.
-func (b *bench) moves(conc int, dur time.Duration) error {
+// as a rejected move, not a failure. With serverPID it also reports the
+// server's CPU time per move, and its own, to show that the load tool is
+// not what limits the figure.
+func (b *bench) moves(conc int, dur time.Duration, serverPID int) error {
 	statuses := []string{"open", "in_progress", "done"}
+	cpu0, cpuErr := processCPU(serverPID)
+	self0, _ := processCPU(0)
 	deadline := time.Now().Add(dur)
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -202,6 +211,16 @@ func (b *bench) moves(conc int, dur time.Duration) error {
 	fmt.Printf("moves: concurrency %d, %s: %d ok, %d rejected, %d failed\n", conc, dur, len(lat), rejected.Load(), failed.Load())
 	fmt.Printf("moves/s %.0f   p50 %s   p99 %s   max %s\n", float64(len(lat))/dur.Seconds(),
 		pct(lat, 50), pct(lat, 99), pct(lat, 100))
+	if self1, _ := processCPU(0); len(lat) > 0 {
+		perMove := func(d time.Duration) string {
+			return fmt.Sprintf("%.0f µs", float64(d.Microseconds())/float64(len(lat)))
+		}
+		line := "CPU per move: corkbench " + perMove(self1-self0)
+		if cpu1, err := processCPU(serverPID); serverPID > 0 && cpuErr == nil && err == nil {
+			line = "CPU per move: server " + perMove(cpu1-cpu0) + ", corkbench " + perMove(self1-self0)
+		}
+		fmt.Println(line)
+	}
 	if failed.Load() > 0 {
 		return fmt.Errorf("%d moves failed", failed.Load())
 	}

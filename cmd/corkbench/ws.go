@@ -33,8 +33,11 @@ type wsOptions struct {
 	viewers   int
 	rate      float64 // moves per second
 	dur       time.Duration
-	serverPID int  // 0: do not measure the server's RSS
-	verbose   bool // print every move's timeline to stderr
+	serverPID int // 0: do not measure the server's RSS
+	// viewerBases spreads the viewers over other instances (round robin);
+	// moves still go to the bench's base. Empty: every viewer on base.
+	viewerBases []string
+	verbose     bool // print every move's timeline to stderr
 }
 
 // viewer is one socket. Only its reader goroutine touches recs until the
@@ -91,12 +94,16 @@ func (b *bench) ws(o wsOptions) error {
 	}
 	t0 := time.Now()
 	viewers := make([]*viewer, o.viewers)
-	wsURL := "ws" + strings.TrimPrefix(b.base, "http") + "/api/v1/projects/" + b.project + "/ws?since=" + strconv.FormatInt(p.Seq, 10)
+	bases := o.viewerBases
+	if len(bases) == 0 {
+		bases = []string{b.base}
+	}
+	wsPath := "/api/v1/projects/" + b.project + "/ws?since=" + strconv.FormatInt(p.Seq, 10)
 	hdr := http.Header{"Authorization": {"Bearer " + token}}
 	perViewer := int(o.rate*o.dur.Seconds()) + 64
 	var readers sync.WaitGroup
 	if err := parallel(200, o.viewers, func(i int) error {
-		v, err := dialViewer(wsURL, hdr, perViewer)
+		v, err := dialViewer(wsURLOf(bases[i%len(bases)])+wsPath, hdr, perViewer)
 		if err != nil {
 			return err
 		}
@@ -256,6 +263,9 @@ func (b *bench) ws(o wsOptions) error {
 	}
 	return nil
 }
+
+// wsURLOf turns an http(s) base URL into its ws(s) one.
+func wsURLOf(base string) string { return "ws" + strings.TrimPrefix(base, "http") }
 
 // dialViewer opens one socket and reads its hello.
 func dialViewer(wsURL string, hdr http.Header, capacity int) (*viewer, error) {
