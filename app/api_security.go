@@ -57,6 +57,7 @@ func (s *Server) apiTwoFactorSetup(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderCacheControl, "no-store") // a secret
 	return c.JSON(twoFactorSetup{Secret: key.Secret(), OTPAuthURL: key.URL(), QRPNG: qr})
 }
 
@@ -92,6 +93,7 @@ func (s *Server) apiTwoFactorEnable(c *fiber.Ctx) error {
 	if err != nil {
 		return codeFieldError(err)
 	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(backupCodesResponse{codes})
 }
 
@@ -129,6 +131,7 @@ func (s *Server) apiRegenerateBackupCodes(c *fiber.Ctx) error {
 	if err != nil {
 		return codeFieldError(err)
 	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(backupCodesResponse{codes})
 }
 
@@ -287,6 +290,7 @@ func (s *Server) apiCreateToken(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderCacheControl, "no-store") // the token, shown once
 	return c.Status(fiber.StatusCreated).JSON(out)
 }
 

@@ -976,3 +976,35 @@ func TestDeviceName(t *testing.T) {
 		}
 	}
 }
+
+// TestTOTPKeyConfig: TOTP_KEY is read and must be 32+ characters; unset, a
+// key is generated into DATA_DIR once and kept, so 2FA survives a restart.
+func TestTOTPKeyConfig(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	if _, err := ConfigFromEnv(env(map[string]string{"TOTP_KEY": "short"})); err == nil || !strings.Contains(err.Error(), "TOTP_KEY") {
+		t.Fatalf("a short TOTP_KEY: %v", err)
+	}
+	cfg, err := ConfigFromEnv(env(map[string]string{"TOTP_KEY": strings.Repeat("t", 32)}))
+	if err != nil || cfg.TOTPKey != strings.Repeat("t", 32) {
+		t.Fatalf("TOTP_KEY: %v %q", err, cfg.TOTPKey)
+	}
+
+	dataDir, dbURL, clk := t.TempDir(), testdb.SQLite(t), newManualClock()
+	start := func() *testServer {
+		return newTestServerWith(t, dbURL, "http://localhost:3000", func(cfg *Config) { cfg.DataDir, cfg.Now = dataDir, clk.Now })
+	}
+	first := start()
+	mo := first.register("mo@example.com", "Mo")
+	secret, _ := enable2FA(t, mo, clk)
+	if err := first.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(dataDir + "/totp_key")
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("generated key file: %v %v", err, info)
+	}
+	again := start()
+	clk.Advance(30 * time.Second)
+	res, body := secondStep(again, pendingLoginOf(t, again, "mo@example.com"), map[string]string{"code": codeAt(t, secret, clk.Now())})
+	wantStatus(t, res, body, 200, "2FA after a restart")
+}

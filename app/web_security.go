@@ -122,6 +122,7 @@ func (s *Server) renderTwoFactorSetup(c *fiber.Ctx, status int, errMsg string) e
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderCacheControl, "no-store") // the secret
 	return s.render(c, status, "two_factor_setup", "Set up two-factor authentication",
 		[]crumb{{"Account", "/settings"}, {"Two-factor authentication", ""}},
 		fiber.Map{"QR": template.URL(qr), "Secret": key.Secret(), "Error": errMsg}) // #nosec: our own PNG data: URL
