@@ -449,6 +449,10 @@ func TestBrowserLiveListAndFilter(t *testing.T) {
 	alice.must(201, "POST", "/api/v1/projects/"+p.ID+"/issues", map[string]string{"title": "Unrelated"}, &other)
 	open := `Array.from(document.querySelectorAll('section[data-status="open"] [data-issue-id]')).map(c => c.dataset.issueId).join(",") + " " + document.querySelector('section[data-status="open"] [data-count]').textContent`
 	waitJS(t, bctx, "only matching cards, all counted", open+` === `+fmt.Sprintf("%q", docs.ID+","+more.ID+" 3"))
+	var all struct{ Items []models.Issue }
+	alice.must(200, "GET", "/api/v1/projects/"+p.ID+"/issues?limit=200", nil, &all)
+	waitJS(t, bctx, "the filter bar's count to follow new issues", fmt.Sprintf(`document.querySelector('[data-filter-count]').textContent === %q`,
+		fmt.Sprintf("2 of %d issues", len(all.Items))))
 	alice.must(200, "POST", "/api/v1/projects/"+p.ID+"/issues/"+other.ID+"/move", map[string]string{"status": "done"}, nil)
 	waitJS(t, bctx, "a hidden card's move to change the counts", open+` === `+fmt.Sprintf("%q", docs.ID+","+more.ID+" 2")+
 		` && document.querySelector('section[data-status="done"] [data-count]').textContent === "1"`+

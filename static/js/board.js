@@ -200,8 +200,11 @@
 
   // recountHidden sets each column's count of cards the filter leaves out.
   function recountHidden() {
-    var hidden = {};
-    known.forEach(function (k) { if (!k.shown) { hidden[k.status] = (hidden[k.status] || 0) + 1; } });
+    var hidden = {}, shownCount = 0;
+    known.forEach(function (k) {
+      if (!k.shown) { hidden[k.status] = (hidden[k.status] || 0) + 1; } else { shownCount++; }
+    });
+    if (filter.active && live) { live.filterCount(shownCount, known.size); }
     board.querySelectorAll("section[data-status]").forEach(function (col) {
       var badge = col.querySelector("[data-count]");
       if (badge) { badge.setAttribute("data-hidden", String(hidden[col.getAttribute("data-status")] || 0)); }

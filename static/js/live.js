@@ -363,8 +363,18 @@
     if (ev.persisted && view) { stopped = false; attempt = 0; connect(); }
   });
 
+  // filterCount keeps the filter bar's "N of M issues" current (the span
+  // exists only while a filter is active).
+  function filterCount(shown, total) {
+    var el = document.querySelector("[data-filter-count]");
+    if (!el) { return; }
+    el.setAttribute("data-total", String(total));
+    el.textContent = shown + " of " + total + " issues";
+  }
+
   window.corkboardLive = {
     start: start,
+    filterCount: filterCount,
     setPresence: setPresence,
     initials: initials,
     toast: toast,
@@ -503,6 +513,9 @@
       setTimeout(function () { tr.classList.remove("klive-flash"); tr.removeAttribute("title"); }, 1500);
     }
     function findRow(id) { return tbody.querySelector('tr[data-issue-id="' + CSS.escape(id) + '"]'); }
+    // total: every issue of the project, for the filter bar's "N of M".
+    var countEl = document.querySelector("[data-filter-count]");
+    var total = countEl ? Number(countEl.getAttribute("data-total")) || 0 : 0;
     function upsert(is, actor) {
       var old = findRow(is.id);
       if (!filter.match(is)) { if (old) { old.remove(); } return; }
@@ -530,9 +543,11 @@
         var d = msg.data || {};
         switch (msg.type) {
           case "issue.created": case "issue.updated": case "issue.moved":
+            if (msg.type === "issue.created") { total++; }
             upsert(d, msg.actor);
             break;
           case "issue.deleted":
+            total = Math.max(0, total - 1);
             var gone = findRow(d.id);
             if (gone) { gone.remove(); }
             break;
@@ -556,6 +571,7 @@
             break;
         }
         showEmpty();
+        filterCount(tbody.children.length, total);
       },
       reset: function (board) {
         columns = board.project.columns || [];
@@ -565,7 +581,9 @@
         applyColumnsToSelects(columns);
         while (tbody.firstChild) { tbody.firstChild.remove(); }
         board.issues.filter(filter.match).map(row).sort(cmp).forEach(function (tr) { tbody.appendChild(tr); });
+        total = board.issues.length;
         showEmpty();
+        filterCount(tbody.children.length, total);
         return board.project.seq;
       },
       presence: renderPresence
