@@ -146,6 +146,9 @@ func (s *Server) renderAccountWith(c *fiber.Ctx, status int, form fiber.Map, err
 	if err != nil {
 		return err
 	}
+	if data["Audit"], err = s.recentAudit(c, user.ID); err != nil {
+		return err
+	}
 	if _, ok := form["display_name"]; !ok {
 		form["display_name"] = user.DisplayName
 	}
