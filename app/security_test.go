@@ -1008,3 +1008,48 @@ func TestTOTPKeyConfig(t *testing.T) {
 	res, body := secondStep(again, pendingLoginOf(t, again, "mo@example.com"), map[string]string{"code": codeAt(t, secret, clk.Now())})
 	wantStatus(t, res, body, 200, "2FA after a restart")
 }
+
+// TestClusterRevokeClosesSocketsEverywhere: revoking a session or a token
+// on one instance closes the sockets it opened on another within the
+// second DESIGN.md promises, and the credential is dead there at once.
+func TestClusterRevokeClosesSocketsEverywhere(t *testing.T) {
+	nodes := newCluster(t, 2, testdb.Postgres(t), testRedisURL(t), realtime.Options{})
+	n1, n2 := nodes[0], nodes[1]
+	owner, p, _ := n1.board("nia@example.com", 1)
+	laptop := loginAs(t, n1.testServer, "nia@example.com", "Laptop")
+	var tok createdToken
+	owner.must(201, "POST", "/api/v1/auth/tokens", map[string]any{"name": "watch", "scope": "read", "expires_in_days": 7}, &tok)
+
+	sessConn := n2.mustDial(laptop.on(n2), p.ID, 0)
+	next(t, sessConn)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tokConn, _, err := websocket.Dial(ctx, "ws"+n2.base[len("http"):]+"/api/v1/projects/"+p.ID+"/ws?since=0",
+		&websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + tok.Token}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tokConn.CloseNow()
+	next(t, tokConn)
+
+	var sessions list[sessionView]
+	owner.must(200, "GET", "/api/v1/auth/sessions", nil, &sessions)
+	for _, s := range sessions.Items {
+		if s.UserAgent == "Laptop" {
+			owner.must(204, "DELETE", "/api/v1/auth/sessions/"+s.ID, nil, nil)
+		}
+	}
+	owner.must(204, "DELETE", "/api/v1/auth/tokens/"+tok.ID, nil, nil)
+	if code := closeStatus(t, sessConn, time.Second); code != realtime.CloseSessionEnded {
+		t.Fatalf("revoked session's socket on the other instance: close %d, want 4001", code)
+	}
+	if code := closeStatus(t, tokConn, time.Second); code != realtime.CloseSessionEnded {
+		t.Fatalf("revoked token's socket on the other instance: close %d, want 4001", code)
+	}
+	if res, _ := laptop.on(n2).do("GET", "/api/v1/auth/me", nil); res.StatusCode != 401 {
+		t.Fatalf("revoked session on the other instance: %d", res.StatusCode)
+	}
+	if res, _ := n2.bearer(tok.Token, "GET", "/api/v1/projects", nil); res.StatusCode != 401 {
+		t.Fatalf("revoked token on the other instance: %d", res.StatusCode)
+	}
+}
