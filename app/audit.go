@@ -37,15 +37,6 @@ func (s *Server) recordAudit(ctx context.Context, ev models.AuditEvent) {
 	}
 }
 
-// auditLater records the event in the background: on paths where writing
-// only for existing accounts would make them answer measurably slower than
-// unknown emails (login failures, reset requests).
-func (s *Server) auditLater(c *fiber.Ctx, userID, typ string, detail map[string]any) {
-	ev := models.AuditEvent{UserID: userID, Type: typ, IP: c.IP(), UserAgent: c.Get(fiber.HeaderUserAgent),
-		Detail: detail, At: s.now()}
-	s.background(func(ctx context.Context) { s.recordAudit(ctx, ev) })
-}
-
 // background runs fn on its own goroutine with a bounded context; Shutdown
 // waits for it before closing the database.
 func (s *Server) background(fn func(ctx context.Context)) {
@@ -125,9 +116,6 @@ func (s *Server) recentAudit(c *fiber.Ctx, userID string) ([]auditLine, error) {
 		label, ok := auditLabels[ev.Type]
 		if !ok {
 			label = ev.Type
-		}
-		if ev.Type == auditResetRequested && ev.Detail["mailed"] == false {
-			label += " (not mailed: too many this hour)"
 		}
 		out[i] = auditLine{AuditEvent: ev, Label: label}
 	}

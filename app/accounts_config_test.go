@@ -1,0 +1,101 @@
+package app
+
+import (
+	"bytes"
+	"log/slog"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/corkboard/corkboard/internal/testdb"
+)
+
+// TestConfigFromEnvAccounts: the LOGIN_* throttle and the mail variables,
+// their defaults, and refusals of bad values.
+func TestConfigFromEnvAccounts(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	cfg, err := ConfigFromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cfg.Throttle, DefaultThrottle) || cfg.SMTPURL != "" || cfg.MailFrom != "" {
+		t.Fatalf("defaults: %+v", cfg.Throttle)
+	}
+	cfg, err = ConfigFromEnv(env(map[string]string{"LOGIN_FREE_FAILURES": "5", "LOGIN_DELAYS": "1s, 2s", "LOGIN_LOCK_AFTER": "9",
+		"LOGIN_LOCK_FOR": "30m", "LOGIN_IP_FAILURES": "100", "LOGIN_IP_WINDOW": "1h",
+		"SMTP_URL": "smtps://u:p%40ss@mail.example.com", "MAIL_FROM": "Board <board@example.com>"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Throttle{FreeFailures: 5, Delays: []time.Duration{time.Second, 2 * time.Second}, LockAfter: 9,
+		LockFor: 30 * time.Minute, IPFailures: 100, IPWindow: time.Hour}
+	if !reflect.DeepEqual(cfg.Throttle, want) || cfg.MailFrom != "Board <board@example.com>" {
+		t.Fatalf("set: %+v %q", cfg.Throttle, cfg.MailFrom)
+	}
+	for k, v := range map[string]string{"LOGIN_FREE_FAILURES": "0", "LOGIN_DELAYS": "5s,soon", "LOGIN_LOCK_AFTER": "2",
+		"LOGIN_LOCK_FOR": "10ms", "LOGIN_IP_WINDOW": "forever", "LOGIN_IP_FAILURES": "-3",
+		"SMTP_URL": "http://mail.example.com", "MAIL_FROM": "not an address"} {
+		vars := map[string]string{k: v}
+		if k == "MAIL_FROM" {
+			vars["SMTP_URL"] = "smtp://mail.example.com"
+		}
+		if _, err := ConfigFromEnv(env(vars)); err == nil {
+			t.Errorf("%s=%s accepted", k, v)
+		}
+	}
+}
+
+// syncBuffer is a log destination safe for the background goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestMailLinksInTheLogOnlyWithoutSMTP: with no SMTP_URL the reset mail,
+// link included, is in the log at info (development); with SMTP_URL the
+// link reaches the mailbox and never the log.
+func TestMailLinksInTheLogOnlyWithoutSMTP(t *testing.T) {
+	for _, withSMTP := range []bool{false, true} {
+		var logs syncBuffer
+		var inbox func() []Mail
+		ts := newTestServerWith(t, testdb.SQLite(t), "http://localhost:3000", func(cfg *Config) {
+			cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			if withSMTP {
+				cfg.SMTPURL, inbox = newSMTPSink(t)
+			}
+		})
+		ts.register("alice@example.com", "Alice")
+		ts.anon().must(202, "POST", "/api/v1/auth/forgot-password", map[string]string{"email": "alice@example.com"}, nil)
+		deadline := time.Now().Add(10 * time.Second)
+		if withSMTP {
+			token := linkToken(t, waitForMail(t, inbox, "alice@example.com", 10*time.Second))
+			if s := logs.String(); strings.Contains(s, token) || strings.Contains(s, "token=") {
+				t.Fatalf("with SMTP_URL the log holds the link:\n%s", s)
+			}
+			continue
+		}
+		for !strings.Contains(logs.String(), "reset-password?token=") {
+			if time.Now().After(deadline) {
+				t.Fatalf("without SMTP_URL the link is not in the log:\n%s", logs.String())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if !strings.Contains(logs.String(), "level=INFO") || !strings.Contains(logs.String(), "to=alice@example.com") {
+			t.Fatalf("the mail is not logged at info:\n%s", logs.String())
+		}
+	}
+}
