@@ -250,7 +250,7 @@ func TestLoginThrottle(t *testing.T) {
 		if res, _ := tryLogin(anon, "alice@example.com", goodPassword); res.StatusCode != 423 {
 			t.Fatalf("right password while locked: %d, want 423", res.StatusCode)
 		}
-		if types := auditTypes(alice); count(types, auditLogin) != 0 {
+		if types := auditTypes(alice); count(types, auditLogin) != 1 {
 			t.Fatalf("a refused attempt was audited as a login: %v", types)
 		}
 
@@ -286,17 +286,18 @@ func TestLoginThrottle(t *testing.T) {
 
 		// The audit log saw each event, newest first, and only alice's.
 		types := waitForAudit(alice, auditLoginFailed, 10)
-		for typ, n := range map[string]int{auditLocked: 1, auditUnlocked: 1, auditLogin: 2, auditLoginFailed: 10} {
+		// (The first login is the registration's.)
+		for typ, n := range map[string]int{auditLocked: 1, auditUnlocked: 1, auditLogin: 3, auditLoginFailed: 10} {
 			if count(types, typ) != n {
 				t.Errorf("%d %q events, want %d: %v", count(types, typ), typ, n, types)
 			}
 		}
-		if types[0] != auditLogin || types[len(types)-1] != auditLoginFailed {
+		if types[0] != auditLogin || types[1] != auditLoginFailed || types[len(types)-2] != auditLoginFailed {
 			t.Errorf("not newest first: %v", types)
 		}
 		bob := as.register("bob@example.com", "Bob")
-		if types := auditTypes(bob); len(types) != 0 {
-			t.Errorf("bob sees events that are not his: %v", types)
+		if types := auditTypes(bob); len(types) != 1 || types[0] != auditLogin {
+			t.Errorf("bob's log is not just his registration: %v", types)
 		}
 
 		// A lock that nobody lifts ends by itself.
@@ -667,18 +668,18 @@ func TestAuditPagination(t *testing.T) {
 				t.Fatal("too many pages")
 			}
 		}
-		if len(seen) != 5 {
-			t.Fatalf("alice saw %d events, want her 5", len(seen))
+		if len(seen) != 6 { // the registration's session, and 5 logins
+			t.Fatalf("alice saw %d events, want her 6", len(seen))
 		}
-		if types := auditTypes(bob); len(types) != 5 {
+		if types := auditTypes(bob); len(types) != 6 {
 			t.Fatalf("bob sees %d events", len(types))
 		}
 		alice.must(422, "GET", "/api/v1/auth/audit?cursor=bogus", nil, nil)
 		alice.must(422, "GET", "/api/v1/auth/audit?limit=0", nil, nil)
 		ts.anon().must(401, "GET", "/api/v1/auth/audit", nil, nil)
 		_, body := alice.do("GET", "/settings", nil)
-		if n := strings.Count(string(body), `data-audit-type="login"`); n != 5 {
-			t.Fatalf("the account page lists %d sign-ins, want 5", n)
+		if n := strings.Count(string(body), `data-audit-type="login"`); n != 6 {
+			t.Fatalf("the account page lists %d sign-ins, want 6", n)
 		}
 	})
 }

@@ -12,7 +12,7 @@ import (
 // Security events written to the audit log. Part of the API: clients may
 // show them, so a name once used keeps its meaning.
 const (
-	auditLogin          = "login"            // a password login succeeded
+	auditLogin          = "login"            // a session started (sign-in with every factor, or registration)
 	auditLoginFailed    = "login.failed"     // a wrong password for this account
 	auditLocked         = "account.locked"   // too many failures: locked, unlock link mailed
 	auditUnlocked       = "account.unlocked" // the unlock link was used

@@ -135,6 +135,8 @@ func (s *Server) startSession(c *fiber.Ctx, user models.User) error {
 		SameSite: fiber.CookieSameSiteLaxMode, Expires: sess.ExpiresAt})
 	c.Locals(localUser, user)
 	c.Locals(localSession, sess)
+	// Every way in (password, second factor, registration) passes here.
+	s.audit(c, user.ID, auditLogin, map[string]any{"session_id": sess.ID})
 	return nil
 }
 

@@ -171,8 +171,7 @@ func (s *Server) throttledLogin(c *fiber.Ctx, email, password string) (models.Us
 		if derr := s.kv.Del(ctx, keys.fails, keys.delay); derr != nil {
 			s.log.Warn("login throttle: clearing failures", "err", derr)
 		}
-		s.audit(c, user.ID, auditLogin, nil)
-		return user, nil
+		return user, nil // audited by startSession, once any second factor is passed
 	}
 	if !errors.Is(err, errBadCredentials) {
 		return models.User{}, err
