@@ -402,7 +402,7 @@ func TestAccountPages(t *testing.T) {
 	res, _ := a.anon2().form("/login", map[string]string{"email": "a@example.com", "password": "correct horse battery"})
 	other := &client{ts: ts, cookie: sessionCookieFrom(t, res)}
 	_, body := a.page("/settings")
-	if strings.Count(body, "<tr><td") != 2 || !strings.Contains(body, "this session") {
+	if strings.Count(body, "<tr data-session-id=") != 2 || !strings.Contains(body, "this session") {
 		t.Fatalf("sessions list wrong")
 	}
 	a.form("/settings/profile", map[string]string{"display_name": "Alice Renamed"})
