@@ -59,7 +59,8 @@ func newCluster(t *testing.T, n int, databaseURL, redisURL string, hub realtime.
 		base := "http://" + ln.Addr().String()
 		ts := newTestServerWith(t, databaseURL, base, func(cfg *Config) {
 			cfg.Hub, cfg.RedisURL, cfg.RedisPrefix = hub, redisURL, prefix
-			cfg.RateLimitPerMinute = 100000 // the movers are one user
+			cfg.TOTPKey = strings.Repeat("k", 32) // shared, as JWT_SECRET is
+			cfg.RateLimitPerMinute = 100000       // the movers are one user
 		})
 		go ts.Serve(ln)
 		nodes[i] = &liveServer{testServer: ts, base: base}

@@ -101,6 +101,9 @@ func (h *Hub) receiveControl(payload []byte) {
 	}
 	switch m.Type {
 	case typeSessionsEnded:
+		if h.opt.OnSessionsEnded != nil {
+			h.opt.OnSessionsEnded(m.Data.IDs)
+		}
 		for _, id := range m.Data.IDs {
 			h.CloseSession(id)
 		}

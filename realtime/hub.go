@@ -39,6 +39,9 @@ type Options struct {
 	PresenceHeartbeat time.Duration
 	Logger            *slog.Logger
 	Observer          Observer // metrics (NopObserver)
+	// OnSessionsEnded is told of sessions ended on any instance (before
+	// their sockets close here), so caches of sessions can drop them.
+	OnSessionsEnded func(ids []string)
 }
 
 func (o *Options) defaults() {
@@ -271,7 +274,7 @@ type ClientInfo struct {
 	ProjectID string
 	UserID    string
 	UserName  string
-	SessionID string // empty for token connections
+	SessionID string // the session, or the API token, the socket was opened with
 	Since     int64
 	Invisible bool // not shown in presence
 	// Authorize re-checks access after the client joined its room, so a
