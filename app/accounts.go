@@ -216,7 +216,15 @@ func (s *Server) pageForgotPasswordSubmit(c *fiber.Ctx) error {
 		"Form": fiber.Map{"email": email}, "Sent": true})
 }
 
+// tokenPage marks a page whose URL or form holds a mailed token: not
+// cached, and its URL not sent as a referrer even to this site's pages.
+func tokenPage(c *fiber.Ctx) {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+}
+
 func (s *Server) pageResetPassword(c *fiber.Ctx) error {
+	tokenPage(c)
 	token := c.Query("token")
 	data := fiber.Map{"Token": token, "Errors": map[string]string{}}
 	if checkToken(token) != nil {
@@ -234,6 +242,7 @@ func (s *Server) pageResetPassword(c *fiber.Ctx) error {
 }
 
 func (s *Server) pageResetPasswordSubmit(c *fiber.Ctx) error {
+	tokenPage(c)
 	token := c.FormValue("token")
 	_, err := s.resetPassword(c, token, c.FormValue("password"))
 	if fields, ok := fieldMap(err); ok {
@@ -252,6 +261,7 @@ func (s *Server) pageResetPasswordSubmit(c *fiber.Ctx) error {
 }
 
 func (s *Server) pageUnlock(c *fiber.Ctx) error {
+	tokenPage(c)
 	// A GET never spends the token (mail scanners open links): the page
 	// holds a button that posts it.
 	return s.render(c, fiber.StatusOK, "unlock", "Unlock your account", nil, fiber.Map{"Token": c.Query("token")})

@@ -502,8 +502,9 @@ func TestPasswordReset(t *testing.T) {
 			t.Fatalf("link not on PUBLIC_URL: %s", m.Body)
 		}
 		res, body := anon.do("GET", "/reset-password?token="+token, nil)
-		if res.StatusCode != 200 || !strings.Contains(string(body), `name="token" value="`+token+`"`) {
-			t.Fatalf("reset page: %d", res.StatusCode)
+		if res.StatusCode != 200 || !strings.Contains(string(body), `name="token" value="`+token+`"`) ||
+			res.Header.Get("Cache-Control") != "no-store" || res.Header.Get("Referrer-Policy") != "no-referrer" {
+			t.Fatalf("reset page: %d %v", res.StatusCode, res.Header)
 		}
 		// A weak password is refused and leaves the token usable.
 		pb := anon.must(422, "POST", "/api/v1/auth/reset-password", map[string]string{"token": token, "password": "alice@example.com"}, nil)
