@@ -64,7 +64,8 @@ func checkToken(token string) error {
 // requestReset mails a reset link to email's account, if there is one, in
 // the background: the caller answers at once and the same either way.
 func (s *Server) requestReset(c *fiber.Ctx, email string) {
-	ip, ua := c.IP(), c.Get(fiber.HeaderUserAgent)
+	requested := models.AuditEvent{ID: models.NewAuditID(), Type: auditResetRequested, IP: c.IP(),
+		UserAgent: c.Get(fiber.HeaderUserAgent), At: s.now()}
 	s.background(func(ctx context.Context) {
 		if !models.ValidText(email) || len(email) > 254 {
 			return
@@ -87,7 +88,8 @@ func (s *Server) requestReset(c *fiber.Ctx, email string) {
 			s.log.Error("reset request: creating the token", "user_id", user.ID, "err", err)
 			return
 		}
-		s.recordAudit(ctx, models.AuditEvent{UserID: user.ID, Type: auditResetRequested, IP: ip, UserAgent: ua})
+		requested.UserID = user.ID
+		s.recordAudit(ctx, requested)
 		s.sendMail(user.Email, "Reset your Corkboard password",
 			"Hello "+user.DisplayName+",\n\nSomeone (we hope you) asked to reset the password of your Corkboard account.\n\n"+
 				"This link sets a new one; it works once, for 15 minutes:\n\n"+s.link("/reset-password", token)+"\n\n"+

@@ -186,7 +186,11 @@ func (s *Server) throttledLogin(c *fiber.Ctx, email, password string) (models.Us
 		s.log.Warn("login throttle: counting a failure", "err", kerr)
 		return models.User{}, err
 	}
-	ip, ua, typed := c.IP(), c.Get(fiber.HeaderUserAgent), email
+	// The events are written in the background; their ids and times are
+	// taken now, so the log keeps the order in which things happened.
+	failed := models.AuditEvent{ID: models.NewAuditID(), Type: auditLoginFailed, IP: c.IP(),
+		UserAgent: c.Get(fiber.HeaderUserAgent), At: now, Detail: map[string]any{"failures": n}}
+	typed := email
 	switch {
 	case n >= int64(t.LockAfter):
 		until := now.Add(t.LockFor)
@@ -195,7 +199,9 @@ func (s *Server) throttledLogin(c *fiber.Ctx, email, password string) (models.Us
 		}
 		// A fresh count once the lock ends (or is lifted).
 		_ = s.kv.Del(ctx, keys.fails, keys.delay)
-		s.background(func(ctx context.Context) { s.lockedOut(ctx, typed, ip, ua, int(n), until) })
+		locked := models.AuditEvent{ID: models.NewAuditID(), Type: auditLocked, IP: failed.IP, UserAgent: failed.UserAgent,
+			At: now, Detail: map[string]any{"until": until.UTC().Format(time.RFC3339)}}
+		s.background(func(ctx context.Context) { s.lockedOut(ctx, typed, int(n), until, failed, locked) })
 		return models.User{}, &throttledError{retry: t.LockFor, lockedUntil: until}
 	case n > int64(t.FreeFailures):
 		d := t.Delays[min(int(n)-t.FreeFailures-1, len(t.Delays)-1)]
@@ -203,7 +209,7 @@ func (s *Server) throttledLogin(c *fiber.Ctx, email, password string) (models.Us
 			s.log.Warn("login throttle: setting a delay", "err", kerr)
 		}
 	}
-	s.background(func(ctx context.Context) { s.failedLogin(ctx, typed, ip, ua, int(n)) })
+	s.background(func(ctx context.Context) { s.failedLogin(ctx, typed, failed) })
 	return models.User{}, err
 }
 
@@ -246,25 +252,24 @@ func refuseLogin(c *fiber.Ctx, err error) error {
 
 // failedLogin audits a wrong password of an existing account (unknown
 // emails leave no trace: the log belongs to accounts).
-func (s *Server) failedLogin(ctx context.Context, email, ip, ua string, failures int) {
+func (s *Server) failedLogin(ctx context.Context, email string, failed models.AuditEvent) {
 	user, _, err := s.store.Credentials(ctx, email)
 	if err != nil {
 		return
 	}
-	s.recordAudit(ctx, models.AuditEvent{UserID: user.ID, Type: auditLoginFailed, IP: ip, UserAgent: ua,
-		Detail: map[string]any{"failures": failures}})
+	failed.UserID = user.ID
+	s.recordAudit(ctx, failed)
 }
 
 // lockedOut audits a lock and mails the account's owner an unlock link.
-func (s *Server) lockedOut(ctx context.Context, email, ip, ua string, failures int, until time.Time) {
+func (s *Server) lockedOut(ctx context.Context, email string, failures int, until time.Time, failed, locked models.AuditEvent) {
 	user, _, err := s.store.Credentials(ctx, email)
 	if err != nil {
 		return
 	}
-	s.recordAudit(ctx, models.AuditEvent{UserID: user.ID, Type: auditLoginFailed, IP: ip, UserAgent: ua,
-		Detail: map[string]any{"failures": failures}})
-	s.recordAudit(ctx, models.AuditEvent{UserID: user.ID, Type: auditLocked, IP: ip, UserAgent: ua,
-		Detail: map[string]any{"until": until.UTC().Format(time.RFC3339)}})
+	failed.UserID, locked.UserID = user.ID, user.ID
+	s.recordAudit(ctx, failed)
+	s.recordAudit(ctx, locked)
 	token, err := s.issueAccountToken(ctx, user.ID, models.PurposeUnlock, unlockTTL)
 	if err != nil {
 		if !errors.Is(err, models.ErrTooManyTokens) {

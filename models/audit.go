@@ -15,7 +15,7 @@ import (
 // never holds a password, token or secret: Detail is small context only
 // (a reason, a token's name).
 type AuditEvent struct {
-	ID        string         `json:"id"`
+	ID        string         `json:"id"` // empty when recording: a new one (NewAuditID)
 	UserID    string         `json:"-"`
 	Type      string         `json:"type"`
 	IP        string         `json:"ip"`
@@ -54,6 +54,11 @@ type AuditPage struct {
 
 const maxAuditDetail = 2000
 
+// NewAuditID is the id of an event recorded later (in the background):
+// taken when the event happens, it keeps the log in the order of events,
+// not of writes.
+func NewAuditID() string { return uuid.Must(uuid.NewV7()).String() }
+
 // Audit records a security event. UserID may be empty for an event that
 // belongs to no account; IP and user agent are cleaned like a session's.
 func (s *Store) Audit(ctx context.Context, ev AuditEvent) error {
@@ -67,15 +72,17 @@ func (s *Store) Audit(ctx context.Context, ev AuditEvent) error {
 	if len(detail) > maxAuditDetail {
 		detail = []byte(`{"truncated":true}`)
 	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		return err
+	id := ev.ID
+	if id == "" {
+		id = NewAuditID()
+	} else if uuid.Validate(id) != nil {
+		return invalid("id", "is not an audit event id")
 	}
 	at := ev.At
 	if at.IsZero() {
 		at = s.now()
 	}
-	row := auditRow{ID: id.String(), Type: printable(ev.Type, 64), IP: printable(ev.IP, 64),
+	row := auditRow{ID: id, Type: printable(ev.Type, 64), IP: printable(ev.IP, 64),
 		UserAgent: printable(ev.UserAgent, 300), Detail: string(detail), CreatedAt: at.UTC()}
 	if ev.UserID != "" {
 		row.UserID = &ev.UserID
