@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"time"
@@ -142,12 +143,15 @@ func (s *Store) PruneEvents(ctx context.Context, maxAge time.Duration, keep int6
 	return n + res.RowsAffected, nil
 }
 
-// change is one transaction that changes a project. It locks the project row
-// by taking the next seq first, so writers of one project serialise on
-// PostgreSQL as they do on SQLite (BEGIN IMMEDIATE); reads made after that
-// see every earlier change, so ranks and numbers are computed race-free.
+// change is one project's part of a write transaction (see writer.go: the
+// transaction may be shared with other changes, each in its own savepoint).
+// It locks the project row by taking the next seq first, so writers of one
+// project serialise on PostgreSQL as they do on SQLite (one writer); reads
+// made after that see every earlier change, so ranks and numbers are
+// computed race-free.
 type change struct {
 	tx      *gorm.DB
+	w       *wtx
 	s       *Store
 	actor   User
 	role    Role
@@ -158,34 +162,42 @@ type change struct {
 // and appends the one event fn describes, all in one transaction.
 func (s *Store) change(ctx context.Context, actor User, projectID string, need Role,
 	fn func(c *change) (eventType string, data any, err error)) (Event, error) {
+	if _, err := uuid.Parse(projectID); err != nil {
+		return Event{}, ErrNotFound
+	}
 	var ev Event
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		c := &change{tx: tx, s: s, actor: actor}
-		if _, err := uuid.Parse(projectID); err != nil {
-			return ErrNotFound
-		}
+	err := s.commit(ctx, projectID, func(w *wtx) error {
+		c := &change{tx: w.gorm, w: w, s: s, actor: actor}
 		// Taking the next seq locks the project row. The role is read in a
 		// second statement: on PostgreSQL a statement that waited for the
 		// lock still sees its old snapshot of other tables, so a member
 		// removed by the writer it waited for would still look present.
-		var p projectRow
-		res := tx.Raw(`UPDATE projects SET seq = seq + 1 WHERE id = ?
-			RETURNING id, key, name, description, seq, issue_counter, created_at, updated_at`, projectID).Scan(&p)
-		if res.Error != nil {
-			return res.Error
+		p := &c.project
+		var taken *sql.Row
+		if s.dialect == "sqlite" {
+			if _, err := w.exec(sqlBumpSeq, projectID); err != nil {
+				return err
+			}
+			taken = w.queryRow(sqlProjectRow, projectID)
+		} else {
+			taken = w.queryRow(sqlTakeSeq, projectID)
 		}
-		if res.RowsAffected == 0 || p.Seq == 0 {
+		err := taken.Scan(&p.ID, &p.Key, &p.Name, &p.Description, &p.Seq, &p.IssueCounter, &p.CreatedAt, &p.UpdatedAt)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && p.Seq == 0 {
 			return ErrNotFound
 		}
-		role, err := memberRole(tx, projectID, actor.ID)
 		if err != nil {
 			return err
 		}
-		if !role.AtLeast(need) {
+		if err := w.queryRow(sqlMemberRole, projectID, actor.ID).Scan(&c.role); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if !c.role.AtLeast(need) {
 			return ErrForbidden
 		}
-		c.role, c.project = role, p
-		seq := p.Seq
 		typ, data, err := fn(c)
 		if err != nil {
 			return err
@@ -194,13 +206,14 @@ func (s *Store) change(ctx context.Context, actor User, projectID string, need R
 		if err != nil {
 			return err
 		}
-		row := eventRow{ProjectID: projectID, Seq: seq, Type: typ, ActorID: actor.ID,
+		row := eventRow{ProjectID: projectID, Seq: p.Seq, Type: typ, ActorID: actor.ID,
 			ActorName: actor.DisplayName, Payload: string(payload), CreatedAt: s.now()}
-		if err := tx.Create(&row).Error; err != nil {
+		if _, err := w.exec(sqlInsertEvent, row.ProjectID, row.Seq, row.Type, row.ActorID, row.ActorName,
+			row.Payload, row.CreatedAt); err != nil {
 			return err
 		}
 		ev = row.view()
 		return nil
 	})
-	return ev, err
+	return ev, translate(err)
 }

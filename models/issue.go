@@ -2,8 +2,10 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -465,8 +467,8 @@ func (s *Store) MoveIssue(ctx context.Context, actor User, projectID, issueID st
 		if err != nil {
 			return "", nil, err
 		}
-		row.Status, row.Rank = m.Status, rank
-		if err := c.saveIssue(&row); err != nil {
+		row.Status, row.Rank, row.Version, row.UpdatedAt = m.Status, rank, row.Version+1, c.s.now()
+		if _, err := c.w.exec(sqlMoveIssue, row.Status, row.Rank, row.Version, row.UpdatedAt, row.ID); err != nil {
 			return "", nil, err
 		}
 		out = row.view(c.project.Key)
@@ -490,12 +492,17 @@ func (s *Store) DeleteIssue(ctx context.Context, actor User, projectID, issueID 
 }
 
 func (c *change) issueRow(issueID string) (issueRow, error) {
-	var row issueRow
+	var r issueRow
 	if _, err := uuid.Parse(issueID); err != nil {
-		return row, ErrNotFound
+		return r, ErrNotFound
 	}
-	err := c.tx.Where("id = ? AND project_id = ?", issueID, c.project.ID).Take(&row).Error
-	return row, translate(err)
+	err := c.w.queryRow(sqlIssueRow, issueID, c.project.ID).Scan(&r.ID, &r.ProjectID, &r.Number, &r.Title,
+		&r.Description, &r.Status, &r.Priority, &r.AssigneeID, &r.AuthorID, &r.Labels, &r.Effort, &r.DueDate,
+		&r.Rank, &r.Version, &r.CreatedAt, &r.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, ErrNotFound
+	}
+	return r, err
 }
 
 func (c *change) saveIssue(row *issueRow) error {
@@ -537,7 +544,7 @@ func (c *change) place(self, status string, afterID, beforeID *string) (string, 
 		return "", invalid("status", "is not a column of this board")
 	}
 	var n int64
-	if err := c.tx.Model(&columnRow{}).Where("project_id = ? AND key = ?", c.project.ID, status).Count(&n).Error; err != nil {
+	if err := c.w.queryRow(sqlColumnExists, c.project.ID, status).Scan(&n); err != nil {
 		return "", err
 	}
 	if n == 0 {
@@ -551,9 +558,8 @@ func (c *change) place(self, status string, afterID, beforeID *string) (string, 
 			return nil, invalid(field, "cannot be the issue being moved")
 		}
 		var r rankRef
-		err := c.tx.Model(&issueRow{}).Select("id, status, rank").
-			Where("id = ? AND project_id = ?", *id, c.project.ID).Take(&r).Error
-		if err == gorm.ErrRecordNotFound || (err == nil && r.Status != status) {
+		err := c.w.queryRow(sqlRankRef, *id, c.project.ID).Scan(&r.ID, &r.Status, &r.Rank)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && r.Status != status) {
 			return nil, invalid(field, "is not an issue in column "+status)
 		}
 		if err != nil {
@@ -575,17 +581,15 @@ func (c *change) place(self, status string, afterID, beforeID *string) (string, 
 	if err != nil {
 		return "", err
 	}
-	inColumn := func() *gorm.DB {
-		return c.tx.Model(&issueRow{}).Select("id, status, rank").
-			Where("project_id = ? AND status = ? AND id <> ?", c.project.ID, status, self)
-	}
-	neighbour := func(q *gorm.DB) (string, error) {
-		var r rankRef
-		err := q.Limit(1).Take(&r).Error
-		if err == gorm.ErrRecordNotFound {
+	// neighbour is the rank of the first card of the column (other than
+	// self) that query finds, or "" when there is none.
+	neighbour := func(query string, args ...any) (string, error) {
+		var rank string
+		err := c.w.queryRow(query, append([]any{c.project.ID, status, self}, args...)...).Scan(&rank)
+		if errors.Is(err, sql.ErrNoRows) {
 			return "", nil
 		}
-		return r.Rank, err
+		return rank, err
 	}
 	var lo, hi string
 	switch {
@@ -599,12 +603,12 @@ func (c *change) place(self, status string, afterID, beforeID *string) (string, 
 		fallthrough
 	case after != nil:
 		lo = after.Rank
-		hi, err = neighbour(inColumn().Where("rank > ? OR (rank = ? AND id > ?)", after.Rank, after.Rank, after.ID).Order("rank, id"))
+		hi, err = neighbour(sqlRankBelow, after.Rank, after.Rank, after.ID)
 	case before != nil:
 		hi = before.Rank
-		lo, err = neighbour(inColumn().Where("rank < ? OR (rank = ? AND id < ?)", before.Rank, before.Rank, before.ID).Order("rank DESC, id DESC"))
+		lo, err = neighbour(sqlRankAbove, before.Rank, before.Rank, before.ID)
 	default:
-		lo, err = neighbour(inColumn().Order("rank DESC, id DESC"))
+		lo, err = neighbour(sqlBottomRank)
 	}
 	if err != nil {
 		return "", err
@@ -612,7 +616,7 @@ func (c *change) place(self, status string, afterID, beforeID *string) (string, 
 	if lo != "" && hi != "" && lo >= hi {
 		// Two cards share a rank (only possible from data written outside
 		// this package): go just past them rather than renumber anything.
-		hi, err = neighbour(inColumn().Where("rank > ?", lo).Order("rank, id"))
+		hi, err = neighbour(sqlRankPast, lo)
 		if err != nil {
 			return "", err
 		}

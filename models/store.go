@@ -41,11 +41,15 @@ const DefaultMaxOpenConns = 16
 
 // Store is the handle on the database. Safe for concurrent use.
 type Store struct {
-	db      *gorm.DB // reads
-	wdb     *gorm.DB // writes: one connection on SQLite, the same pool on PostgreSQL
-	dialect string   // "sqlite" or "postgres"
-	log     *slog.Logger
-	now     func() time.Time
+	db           *gorm.DB // reads
+	wdb          *gorm.DB // writes: one connection on SQLite, the same pool on PostgreSQL
+	dialect      string   // "sqlite" or "postgres"
+	log          *slog.Logger
+	now          func() time.Time
+	writers      []*writer     // group commit of project changes (writer.go)
+	hot          hotCache      // the change path's prepared statements
+	checkpointer *checkpointer // SQLite: WAL checkpoints off the writer's path
+	sessions     sessionCache  // SessionUserCached (session_cache.go)
 }
 
 // Open connects to DATABASE_URL-style addresses: sqlite://PATH or
@@ -133,6 +137,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		sqlDB.Close()
 		return nil, err
 	}
+	s.startWriters()
 	return s, nil
 }
 
@@ -160,6 +165,8 @@ func (s *Store) PoolStats() sql.DBStats {
 
 // Close releases the pools.
 func (s *Store) Close() error {
+	s.stopWriters()
+	s.closeHotStatements()
 	var first error
 	for _, g := range []*gorm.DB{s.wdb, s.db} {
 		if sqlDB, err := g.DB(); err == nil {
@@ -181,7 +188,12 @@ func (s *Store) write(ctx context.Context) *gorm.DB { return s.wdb.WithContext(c
 // tx runs fn in one transaction (BEGIN IMMEDIATE on SQLite, on the writer
 // connection).
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return translate(s.wdb.WithContext(ctx).Transaction(fn))
+	err := s.wdb.WithContext(ctx).Transaction(fn)
+	// Writes inside the transaction started a new session-cache generation
+	// before they committed; a reader in between may have cached the old
+	// rows under it.
+	s.sessions.gen.Add(1)
+	return translate(err)
 }
 
 // translate turns driver errors into the package's sentinels.

@@ -1,0 +1,450 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Group commit. Every change to a project goes through a writer: one
+// goroutine that takes the changes queued while it was busy, runs them in
+// one transaction with a savepoint around each, and commits once. A change
+// that fails rolls back to its savepoint and changes nothing; the others
+// still commit. Each change takes its own seq and writes its own event row
+// inside its savepoint, so the log stays gap-free; the callers return (and
+// announce) only after the shared COMMIT.
+//
+// Why: a move is a handful of cheap statements, but each transaction pays
+// BEGIN, COMMIT and the WAL write of every page it dirtied (on PostgreSQL,
+// a commit fsync). With 16 concurrent movers, one commit for the batch
+// instead of one per move is most of the difference between ~2,000 and
+// many thousand moves per second. With one caller at a time the batch is
+// that one change, without a savepoint: nothing changes for light load.
+//
+// SQLite has one writer (one connection): one writer goroutine. PostgreSQL
+// gets writerShards goroutines, a project always on the same one, so
+// changes of different projects do not queue behind each other and two
+// batches never wait for each other's project locks.
+
+const (
+	maxBatch     = 64 // changes per transaction
+	writerShards = 4  // PostgreSQL writer goroutines
+)
+
+// errClosed answers changes submitted after Close.
+var errClosed = errors.New("models: the store is closed")
+
+// writer is one group-commit loop.
+type writer struct {
+	s        *Store
+	ops      chan *writeOp // unbuffered: blocked senders are the queue
+	quit     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
+	waiting  atomic.Int64 // changes queued for the next transaction
+	batches  atomic.Int64 // transactions run
+	changes  atomic.Int64 // changes run in them
+}
+
+// writeOp is one change waiting for its batch.
+type writeOp struct {
+	ctx   context.Context
+	fn    func(t *wtx) error
+	err   error
+	panic any
+	done  chan struct{}
+}
+
+// wtx is a batch's transaction as one change sees it: GORM for ordinary
+// statements, and the hot statements of the change path prepared once per
+// writer connection (on SQLite, parsing and planning a statement cost more
+// than running it).
+type wtx struct {
+	s     *Store
+	ctx   context.Context
+	gorm  *gorm.DB
+	tx    *sql.Tx
+	hot   *hotStatements
+	bound map[string]*sql.Stmt // hot statements bound to tx, per batch
+}
+
+func (s *Store) startWriters() {
+	n := 1
+	if s.dialect == "postgres" {
+		n = writerShards
+	}
+	s.writers = make([]*writer, n)
+	for i := range s.writers {
+		w := &writer{s: s, ops: make(chan *writeOp), quit: make(chan struct{}), done: make(chan struct{})}
+		s.writers[i] = w
+		go w.loop()
+	}
+	s.watchSessionWrites()
+	if s.dialect == "sqlite" {
+		s.checkpointer = &checkpointer{s: s, quit: make(chan struct{}), done: make(chan struct{})}
+		s.checkpointer.start()
+	}
+}
+
+func (s *Store) stopWriters() {
+	var batches, changes int64
+	for _, w := range s.writers {
+		w.stopOnce.Do(func() { close(w.quit) })
+		<-w.done
+		batches, changes = batches+w.batches.Load(), changes+w.changes.Load()
+	}
+	if batches > 0 {
+		s.log.Info("group commit", "transactions", batches, "changes", changes,
+			"changes_per_transaction", float64(changes)/float64(batches))
+	}
+	if c := s.checkpointer; c != nil {
+		c.stopOnce.Do(func() { close(c.quit) })
+		<-c.done
+	}
+}
+
+// checkpointer copies SQLite's WAL back into the database file from a
+// reader connection, off the writer's path. Left to SQLite, the commit
+// that crosses 1,000 WAL pages runs the checkpoint itself, with two
+// fsyncs, while every writer waits: measured, commits averaged 331 µs
+// with 105 ms outliers, against 49 µs without. A PASSIVE checkpoint waits
+// for no reader or writer; once it has copied everything, the next write
+// starts the WAL over, so it stays about one interval of writes long.
+type checkpointer struct {
+	s        *Store
+	quit     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+const checkpointEvery = 200 * time.Millisecond
+
+func (c *checkpointer) start() {
+	// The writer pool has one connection that lives as long as the store;
+	// should it ever be reopened, SQLite's own checkpoints resume on it:
+	// slower, never unsafe.
+	if err := c.s.wdb.Exec("PRAGMA wal_autocheckpoint = 0").Error; err != nil {
+		c.s.log.Warn("sqlite: keeping automatic checkpoints", "err", err)
+		close(c.done)
+		return
+	}
+	go func() {
+		defer close(c.done)
+		t := time.NewTicker(checkpointEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.quit:
+				return
+			case <-t.C:
+			}
+			if err := c.s.db.Exec("PRAGMA wal_checkpoint(PASSIVE)").Error; err != nil {
+				c.s.log.Warn("sqlite: checkpoint", "err", err)
+			}
+		}
+	}()
+}
+
+// commit runs fn in a (possibly shared) transaction of the writer of
+// projectID and returns once that transaction has committed or fn's
+// change has been rolled back. fn runs on the writer's goroutine; a panic
+// in it is re-raised here.
+func (s *Store) commit(ctx context.Context, projectID string, fn func(t *wtx) error) error {
+	w := s.writerOf(projectID)
+	op := &writeOp{ctx: ctx, fn: fn, done: make(chan struct{})}
+	w.waiting.Add(1)
+	select {
+	case w.ops <- op:
+		w.waiting.Add(-1)
+	case <-w.quit:
+		w.waiting.Add(-1)
+		return errClosed
+	case <-ctx.Done():
+		w.waiting.Add(-1)
+		return ctx.Err()
+	}
+	// Once taken, the op's outcome is waited for even if ctx ends: the
+	// caller must know whether the change committed.
+	<-op.done
+	if op.panic != nil {
+		panic(op.panic)
+	}
+	return op.err
+}
+
+// writerOf is the writer that commits projectID's changes.
+func (s *Store) writerOf(projectID string) *writer {
+	if len(s.writers) == 1 {
+		return s.writers[0]
+	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(projectID))
+	return s.writers[h.Sum32()%uint32(len(s.writers))]
+}
+
+func (w *writer) loop() {
+	defer close(w.done)
+	batch := make([]*writeOp, 0, maxBatch)
+	for {
+		select {
+		case op := <-w.ops:
+			batch = append(batch[:0], op)
+		case <-w.quit:
+			return
+		}
+		// Take what is queued. Then yield, once per change taken, so that
+		// goroutines already runnable (requests on their way here) can
+		// join this commit instead of paying for the next one: a yield
+		// costs nothing when nobody else wants the CPU.
+		for yields := 0; len(batch) < maxBatch; {
+			select {
+			case op := <-w.ops:
+				batch = append(batch, op)
+				continue
+			default:
+			}
+			if yields >= len(batch) {
+				break
+			}
+			yields++
+			runtime.Gosched()
+		}
+		w.run(batch)
+		w.batches.Add(1)
+		w.changes.Add(int64(len(batch)))
+		for i, op := range batch {
+			close(op.done)
+			batch[i] = nil
+		}
+	}
+}
+
+// run executes a batch in one transaction and sets each op's outcome.
+func (w *writer) run(batch []*writeOp) {
+	ctx := context.Background()
+	hot := w.s.hotStatements(ctx)
+	gtx := w.s.wdb.WithContext(ctx).Begin()
+	if gtx.Error != nil {
+		for _, op := range batch {
+			op.err = gtx.Error
+		}
+		return
+	}
+	tx, _ := gtx.Statement.ConnPool.(*sql.Tx)
+	t := &wtx{s: w.s, ctx: ctx, gorm: gtx, tx: tx, hot: hot, bound: map[string]*sql.Stmt{}}
+	alone := len(batch) == 1
+	var fatal error // the transaction itself failed: nothing commits
+	// One savepoint name serves every change. After a change succeeds its
+	// savepoint is released together with the next one's start, and one
+	// that failed is rolled back to, which leaves it in place for the next:
+	// one statement per change (a round trip on PostgreSQL), not two. COMMIT
+	// keeps whatever the last savepoint holds.
+	const (
+		open       = "SAVEPOINT cb_change"
+		reopen     = "RELEASE SAVEPOINT cb_change; SAVEPOINT cb_change"
+		rollBack   = "ROLLBACK TO SAVEPOINT cb_change"
+		noPoint    = 0
+		cleanPoint = 1
+		usedPoint  = 2
+	)
+	point := noPoint
+	for _, op := range batch {
+		if fatal != nil {
+			op.err = fatal
+			continue
+		}
+		if err := op.ctx.Err(); err != nil {
+			op.err = err
+			continue
+		}
+		if alone {
+			op.err = op.call(t)
+			if op.err != nil {
+				gtx.Rollback()
+				return
+			}
+			break
+		}
+		if point != cleanPoint {
+			q := open
+			if point == usedPoint {
+				q = reopen
+			}
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				fatal, op.err = err, err
+				continue
+			}
+			point = cleanPoint
+		}
+		if op.err = op.call(t); op.err == nil {
+			point = usedPoint
+		} else if _, err := tx.ExecContext(ctx, rollBack); err != nil {
+			fatal = err
+		}
+	}
+	if fatal != nil {
+		gtx.Rollback()
+		for _, op := range batch {
+			if op.err == nil {
+				op.err = fatal
+			}
+		}
+		return
+	}
+	if err := gtx.Commit().Error; err != nil {
+		for _, op := range batch {
+			if op.err == nil {
+				op.err = err
+			}
+		}
+	}
+}
+
+func (op *writeOp) call(t *wtx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			op.panic = p
+			err = fmt.Errorf("models: change panicked: %v", p)
+		}
+	}()
+	return op.fn(t)
+}
+
+// The hot statements: the change preamble and the move path, run by every
+// change. Prepared once on the writer pool (outside any transaction: on
+// SQLite the pool's one connection is the transaction's).
+const (
+	sqlTakeSeq = `UPDATE projects SET seq = seq + 1 WHERE id = ?
+		RETURNING id, key, name, description, seq, issue_counter, created_at, updated_at`
+	// On SQLite, where a statement is no round trip, the UPDATE and a
+	// SELECT cost 12 µs where RETURNING costs 19 µs (it builds a temporary
+	// table of the returned rows).
+	sqlBumpSeq    = `UPDATE projects SET seq = seq + 1 WHERE id = ?`
+	sqlProjectRow = `SELECT id, key, name, description, seq, issue_counter, created_at, updated_at
+		FROM projects WHERE id = ?`
+	sqlMemberRole  = `SELECT role FROM members WHERE project_id = ? AND user_id = ?`
+	sqlInsertEvent = `INSERT INTO events (project_id, seq, type, actor_id, actor_name, payload, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`
+	sqlIssueRow = `SELECT id, project_id, number, title, description, status, priority, assignee_id, author_id,
+		labels, effort, due_date, rank, version, created_at, updated_at FROM issues WHERE id = ? AND project_id = ?`
+	sqlColumnExists = `SELECT count(*) FROM board_columns WHERE project_id = ? AND key = ?`
+	sqlRankRef      = `SELECT id, status, rank FROM issues WHERE id = ? AND project_id = ?`
+	sqlBottomRank   = `SELECT rank FROM issues WHERE project_id = ? AND status = ? AND id <> ?
+		ORDER BY rank DESC, id DESC LIMIT 1`
+	sqlRankBelow = `SELECT rank FROM issues WHERE project_id = ? AND status = ? AND id <> ?
+		AND (rank > ? OR (rank = ? AND id > ?)) ORDER BY rank, id LIMIT 1`
+	sqlRankAbove = `SELECT rank FROM issues WHERE project_id = ? AND status = ? AND id <> ?
+		AND (rank < ? OR (rank = ? AND id < ?)) ORDER BY rank DESC, id DESC LIMIT 1`
+	sqlRankPast = `SELECT rank FROM issues WHERE project_id = ? AND status = ? AND id <> ?
+		AND rank > ? ORDER BY rank, id LIMIT 1`
+	sqlMoveIssue = `UPDATE issues SET status = ?, rank = ?, version = ?, updated_at = ? WHERE id = ?`
+)
+
+var hotQueries = []string{sqlTakeSeq, sqlBumpSeq, sqlProjectRow, sqlMemberRole, sqlInsertEvent, sqlIssueRow, sqlColumnExists,
+	sqlRankRef, sqlBottomRank, sqlRankBelow, sqlRankAbove, sqlRankPast, sqlMoveIssue}
+
+// hotStatements are the hot queries prepared on the writer pool; nil until
+// they could be prepared (the tables exist once Migrate has run).
+type hotStatements struct {
+	byQuery map[string]*sql.Stmt
+}
+
+type hotCache struct {
+	mu    sync.Mutex
+	stmts *hotStatements
+}
+
+// hotStatements prepares the hot queries once, before a batch begins. If
+// that fails (no tables yet), changes run the queries unprepared and the
+// next batch tries again.
+func (s *Store) hotStatements(ctx context.Context) *hotStatements {
+	s.hot.mu.Lock()
+	defer s.hot.mu.Unlock()
+	if s.hot.stmts != nil {
+		return s.hot.stmts
+	}
+	sqlDB, err := s.wdb.DB()
+	if err != nil {
+		return nil
+	}
+	h := &hotStatements{byQuery: make(map[string]*sql.Stmt, len(hotQueries))}
+	for _, q := range hotQueries {
+		st, err := sqlDB.PrepareContext(ctx, s.rebind(q))
+		if err != nil {
+			for _, st := range h.byQuery {
+				st.Close()
+			}
+			return nil
+		}
+		h.byQuery[q] = st
+	}
+	s.hot.stmts = h
+	return h
+}
+
+func (s *Store) closeHotStatements() {
+	s.hot.mu.Lock()
+	defer s.hot.mu.Unlock()
+	if s.hot.stmts != nil {
+		for _, st := range s.hot.stmts.byQuery {
+			st.Close()
+		}
+		s.hot.stmts = nil
+	}
+}
+
+// rebind turns ? placeholders into PostgreSQL's $1, $2, ... (the hot
+// queries hold no ? in literals).
+func (s *Store) rebind(q string) string {
+	if s.dialect != "postgres" || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// stmt is the hot statement for query, bound to this transaction.
+func (t *wtx) stmt(query string) *sql.Stmt {
+	if st, ok := t.bound[query]; ok {
+		return st
+	}
+	if t.hot == nil || t.hot.byQuery[query] == nil {
+		return nil
+	}
+	st := t.tx.StmtContext(t.ctx, t.hot.byQuery[query])
+	t.bound[query] = st
+	return st
+}
+
+func (t *wtx) queryRow(query string, args ...any) *sql.Row {
+	if st := t.stmt(query); st != nil {
+		return st.QueryRowContext(t.ctx, args...)
+	}
+	return t.tx.QueryRowContext(t.ctx, t.s.rebind(query), args...)
+}
+
+func (t *wtx) exec(query string, args ...any) (sql.Result, error) {
+	if st := t.stmt(query); st != nil {
+		return st.ExecContext(t.ctx, args...)
+	}
+	return t.tx.ExecContext(t.ctx, t.s.rebind(query), args...)
+}
