@@ -16,6 +16,10 @@ func (s *Server) routes(app *fiber.App) {
 	api.Post("/auth/login", s.apiLogin)
 	api.Post("/auth/logout", requireAPIUser, s.apiLogout)
 	api.Get("/auth/me", requireAPIUser, s.apiMe)
+	api.Post("/auth/forgot-password", s.apiForgotPassword)
+	api.Post("/auth/reset-password", s.apiResetPassword)
+	api.Post("/auth/unlock", s.apiUnlock)
+	api.Get("/auth/audit", requireAPIUser, s.apiAudit)
 
 	// Two-factor authentication, sessions and personal API tokens: a
 	// session only (requireSession: API tokens get 403).
@@ -77,6 +81,12 @@ func (s *Server) routes(app *fiber.App) {
 	app.Post("/logout", s.pageLogout)
 	app.Get("/login/2fa", s.pageLoginCode)
 	app.Post("/login/2fa", s.pageLoginCodeSubmit)
+	app.Get("/forgot-password", s.pageForgotPassword)
+	app.Post("/forgot-password", s.pageForgotPasswordSubmit)
+	app.Get("/reset-password", s.pageResetPassword)
+	app.Post("/reset-password", s.pageResetPasswordSubmit)
+	app.Get("/unlock", s.pageUnlock)
+	app.Post("/unlock", s.pageUnlockSubmit)
 
 	// Signed-in pages. (Not a Group: Fiber would run a group's middleware
 	// for every later path, API 404s included.)
