@@ -53,6 +53,9 @@ func (s *Server) newHub() *realtime.Hub {
 	if opt.MaxConnsPerUser == 0 {
 		opt.MaxConnsPerUser = s.cfg.WSMaxConnsPerUser
 	}
+	// A session ended on another instance must stop working here at once,
+	// not when this instance's session cache expires.
+	opt.OnSessionsEnded = func([]string) { s.store.ForgetSessions() }
 	if opt.PresenceHeartbeat == 0 {
 		opt.PresenceHeartbeat = s.cfg.PresenceHeartbeat
 	}
