@@ -339,12 +339,14 @@ func (s *Server) apiMoveIssue(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	is, ev, err := s.store.MoveIssue(c.UserContext(), user, c.Params("pid"), c.Params("iid"), req)
+	_, ev, err := s.store.MoveIssue(c.UserContext(), user, c.Params("pid"), c.Params("iid"), req)
 	if err != nil {
 		return err
 	}
 	s.announce(ev)
-	return c.JSON(is)
+	// The event's data is the issue after the move, encoded once already.
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(ev.Data)
 }
 
 // --- events ---

@@ -59,14 +59,14 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	if raw == "" {
 		return c.Next()
 	}
-	claims, err := s.parseToken(raw)
+	claims, err := s.parseTokenCached(raw)
 	if err != nil {
 		if fromCookie {
 			s.clearSessionCookie(c)
 		}
 		return c.Next()
 	}
-	sess, user, err := s.store.SessionUser(c.UserContext(), claims.SessionID)
+	sess, user, err := s.store.SessionUserCached(c.UserContext(), claims.SessionID)
 	if errors.Is(err, models.ErrNotFound) {
 		if fromCookie {
 			s.clearSessionCookie(c)

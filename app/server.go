@@ -50,6 +50,7 @@ type Server struct {
 	totpBox   *secretBox     // encrypts two-factor secrets (TOTP_KEY)
 	leaseMu   sync.Mutex
 	leases    map[*connLease]struct{} // this instance's sockets' holds on per-user caps (cluster.go)
+	tokens    verifiedTokens          // session JWTs already verified (token_cache.go)
 }
 
 // New opens the database, applies migrations and builds the routes.
