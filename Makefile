@@ -4,7 +4,7 @@ BENCH_ADDR ?= 127.0.0.1:3900
 BENCH_DIR  ?= $(shell mktemp -d)
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: run build test vet bench bench-go bench-http bench-ws bench-cluster css fmt clean
+.PHONY: run build test vet bench bench-go bench-http bench-http-pg bench-ws bench-cluster css fmt clean
 
 run:
 	$(GO) run ./cmd/corkboard
@@ -34,7 +34,19 @@ bench-http: build
 		RATE_LIMIT_PER_MINUTE=100000000 ./bin/corkboard & pid=$$!; \
 	trap "kill $$pid 2>/dev/null" EXIT; \
 	for i in $$(seq 1 100); do curl -fs http://$(BENCH_ADDR)/health >/dev/null && break; sleep 0.1; done; \
-	./bin/corkbench -url http://$(BENCH_ADDR) -mode moves -concurrency 16 -duration 10s -issues 300; \
+	./bin/corkbench -url http://$(BENCH_ADDR) -mode moves -concurrency 16 -duration 10s -issues 300 -server-pid $$pid; \
+	./bin/corkbench -url http://$(BENCH_ADDR) -mode board -issues 1000 -n 50
+
+# The same on PostgreSQL (BENCH_PG_URL), in a fresh schema dropped after.
+BENCH_PG_URL ?= postgres://postgres:postgres@127.0.0.1:5432/test?sslmode=disable
+bench-http-pg: build
+	@set -e; schema=bench_$$(date +%s)_$$$$; \
+	psql -qX "$(BENCH_PG_URL)" -c "CREATE SCHEMA $$schema"; \
+	DATA_DIR=$(BENCH_DIR) DATABASE_URL="$(BENCH_PG_URL)&search_path=$$schema" BIND_ADDR=$(BENCH_ADDR) \
+		PUBLIC_URL=http://$(BENCH_ADDR) LOG_LEVEL=warn RATE_LIMIT_PER_MINUTE=100000000 ./bin/corkboard & pid=$$!; \
+	trap "kill $$pid 2>/dev/null; wait $$pid 2>/dev/null; PGOPTIONS=--client-min-messages=warning psql -qX '$(BENCH_PG_URL)' -c 'DROP SCHEMA $$schema CASCADE'" EXIT; \
+	for i in $$(seq 1 100); do curl -fs http://$(BENCH_ADDR)/health >/dev/null && break; sleep 0.1; done; \
+	./bin/corkbench -url http://$(BENCH_ADDR) -mode moves -concurrency 16 -duration 10s -issues 300 -server-pid $$pid; \
 	./bin/corkbench -url http://$(BENCH_ADDR) -mode board -issues 1000 -n 50
 
 # Live delivery: N WebSocket viewers of one board while cards move over REST.

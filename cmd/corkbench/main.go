@@ -173,6 +173,14 @@ func parallel(workers, n int, fn func(i int) error) error {
 // not what limits the figure.
 func (b *bench) moves(conc int, dur time.Duration, serverPID int) error {
 	statuses := []string{"open", "in_progress", "done"}
+	bodies := make([][]byte, len(statuses))
+	for i, s := range statuses {
+		bodies[i], _ = json.Marshal(map[string]string{"status": s})
+	}
+	mc, err := b.newMoveClient(conc)
+	if err != nil {
+		return err
+	}
 	cpu0, cpuErr := processCPU(serverPID)
 	self0, _ := processCPU(0)
 	deadline := time.Now().Add(dur)
@@ -189,8 +197,7 @@ func (b *bench) moves(conc int, dur time.Duration, serverPID int) error {
 			for time.Now().Before(deadline) {
 				id := b.ids[r.IntN(len(b.ids))]
 				start := time.Now()
-				code, err := b.call("POST", "/api/v1/projects/"+b.project+"/issues/"+id+"/move",
-					map[string]any{"status": statuses[r.IntN(3)]}, nil)
+				code, err := mc.post("/api/v1/projects/"+b.project+"/issues/"+id+"/move", bodies[r.IntN(3)])
 				d := time.Since(start)
 				switch {
 				case err == nil:
