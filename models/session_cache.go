@@ -71,25 +71,16 @@ func (s *Store) ForgetSessions() { s.sessions.gen.Add(1) }
 
 // watchSessionWrites registers GORM callbacks on the writer handle that
 // start a new cache generation after any statement that may write to
-// sessions or users. Reads (SELECT) do not; raw SQL counts when it names
-// either table.
+// sessions or users: any other than a SELECT that names either table.
 func (s *Store) watchSessionWrites() {
 	bump := func(db *gorm.DB) {
-		st := db.Statement
-		switch st.Table {
-		case "sessions", "users":
-			if !isSelect(st.SQL.String()) {
-				s.sessions.gen.Add(1)
-			}
+		q := db.Statement.SQL.String()
+		if isSelect(q) {
 			return
-		case "":
-		default:
-			if st.SQL.Len() == 0 || st.Schema != nil {
-				return
-			}
 		}
-		q := strings.ToLower(st.SQL.String())
-		if !isSelect(q) && (strings.Contains(q, "sessions") || strings.Contains(q, "users")) {
+		// GORM quotes table names, Raw SQL may not: look at the text.
+		q = strings.ToLower(q)
+		if strings.Contains(q, "sessions") || strings.Contains(q, "users") {
 			s.sessions.gen.Add(1)
 		}
 	}

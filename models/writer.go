@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mattn/go-sqlite3"
 	"gorm.io/gorm"
 )
 
@@ -148,7 +149,11 @@ func (c *checkpointer) start() {
 				return
 			case <-t.C:
 			}
-			if err := c.s.db.Exec("PRAGMA wal_checkpoint(PASSIVE)").Error; err != nil {
+			// Busy: another connection is checkpointing (a CLI command on the
+			// same file); the next tick tries again.
+			err := c.s.db.Exec("PRAGMA wal_checkpoint(PASSIVE)").Error
+			var sqe sqlite3.Error
+			if err != nil && !(errors.As(err, &sqe) && sqe.Code == sqlite3.ErrBusy) {
 				c.s.log.Warn("sqlite: checkpoint", "err", err)
 			}
 		}
@@ -240,7 +245,14 @@ func (w *writer) run(batch []*writeOp) {
 		}
 		return
 	}
-	tx, _ := gtx.Statement.ConnPool.(*sql.Tx)
+	tx, ok := sqlTx(gtx.Statement.ConnPool)
+	if !ok {
+		gtx.Rollback()
+		for _, op := range batch {
+			op.err = fmt.Errorf("models: a transaction over %T, not *sql.Tx", gtx.Statement.ConnPool)
+		}
+		return
+	}
 	t := &wtx{s: w.s, ctx: ctx, gorm: gtx, tx: tx, hot: hot, bound: map[string]*sql.Stmt{}}
 	alone := len(batch) == 1
 	var fatal error // the transaction itself failed: nothing commits
@@ -308,6 +320,19 @@ func (w *writer) run(batch []*writeOp) {
 			}
 		}
 	}
+}
+
+// sqlTx is the database/sql transaction under a GORM one (PrepareStmt
+// mode wraps it).
+func sqlTx(pool gorm.ConnPool) (*sql.Tx, bool) {
+	switch p := pool.(type) {
+	case *sql.Tx:
+		return p, true
+	case *gorm.PreparedStmtTX:
+		tx, ok := p.Tx.(*sql.Tx)
+		return tx, ok
+	}
+	return nil, false
 }
 
 func (op *writeOp) call(t *wtx) (err error) {
