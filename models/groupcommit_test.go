@@ -49,6 +49,9 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 		if n := models.WriterBatches(s, f.p.ID) - batches0; n != 2 {
 			t.Errorf("the four changes ran in %d transactions, want 1", n-1)
 		}
+		if txs, changes := s.CommitStats(); changes < txs+3 { // one transaction carried four
+			t.Errorf("CommitStats: %d transactions, %d changes", txs, changes)
+		}
 		wantInvalid(t, errSelf, "after_id")
 		if !errors.Is(errViewer, models.ErrForbidden) {
 			t.Errorf("viewer's move: %v, want ErrForbidden", errViewer)

@@ -98,13 +98,11 @@ func (s *Store) startWriters() {
 }
 
 func (s *Store) stopWriters() {
-	var batches, changes int64
 	for _, w := range s.writers {
 		w.stopOnce.Do(func() { close(w.quit) })
 		<-w.done
-		batches, changes = batches+w.batches.Load(), changes+w.changes.Load()
 	}
-	if batches > 0 {
+	if batches, changes := s.CommitStats(); batches > 0 {
 		s.log.Info("group commit", "transactions", batches, "changes", changes,
 			"changes_per_transaction", float64(changes)/float64(batches))
 	}
@@ -112,6 +110,16 @@ func (s *Store) stopWriters() {
 		c.stopOnce.Do(func() { close(c.quit) })
 		<-c.done
 	}
+}
+
+// CommitStats counts the write transactions the writers have run and the
+// changes they carried (their ratio is the group-commit batch size), for
+// metrics.
+func (s *Store) CommitStats() (transactions, changes int64) {
+	for _, w := range s.writers {
+		transactions, changes = transactions+w.batches.Load(), changes+w.changes.Load()
+	}
+	return transactions, changes
 }
 
 // checkpointer copies SQLite's WAL back into the database file from a
