@@ -3,13 +3,10 @@ package app
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -392,29 +389,13 @@ func TestLoginThrottlePerIP(t *testing.T) {
 	}
 }
 
-// accountsRedisURL is TEST_REDIS_URL; without it the test skips, except
-// under CI=true.
-func accountsRedisURL(t *testing.T) string {
-	t.Helper()
-	url := os.Getenv("TEST_REDIS_URL")
-	if url == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("TEST_REDIS_URL is not set but CI=true: Redis tests must run")
-		}
-		t.Skip("TEST_REDIS_URL not set: skipping the two-instance throttle test")
-	}
-	return url
-}
-
 // TestLoginThrottleAcrossInstances: two instances on one database and one
 // Redis (a random key prefix) count the same failures, so moving between
 // them gains an attacker nothing, and a lock set on one holds on the other.
 func TestLoginThrottleAcrossInstances(t *testing.T) {
-	redisURL := accountsRedisURL(t)
+	redisURL := testRedisURL(t)
 	testdb.Each(t, func(t *testing.T, url string) {
-		b := make([]byte, 6)
-		rand.Read(b)
-		prefix := "test:" + hex.EncodeToString(b) + ":"
+		prefix := "test:" + randomHex(6) + ":"
 		clock := newTestClock()
 		instance := func() *testServer {
 			store, err := kv.DialRedis(context.Background(), redisURL, prefix)

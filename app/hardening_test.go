@@ -346,16 +346,7 @@ func TestRateLimitAcrossInstances(t *testing.T) {
 // rateLimitRedis is a Redis kv.Store under a random key prefix (others
 // share the server), or a skip without TEST_REDIS_URL (a failure under CI).
 func rateLimitRedis(t *testing.T) kv.Store {
-	url := os.Getenv("TEST_REDIS_URL")
-	if url == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("TEST_REDIS_URL is not set but CI=true")
-		}
-		t.Skip("TEST_REDIS_URL not set: skipping the Redis run")
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	store, err := kv.DialRedis(context.Background(), url, "test-ratelimit-"+hex.EncodeToString(b)+":")
+	store, err := kv.DialRedis(context.Background(), testRedisURL(t), "test-ratelimit-"+randomHex(6)+":")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,31 +32,13 @@ import (
 // list and its revocation, personal API tokens. Time-dependent behaviour
 // runs on a clock the test moves (Config.Now), never on sleeps.
 
-// manualClock is a clock that only moves when the test says so.
-type manualClock struct {
-	mu sync.Mutex
-	t  time.Time
+// newManualClock is a testClock (accounts_test.go) set mid-step, so that
+// "one step either side" is unambiguous.
+func newManualClock() *testClock {
+	return &testClock{t: time.Date(2026, 11, 23, 10, 0, 15, 0, time.UTC)}
 }
 
-func newManualClock() *manualClock {
-	// Mid-step, so that "one step either side" is unambiguous.
-	return &manualClock{t: time.Date(2026, 11, 23, 10, 0, 15, 0, time.UTC)}
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// forEachDBClock is forEachDB with the server on clk.
-func forEachDBClock(t *testing.T, fn func(t *testing.T, ts *testServer, clk *manualClock)) {
+func forEachDBClock(t *testing.T, fn func(t *testing.T, ts *testServer, clk *testClock)) {
 	forEachDatabaseURL(t, func(t *testing.T, url string) {
 		clk := newManualClock()
 		ts := newTestServerWith(t, url, "http://localhost:3000", func(cfg *Config) { cfg.Now = clk.Now })
@@ -148,7 +129,7 @@ func (ts *testServer) bearer(token, method, path string, body any) (*http.Respon
 
 // enable2FA turns 2FA on for c at the clock's now and returns the secret
 // and the backup codes.
-func enable2FA(t *testing.T, c *client, clk *manualClock) (string, []string) {
+func enable2FA(t *testing.T, c *client, clk *testClock) (string, []string) {
 	t.Helper()
 	var setup twoFactorSetup
 	c.must(200, "POST", "/api/v1/auth/2fa/setup", nil, &setup)
@@ -212,7 +193,7 @@ func auditCounts(t *testing.T, ts *testServer, userID string) map[string]int {
 // and returns 10 backup codes; the secret is stored encrypted; logging in
 // then takes password -> pending token -> code, and a code works once.
 func TestTwoFactorEnableAndLogin(t *testing.T) {
-	forEachDBClock(t, func(t *testing.T, ts *testServer, clk *manualClock) {
+	forEachDBClock(t, func(t *testing.T, ts *testServer, clk *testClock) {
 		ada := ts.register("ada@example.com", "Ada")
 		var setup twoFactorSetup
 		ada.must(200, "POST", "/api/v1/auth/2fa/setup", nil, &setup)
@@ -317,7 +298,7 @@ func TestTwoFactorEnableAndLogin(t *testing.T) {
 // TestTwoFactorDrift: a code one step before or after now is accepted; two
 // steps away is refused.
 func TestTwoFactorDrift(t *testing.T) {
-	forEachDBClock(t, func(t *testing.T, ts *testServer, clk *manualClock) {
+	forEachDBClock(t, func(t *testing.T, ts *testServer, clk *testClock) {
 		bob := ts.register("bob2@example.com", "Bob")
 		secret, _ := enable2FA(t, bob, clk)
 		clk.Advance(10 * time.Minute)
@@ -339,7 +320,7 @@ func TestTwoFactorDrift(t *testing.T) {
 // TestTwoFactorBackupCodes: a backup code signs in once (ignoring case and
 // dashes); regenerating needs a current code and voids the old codes.
 func TestTwoFactorBackupCodes(t *testing.T) {
-	forEachDBClock(t, func(t *testing.T, ts *testServer, clk *manualClock) {
+	forEachDBClock(t, func(t *testing.T, ts *testServer, clk *testClock) {
 		cy := ts.register("cy@example.com", "Cy")
 		secret, codes := enable2FA(t, cy, clk)
 		res, body := secondStep(ts, pendingLoginOf(t, ts, "cy@example.com"), map[string]string{"backup_code": codes[0]})
@@ -377,7 +358,7 @@ func TestTwoFactorBackupCodes(t *testing.T) {
 // factor for 15 minutes (429, Retry-After), a right code included, until
 // the clock passes the lock.
 func TestTwoFactorLockout(t *testing.T) {
-	forEachDBClock(t, func(t *testing.T, ts *testServer, clk *manualClock) {
+	forEachDBClock(t, func(t *testing.T, ts *testServer, clk *testClock) {
 		dee := ts.register("dee@example.com", "Dee")
 		secret, _ := enable2FA(t, dee, clk)
 		clk.Advance(time.Minute)
@@ -415,13 +396,7 @@ func TestTwoFactorLockout(t *testing.T) {
 // TestTwoFactorLockAcrossInstances: wrong codes on two instances sharing
 // Redis add up to one lock that both enforce.
 func TestTwoFactorLockAcrossInstances(t *testing.T) {
-	redisURL := os.Getenv("TEST_REDIS_URL")
-	if redisURL == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("TEST_REDIS_URL is not set but CI=true")
-		}
-		t.Skip("TEST_REDIS_URL not set: skipping the Redis run")
-	}
+	redisURL := testRedisURL(t)
 	opt, err := redis.ParseURL(redisURL)
 	if err != nil {
 		t.Fatal(err)
@@ -457,7 +432,7 @@ func TestTwoFactorLockAcrossInstances(t *testing.T) {
 // TestTwoFactorDisable: turning 2FA off needs the password and a code;
 // afterwards the password alone signs in again.
 func TestTwoFactorDisable(t *testing.T) {
-	forEachDBClock(t, func(t *testing.T, ts *testServer, clk *manualClock) {
+	forEachDBClock(t, func(t *testing.T, ts *testServer, clk *testClock) {
 		fay := ts.register("fay@example.com", "Fay")
 		secret, _ := enable2FA(t, fay, clk)
 		clk.Advance(30 * time.Second)
@@ -629,7 +604,7 @@ func TestRevokedSessionClosesSocket(t *testing.T) {
 // read-write tokens change; expired and revoked tokens are 401; last used
 // is written at most once a minute; no token manages the account.
 func TestAPITokens(t *testing.T) {
-	forEachDBClock(t, func(t *testing.T, ts *testServer, clk *manualClock) {
+	forEachDBClock(t, func(t *testing.T, ts *testServer, clk *testClock) {
 		jo := ts.register("jo@example.com", "Jo")
 		var p models.Project
 		jo.must(201, "POST", "/api/v1/projects", map[string]string{"name": "Scripts"}, &p)
