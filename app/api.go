@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"strconv"
 	"time"
 
 	"github.com/corkboard/corkboard/models"
@@ -272,12 +271,9 @@ func (s *Server) apiListIssues(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
 	f := models.IssueFilter{Status: c.Query("status"), AssigneeID: c.Query("assignee"), Query: c.Query("q"),
 		Cursor: c.Query("cursor")}
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			return fieldErrors(models.FieldError{Field: "limit", Message: "must be a number from 1 to 200"})
-		}
-		f.Limit = n
+	var err error
+	if f.Limit, err = queryLimit(c, 0, 200); err != nil {
+		return err
 	}
 	page, err := s.store.ListIssues(c.UserContext(), user.ID, c.Params("pid"), f)
 	if err != nil {
@@ -359,20 +355,13 @@ type eventsResponse struct {
 
 func (s *Server) apiEvents(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	since, limit := int64(0), 500
-	if v := c.Query("since"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return fieldErrors(models.FieldError{Field: "since", Message: "must be a sequence number (0 or more)"})
-		}
-		since = n
+	since, err := querySince(c)
+	if err != nil {
+		return err
 	}
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			return fieldErrors(models.FieldError{Field: "limit", Message: "must be a number from 1 to 1000"})
-		}
-		limit = n
+	limit, err := queryLimit(c, 500, 1000)
+	if err != nil {
+		return err
 	}
 	page, err := s.store.EventsSince(c.UserContext(), user.ID, c.Params("pid"), since, limit)
 	if err != nil {

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/corkboard/corkboard/models"
@@ -61,7 +60,7 @@ func (s *Server) now() time.Time {
 
 func (s *Server) apiAudit(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	limit, err := limitQuery(c)
+	limit, err := queryLimit(c, 0, 200)
 	if err != nil {
 		return err
 	}
@@ -70,19 +69,6 @@ func (s *Server) apiAudit(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(list[models.AuditEvent]{Items: page.Items, NextCursor: page.NextCursor})
-}
-
-// limitQuery reads ?limit= (1..200; 0 when absent: the default).
-func limitQuery(c *fiber.Ctx) (int, error) {
-	v := c.Query("limit")
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 200 {
-		return 0, fieldErrors(models.FieldError{Field: "limit", Message: "must be a number from 1 to 200"})
-	}
-	return n, nil
 }
 
 // --- the account page ---

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/corkboard/corkboard/internal/testdb"
+	"github.com/corkboard/corkboard/internal/testredis"
 	"github.com/corkboard/corkboard/models"
 	"github.com/corkboard/corkboard/realtime"
 	"github.com/redis/go-redis/v9"
@@ -26,19 +26,8 @@ import (
 // Several instances in one process, on one PostgreSQL schema and one Redis
 // (a fresh key prefix per test), each on its own real listener.
 
-// testRedisURL is TEST_REDIS_URL; without it the test skips, except under
-// CI=true, where it fails.
-func testRedisURL(t *testing.T) string {
-	t.Helper()
-	url := os.Getenv("TEST_REDIS_URL")
-	if url == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("TEST_REDIS_URL is not set but CI=true: Redis tests must run")
-		}
-		t.Skip("TEST_REDIS_URL not set: skipping the multi-instance test")
-	}
-	return url
-}
+// testRedisURL is TEST_REDIS_URL (see internal/testredis).
+func testRedisURL(t *testing.T) string { t.Helper(); return testredis.URL(t) }
 
 func randomHex(n int) string {
 	b := make([]byte, n)

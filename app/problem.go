@@ -8,6 +8,7 @@ import (
 
 	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 )
 
 // problem is an RFC 9457 problem document. Every API error is one.
@@ -15,7 +16,7 @@ type problem struct {
 	Type    string              `json:"type"`
 	Title   string              `json:"title"`
 	Status  int                 `json:"status"`
-	Detail  string              `json:"detail,omitempty"`
+	Detail  string              `json:"detail"` // always set: every error says what to do
 	Errors  []models.FieldError `json:"errors,omitempty"`
 	Current *models.Issue       `json:"current,omitempty"`
 	// LockedUntil is when a locked account (423) opens again.
@@ -67,7 +68,8 @@ func toProblem(err error) problem {
 		return problem{Type: "urn:corkboard:problem:stale-version", Title: "Stale version", Status: 409,
 			Detail: "The issue was changed by someone else; current holds it as it is now.", Current: &cur}
 	case errors.Is(err, models.ErrNotFound):
-		return problem{Type: "about:blank", Title: "Not found", Status: 404}
+		return problem{Type: "about:blank", Title: "Not found", Status: 404,
+			Detail: "There is nothing here, or you are not allowed to see it."}
 	case errors.Is(err, models.ErrPruned):
 		return problem{Type: "urn:corkboard:problem:resync", Title: "Events no longer retained", Status: 410,
 			Detail: "The events after this seq were pruned from the log: reload the board and follow from its seq."}
@@ -81,7 +83,7 @@ func toProblem(err error) problem {
 		return problem{Type: "urn:corkboard:problem:body-too-large", Title: "Body too large", Status: 413,
 			Detail: "Request bodies are limited to 1 MiB."}
 	case errors.As(err, &fe):
-		return problem{Type: "about:blank", Title: strings.TrimSpace(fe.Message), Status: fe.Code}
+		return fiberProblem(fe)
 	}
 	return problem{Type: "about:blank", Title: "Internal Server Error", Status: 500,
 		Detail: "Something went wrong on our side; it has been logged."}
@@ -108,4 +110,26 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 
 func isAPI(c *fiber.Ctx) bool {
 	return strings.HasPrefix(c.Path(), "/api/")
+}
+
+// fiberProblem is an error raised by Fiber itself (an unknown method, a
+// malformed request line): its message is the status text, so the detail
+// says what that status means for the caller.
+func fiberProblem(fe *fiber.Error) problem {
+	title := strings.TrimSpace(fe.Message)
+	if title == "" {
+		title = utils.StatusMessage(fe.Code)
+	}
+	var detail string
+	switch fe.Code {
+	case fiber.StatusNotFound:
+		detail = "There is nothing here, or you are not allowed to see it."
+	case fiber.StatusMethodNotAllowed:
+		detail = "This path does not take that method; see /api/v1/openapi.json."
+	case fiber.StatusRequestHeaderFieldsTooLarge:
+		detail = "The request's headers are too large."
+	default:
+		detail = "The request was refused: " + title + "."
+	}
+	return problem{Type: "about:blank", Title: title, Status: fe.Code, Detail: detail}
 }

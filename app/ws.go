@@ -81,13 +81,9 @@ func (s *Server) apiWebSocket(c *fiber.Ctx) error {
 		return &problemError{problem{Type: "urn:corkboard:problem:origin", Title: "Origin required", Status: 403,
 			Detail: "Cookie-authenticated WebSockets need an Origin header; scripts use a bearer token."}}
 	}
-	var since int64
-	if v := c.Query("since"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return fieldErrors(models.FieldError{Field: "since", Message: "must be a sequence number (0 or more)"})
-		}
-		since = n
+	since, err := querySince(c)
+	if err != nil {
+		return err
 	}
 	if _, err := s.store.Role(c.UserContext(), user.ID, pid); err != nil {
 		return err

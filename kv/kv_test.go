@@ -2,15 +2,13 @@ package kv_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/corkboard/corkboard/internal/testredis"
 	"github.com/corkboard/corkboard/kv"
 )
 
@@ -31,16 +29,7 @@ func each(t *testing.T, fn func(t *testing.T, s kv.Store, pass func(time.Duratio
 }
 
 func dialRedis(t *testing.T) *kv.Redis {
-	url := os.Getenv("TEST_REDIS_URL")
-	if url == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("TEST_REDIS_URL is not set but CI=true: Redis tests must run")
-		}
-		t.Skip("TEST_REDIS_URL not set: skipping the Redis run")
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	s, err := kv.DialRedis(context.Background(), url, "kvtest:"+hex.EncodeToString(b)+":")
+	s, err := kv.DialRedis(context.Background(), testredis.URL(t), testredis.Prefix("kvtest"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,25 +2,16 @@ package realtime
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/corkboard/corkboard/internal/testredis"
 	"github.com/redis/go-redis/v9"
 )
 
 func testRedis(t *testing.T) *redis.Client {
-	url := os.Getenv("TEST_REDIS_URL")
-	if url == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("TEST_REDIS_URL is not set but CI=true: Redis tests must run")
-		}
-		t.Skip("TEST_REDIS_URL not set: skipping the Redis broker test")
-	}
-	opt, err := redis.ParseURL(url)
+	opt, err := redis.ParseURL(testredis.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,9 +25,7 @@ func testRedis(t *testing.T) *redis.Client {
 // returns only after Redis confirmed), and stops after Unsubscribe.
 func TestRedisBroker(t *testing.T) {
 	rdb := testRedis(t)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	prefix := "rbtest:" + hex.EncodeToString(b) + ":"
+	prefix := testredis.Prefix("rbtest")
 	var mu sync.Mutex
 	var got []string
 	recv := NewRedisBroker(rdb, prefix, func(pid string, payload []byte) {
