@@ -88,7 +88,6 @@ func (s *Store) startWriters() {
 		s.writers[i] = w
 		go w.loop()
 	}
-	s.watchSessionWrites()
 	if s.dialect == "sqlite" {
 		s.checkpointer = &checkpointer{s: s, quit: make(chan struct{}), done: make(chan struct{})}
 		s.checkpointer.start()
