@@ -138,6 +138,9 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash, passwordHash strin
 		}
 		return tx.Where("user_id = ?", userID).Delete(&sessionRow{}).Error
 	})
+	if userID != "" {
+		s.sessions.forgetUser(userID)
+	}
 	if err != nil {
 		return User{}, nil, translate(err)
 	}

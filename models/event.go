@@ -2,13 +2,11 @@ package models
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 )
 
 // Actor is who made a change, as events show them.
@@ -141,79 +139,4 @@ func (s *Store) PruneEvents(ctx context.Context, maxAge time.Duration, keep int6
 		return n, translate(res.Error)
 	}
 	return n + res.RowsAffected, nil
-}
-
-// change is one project's part of a write transaction (see writer.go: the
-// transaction may be shared with other changes, each in its own savepoint).
-// It locks the project row by taking the next seq first, so writers of one
-// project serialise on PostgreSQL as they do on SQLite (one writer); reads
-// made after that see every earlier change, so ranks and numbers are
-// computed race-free.
-type change struct {
-	tx      *gorm.DB
-	w       *wtx
-	s       *Store
-	actor   User
-	role    Role
-	project projectRow
-}
-
-// change runs fn for actor on project if the actor's role is at least need,
-// and appends the one event fn describes, all in one transaction.
-func (s *Store) change(ctx context.Context, actor User, projectID string, need Role,
-	fn func(c *change) (eventType string, data any, err error)) (Event, error) {
-	if _, err := uuid.Parse(projectID); err != nil {
-		return Event{}, ErrNotFound
-	}
-	var ev Event
-	err := s.commit(ctx, projectID, func(w *wtx) error {
-		c := &change{tx: w.gorm, w: w, s: s, actor: actor}
-		// Taking the next seq locks the project row. The role is read in a
-		// second statement: on PostgreSQL a statement that waited for the
-		// lock still sees its old snapshot of other tables, so a member
-		// removed by the writer it waited for would still look present.
-		p := &c.project
-		var taken *sql.Row
-		if s.dialect == "sqlite" {
-			if _, err := w.exec(sqlBumpSeq, projectID); err != nil {
-				return err
-			}
-			taken = w.queryRow(sqlProjectRow, projectID)
-		} else {
-			taken = w.queryRow(sqlTakeSeq, projectID)
-		}
-		err := taken.Scan(&p.ID, &p.Key, &p.Name, &p.Description, &p.Seq, &p.IssueCounter, &p.CreatedAt, &p.UpdatedAt)
-		if errors.Is(err, sql.ErrNoRows) || err == nil && p.Seq == 0 {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if err := w.queryRow(sqlMemberRole, projectID, actor.ID).Scan(&c.role); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return ErrNotFound
-			}
-			return err
-		}
-		if !c.role.AtLeast(need) {
-			return ErrForbidden
-		}
-		typ, data, err := fn(c)
-		if err != nil {
-			return err
-		}
-		payload, err := json.Marshal(data)
-		if err != nil {
-			return err
-		}
-		row := eventRow{ProjectID: projectID, Seq: p.Seq, Type: typ, ActorID: actor.ID,
-			ActorName: actor.DisplayName, Payload: string(payload), CreatedAt: s.now()}
-		if _, err := w.exec(sqlInsertEvent, row.ProjectID, row.Seq, row.Type, row.ActorID, row.ActorName,
-			row.Payload, row.CreatedAt); err != nil {
-			return err
-		}
-		ev = row.view()
-		return nil
-	})
-	return ev, translate(err)
 }

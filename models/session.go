@@ -72,12 +72,14 @@ func (s *Store) SessionUser(ctx context.Context, sessionID string) (Session, Use
 // TouchSession records activity. Callers do this at most every few minutes
 // so that reads never turn into a write per request.
 func (s *Store) TouchSession(ctx context.Context, sessionID string) error {
+	defer s.sessions.forgetSessions(sessionID)
 	return translate(s.write(ctx).Model(&sessionRow{}).Where("id = ?", sessionID).
 		Update("last_seen_at", s.now()).Error)
 }
 
 // DeleteSession ends one session of the user.
 func (s *Store) DeleteSession(ctx context.Context, userID, sessionID string) error {
+	defer s.sessions.forgetSessions(sessionID)
 	res := s.write(ctx).Where("id = ? AND user_id = ?", sessionID, userID).Delete(&sessionRow{})
 	if err := translate(res.Error); err != nil {
 		return err
@@ -122,6 +124,7 @@ func printable(s string, max int) string {
 // DeleteOtherSessions ends every session of the user except keepSessionID
 // and returns the ids it ended (their sockets must close).
 func (s *Store) DeleteOtherSessions(ctx context.Context, userID, keepSessionID string) ([]string, error) {
+	defer s.sessions.forgetUser(userID)
 	var ended []string
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		q := tx.Model(&sessionRow{}).Where("user_id = ? AND id <> ?", userID, keepSessionID)

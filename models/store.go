@@ -188,12 +188,7 @@ func (s *Store) write(ctx context.Context) *gorm.DB { return s.wdb.WithContext(c
 // tx runs fn in one transaction (BEGIN IMMEDIATE on SQLite, on the writer
 // connection).
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	err := s.wdb.WithContext(ctx).Transaction(fn)
-	// Writes inside the transaction started a new session-cache generation
-	// before they committed; a reader in between may have cached the old
-	// rows under it.
-	s.sessions.gen.Add(1)
-	return translate(err)
+	return translate(s.wdb.WithContext(ctx).Transaction(fn))
 }
 
 // translate turns driver errors into the package's sentinels.

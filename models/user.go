@@ -93,6 +93,7 @@ func (s *Store) UpdateProfile(ctx context.Context, userID, displayName string) (
 	if err := v.Err(); err != nil {
 		return User{}, err
 	}
+	defer s.sessions.forgetUser(userID)
 	res := s.write(ctx).Model(&userRow{}).Where("id = ?", userID).
 		Updates(map[string]any{"display_name": strings.TrimSpace(displayName), "updated_at": s.now()})
 	if err := translate(res.Error); err != nil {
@@ -108,6 +109,7 @@ func (s *Store) UpdateProfile(ctx context.Context, userID, displayName string) (
 // keepSessionID (which may be empty to end them all), in one transaction.
 // It returns the ids of the sessions it ended (their sockets must close).
 func (s *Store) SetPassword(ctx context.Context, userID, passwordHash, keepSessionID string) ([]string, error) {
+	defer s.sessions.forgetUser(userID)
 	var ended []string
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&userRow{}).Where("id = ?", userID).
@@ -129,6 +131,7 @@ func (s *Store) SetPassword(ctx context.Context, userID, passwordHash, keepSessi
 
 // SetInvisible sets whether the user appears in boards' presence.
 func (s *Store) SetInvisible(ctx context.Context, userID string, invisible bool) (User, error) {
+	defer s.sessions.forgetUser(userID)
 	res := s.write(ctx).Model(&userRow{}).Where("id = ?", userID).
 		Updates(map[string]any{"invisible": invisible, "updated_at": s.now()})
 	if err := translate(res.Error); err != nil {

@@ -11,9 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
-	"github.com/mattn/go-sqlite3"
 	"gorm.io/gorm"
 )
 
@@ -90,7 +88,6 @@ func (s *Store) startWriters() {
 		s.writers[i] = w
 		go w.loop()
 	}
-	s.watchSessionWrites()
 	if s.dialect == "sqlite" {
 		s.checkpointer = &checkpointer{s: s, quit: make(chan struct{}), done: make(chan struct{})}
 		s.checkpointer.start()
@@ -120,52 +117,6 @@ func (s *Store) CommitStats() (transactions, changes int64) {
 		transactions, changes = transactions+w.batches.Load(), changes+w.changes.Load()
 	}
 	return transactions, changes
-}
-
-// checkpointer copies SQLite's WAL back into the database file from a
-// reader connection, off the writer's path. Left to SQLite, the commit
-// that crosses 1,000 WAL pages runs the checkpoint itself, with two
-// fsyncs, while every writer waits: measured, commits averaged 331 µs
-// with 105 ms outliers, against 49 µs without. A PASSIVE checkpoint waits
-// for no reader or writer; once it has copied everything, the next write
-// starts the WAL over, so it stays about one interval of writes long.
-type checkpointer struct {
-	s        *Store
-	quit     chan struct{}
-	done     chan struct{}
-	stopOnce sync.Once
-}
-
-const checkpointEvery = 200 * time.Millisecond
-
-func (c *checkpointer) start() {
-	// The writer pool has one connection that lives as long as the store;
-	// should it ever be reopened, SQLite's own checkpoints resume on it:
-	// slower, never unsafe.
-	if err := c.s.wdb.Exec("PRAGMA wal_autocheckpoint = 0").Error; err != nil {
-		c.s.log.Warn("sqlite: keeping automatic checkpoints", "err", err)
-		close(c.done)
-		return
-	}
-	go func() {
-		defer close(c.done)
-		t := time.NewTicker(checkpointEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-c.quit:
-				return
-			case <-t.C:
-			}
-			// Busy: another connection is checkpointing (a CLI command on the
-			// same file); the next tick tries again.
-			err := c.s.db.Exec("PRAGMA wal_checkpoint(PASSIVE)").Error
-			var sqe sqlite3.Error
-			if err != nil && !(errors.As(err, &sqe) && sqe.Code == sqlite3.ErrBusy) {
-				c.s.log.Warn("sqlite: checkpoint", "err", err)
-			}
-		}
-	}()
 }
 
 // commit runs fn in a (possibly shared) transaction of the writer of
@@ -352,39 +303,6 @@ func (op *writeOp) call(t *wtx) (err error) {
 	}()
 	return op.fn(t)
 }
-
-// The hot statements: the change preamble and the move path, run by every
-// change. Prepared once on the writer pool (outside any transaction: on
-// SQLite the pool's one connection is the transaction's).
-const (
-	sqlTakeSeq = `UPDATE projects SET seq = seq + 1 WHERE id = ?
-		RETURNING id, key, name, description, seq, issue_counter, created_at, updated_at`
-	// On SQLite, where a statement is no round trip, the UPDATE and a
-	// SELECT cost 12 µs where RETURNING costs 19 µs (it builds a temporary
-	// table of the returned rows).
-	sqlBumpSeq    = `UPDATE projects SET seq = seq + 1 WHERE id = ?`
-	sqlProjectRow = `SELECT id, key, name, description, seq, issue_counter, created_at, updated_at
-		FROM projects WHERE id = ?`
-	sqlMemberRole  = `SELECT role FROM members WHERE project_id = ? AND user_id = ?`
-	sqlInsertEvent = `INSERT INTO events (project_id, seq, type, actor_id, actor_name, payload, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`
-	sqlIssueRow = `SELECT id, project_id, number, title, description, status, priority, assignee_id, author_id,
-		labels, effort, due_date, rank, version, created_at, updated_at FROM issues WHERE id = ? AND project_id = ?`
-	sqlColumnExists = `SELECT count(*) FROM board_columns WHERE project_id = ? AND key = ?`
-	sqlRankRef      = `SELECT id, status, rank FROM issues WHERE id = ? AND project_id = ?`
-	sqlBottomRank   = `SELECT rank FROM issues WHERE project_id = ? AND status = ? AND id <> ?
-		ORDER BY rank DESC, id DESC LIMIT 1`
-	sqlRankBelow = `SELECT rank FROM issues WHERE project_id = ? AND status = ? AND id <> ?
-		AND (rank > ? OR (rank = ? AND id > ?)) ORDER BY rank, id LIMIT 1`
-	sqlRankAbove = `SELECT rank FROM issues WHERE project_id = ? AND status = ? AND id <> ?
-		AND (rank < ? OR (rank = ? AND id < ?)) ORDER BY rank DESC, id DESC LIMIT 1`
-	sqlRankPast = `SELECT rank FROM issues WHERE project_id = ? AND status = ? AND id <> ?
-		AND rank > ? ORDER BY rank, id LIMIT 1`
-	sqlMoveIssue = `UPDATE issues SET status = ?, rank = ?, version = ?, updated_at = ? WHERE id = ?`
-)
-
-var hotQueries = []string{sqlTakeSeq, sqlBumpSeq, sqlProjectRow, sqlMemberRole, sqlInsertEvent, sqlIssueRow, sqlColumnExists,
-	sqlRankRef, sqlBottomRank, sqlRankBelow, sqlRankAbove, sqlRankPast, sqlMoveIssue}
 
 // hotStatements are the hot queries prepared on the writer pool; nil until
 // they could be prepared (the tables exist once Migrate has run).

@@ -1,0 +1,109 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+)
+
+// The change preamble, run by every change: take the next seq (which locks
+// the project row), read the actor's role, append the event. These and the
+// move path's statements (issue_write.go, issue_move.go) are the hot
+// statements the writer prepares once per connection (writer.go).
+const (
+	sqlTakeSeq = `UPDATE projects SET seq = seq + 1 WHERE id = ?
+		RETURNING id, key, name, description, seq, issue_counter, created_at, updated_at`
+	// On SQLite, where a statement is no round trip, the UPDATE and a
+	// SELECT cost 12 µs where RETURNING costs 19 µs (it builds a temporary
+	// table of the returned rows).
+	sqlBumpSeq    = `UPDATE projects SET seq = seq + 1 WHERE id = ?`
+	sqlProjectRow = `SELECT id, key, name, description, seq, issue_counter, created_at, updated_at
+		FROM projects WHERE id = ?`
+	sqlMemberRole  = `SELECT role FROM members WHERE project_id = ? AND user_id = ?`
+	sqlInsertEvent = `INSERT INTO events (project_id, seq, type, actor_id, actor_name, payload, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`
+)
+
+// hotQueries are prepared on the writer pool (outside any transaction: on
+// SQLite the pool's one connection is the transaction's).
+var hotQueries = []string{sqlTakeSeq, sqlBumpSeq, sqlProjectRow, sqlMemberRole, sqlInsertEvent, sqlIssueRow, sqlColumnExists,
+	sqlRankRef, sqlBottomRank, sqlRankBelow, sqlRankAbove, sqlRankPast, sqlMoveIssue}
+
+// change is one project's part of a write transaction (see writer.go: the
+// transaction may be shared with other changes, each in its own savepoint).
+// It locks the project row by taking the next seq first, so writers of one
+// project serialise on PostgreSQL as they do on SQLite (one writer); reads
+// made after that see every earlier change, so ranks and numbers are
+// computed race-free.
+type change struct {
+	tx      *gorm.DB
+	w       *wtx
+	s       *Store
+	actor   User
+	role    Role
+	project projectRow
+}
+
+// change runs fn for actor on project if the actor's role is at least need,
+// and appends the one event fn describes, all in one transaction.
+func (s *Store) change(ctx context.Context, actor User, projectID string, need Role,
+	fn func(c *change) (eventType string, data any, err error)) (Event, error) {
+	if _, err := uuid.Parse(projectID); err != nil {
+		return Event{}, ErrNotFound
+	}
+	var ev Event
+	err := s.commit(ctx, projectID, func(w *wtx) error {
+		c := &change{tx: w.gorm, w: w, s: s, actor: actor}
+		// Taking the next seq locks the project row. The role is read in a
+		// second statement: on PostgreSQL a statement that waited for the
+		// lock still sees its old snapshot of other tables, so a member
+		// removed by the writer it waited for would still look present.
+		p := &c.project
+		var taken *sql.Row
+		if s.dialect == "sqlite" {
+			if _, err := w.exec(sqlBumpSeq, projectID); err != nil {
+				return err
+			}
+			taken = w.queryRow(sqlProjectRow, projectID)
+		} else {
+			taken = w.queryRow(sqlTakeSeq, projectID)
+		}
+		err := taken.Scan(&p.ID, &p.Key, &p.Name, &p.Description, &p.Seq, &p.IssueCounter, &p.CreatedAt, &p.UpdatedAt)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && p.Seq == 0 {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if err := w.queryRow(sqlMemberRole, projectID, actor.ID).Scan(&c.role); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if !c.role.AtLeast(need) {
+			return ErrForbidden
+		}
+		typ, data, err := fn(c)
+		if err != nil {
+			return err
+		}
+		payload, err := json.Marshal(data)
+		if err != nil {
+			return err
+		}
+		row := eventRow{ProjectID: projectID, Seq: p.Seq, Type: typ, ActorID: actor.ID,
+			ActorName: actor.DisplayName, Payload: string(payload), CreatedAt: s.now()}
+		if _, err := w.exec(sqlInsertEvent, row.ProjectID, row.Seq, row.Type, row.ActorID, row.ActorName,
+			row.Payload, row.CreatedAt); err != nil {
+			return err
+		}
+		ev = row.view()
+		return nil
+	})
+	return ev, translate(err)
+}
