@@ -121,9 +121,12 @@ func requireAPIUser(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// startSession creates the session row, and sets the cookie.
+// startSession creates the session row, and sets the cookie. Every way in
+// has just checked the password (or the second factor after it), so the
+// session starts recently authenticated (sudo.go).
 func (s *Server) startSession(c *fiber.Ctx, user models.User) error {
-	sess, err := s.store.CreateSession(c.UserContext(), user.ID, c.Get(fiber.HeaderUserAgent), c.IP(), s.cfg.SessionTTL)
+	sess, err := s.store.CreateAuthenticatedSession(c.UserContext(), user.ID, c.Get(fiber.HeaderUserAgent), c.IP(),
+		s.cfg.SessionTTL, s.now())
 	if err != nil {
 		return err
 	}

@@ -22,19 +22,22 @@ func (s *Server) routes(app *fiber.App) {
 	api.Get("/auth/audit", requireAPIUser, s.apiAudit)
 
 	// Two-factor authentication, sessions and personal API tokens: a
-	// session only (requireSession: API tokens get 403).
+	// session only (requireSession: API tokens get 403). Sensitive changes
+	// also need the password entered recently (requireRecentAuth: sudo.go),
+	// which POST /auth/reauth records.
+	api.Post("/auth/reauth", requireAPIUser, requireSession, s.apiReauth)
 	api.Post("/auth/login/2fa", s.apiLoginSecondFactor)
 	api.Post("/auth/2fa/verify", s.apiLoginSecondFactor) // DESIGN.md's name for the same step
 	api.Get("/auth/2fa", requireAPIUser, requireSession, s.apiTwoFactorStatus)
-	api.Post("/auth/2fa/setup", requireAPIUser, requireSession, s.apiTwoFactorSetup)
-	api.Post("/auth/2fa/enable", requireAPIUser, requireSession, s.apiTwoFactorEnable)
-	api.Post("/auth/2fa/disable", requireAPIUser, requireSession, s.apiTwoFactorDisable)
-	api.Post("/auth/2fa/backup-codes", requireAPIUser, requireSession, s.apiRegenerateBackupCodes)
+	api.Post("/auth/2fa/setup", requireAPIUser, requireSession, s.requireRecentAuth, s.apiTwoFactorSetup)
+	api.Post("/auth/2fa/enable", requireAPIUser, requireSession, s.requireRecentAuth, s.apiTwoFactorEnable)
+	api.Post("/auth/2fa/disable", requireAPIUser, requireSession, s.requireRecentAuth, s.apiTwoFactorDisable)
+	api.Post("/auth/2fa/backup-codes", requireAPIUser, requireSession, s.requireRecentAuth, s.apiRegenerateBackupCodes)
 	api.Get("/auth/sessions", requireAPIUser, requireSession, s.apiListSessions)
 	api.Post("/auth/sessions/revoke-others", requireAPIUser, requireSession, s.apiRevokeOtherSessions)
 	api.Delete("/auth/sessions/:id", requireAPIUser, requireSession, s.apiRevokeSession)
 	api.Get("/auth/tokens", requireAPIUser, requireSession, s.apiListTokens)
-	api.Post("/auth/tokens", requireAPIUser, requireSession, s.apiCreateToken)
+	api.Post("/auth/tokens", requireAPIUser, requireSession, s.requireRecentAuth, s.apiCreateToken)
 	api.Delete("/auth/tokens/:id", requireAPIUser, requireSession, s.apiRevokeToken)
 
 	// Everything below needs a signed-in caller.
@@ -92,17 +95,19 @@ func (s *Server) routes(app *fiber.App) {
 	// for every later path, API 404s included.)
 	pages := signedIn{app, s.requirePageUser}
 	pages.Get("/settings", s.pageAccount)
+	pages.Get("/settings/reauth", s.pageReauth) // sudo.go
+	pages.Post("/settings/reauth", s.pageReauthSubmit)
 	pages.Post("/settings/profile", s.pageAccountProfile)
-	pages.Post("/settings/password", s.pageAccountPassword)
+	pages.Post("/settings/password", s.recentAuthPage("/settings#password"), s.pageAccountPassword)
 	pages.Post("/settings/presence", s.pageAccountPresence)
-	pages.Get("/settings/2fa", s.pageTwoFactor)
-	pages.Post("/settings/2fa/setup", s.pageTwoFactorSetup)
-	pages.Post("/settings/2fa/enable", s.pageTwoFactorEnable)
-	pages.Post("/settings/2fa/disable", s.pageTwoFactorDisable)
-	pages.Post("/settings/2fa/backup-codes", s.pageRegenerateBackupCodes)
+	pages.Get("/settings/2fa", s.recentAuthPage("/settings/2fa"), s.pageTwoFactor) // shows the pending secret
+	pages.Post("/settings/2fa/setup", s.recentAuthPage("/settings#two-factor"), s.pageTwoFactorSetup)
+	pages.Post("/settings/2fa/enable", s.recentAuthPage("/settings/2fa"), s.pageTwoFactorEnable)
+	pages.Post("/settings/2fa/disable", s.recentAuthPage("/settings#two-factor"), s.pageTwoFactorDisable)
+	pages.Post("/settings/2fa/backup-codes", s.recentAuthPage("/settings#two-factor"), s.pageRegenerateBackupCodes)
 	pages.Post("/settings/sessions/revoke-others", s.pageRevokeOtherSessions)
 	pages.Post("/settings/sessions/:id/revoke", s.pageRevokeSession)
-	pages.Post("/settings/tokens", s.pageCreateToken)
+	pages.Post("/settings/tokens", s.recentAuthPage("/settings#tokens"), s.pageCreateToken)
 	pages.Post("/settings/tokens/:id/revoke", s.pageRevokeToken)
 	pages.Get("/projects", s.pageProjects)
 	pages.Get("/projects/new", s.pageNewProject)
@@ -130,5 +135,12 @@ type signedIn struct {
 	gate fiber.Handler
 }
 
-func (r signedIn) Get(path string, h fiber.Handler)  { r.app.Get(path, r.gate, h) }
-func (r signedIn) Post(path string, h fiber.Handler) { r.app.Post(path, r.gate, h) }
+// Get and Post take the handler after any guards of its own
+// (recentAuthPage).
+func (r signedIn) Get(path string, h ...fiber.Handler) {
+	r.app.Get(path, append([]fiber.Handler{r.gate}, h...)...)
+}
+
+func (r signedIn) Post(path string, h ...fiber.Handler) {
+	r.app.Post(path, append([]fiber.Handler{r.gate}, h...)...)
+}

@@ -194,14 +194,14 @@ func (s *Server) pageAccountPresence(c *fiber.Ctx) error {
 func (s *Server) pageAccountPassword(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
 	sess, _ := currentSession(c)
-	hash, err := s.store.PasswordHash(c.UserContext(), user.ID)
-	if err != nil {
-		return err
-	}
 	// Password fields are never sent back; the errors say what to fix.
-	if ok, err := checkPassword(c.FormValue("current_password"), hash); err != nil || !ok {
+	// The current password is asked even within the sudo window (its
+	// route's guard): the settings' password check, with its throttle.
+	if err := s.checkPasswordOf(c.UserContext(), user.ID, c.FormValue("current_password")); errors.Is(err, errWrongPassword) {
 		return s.renderAccount(c, fiber.StatusUnprocessableEntity, fiber.Map{},
 			map[string]string{"current_password": "is not right"})
+	} else if err != nil {
+		return err
 	}
 	v := &models.ValidationError{}
 	validatePassword(v, "new_password", c.FormValue("new_password"), user.Email, user.DisplayName)

@@ -172,6 +172,12 @@ CREATE TABLE api_tokens (
 CREATE UNIQUE INDEX api_tokens_token_hash ON api_tokens (token_hash);
 CREATE INDEX api_tokens_user_id ON api_tokens (user_id);
 `},
+	// Recent authentication ("sudo mode"): when the password or a second-
+	// factor code was last entered on the session. Existing sessions get
+	// NULL, which is never recent: they re-authenticate once.
+	{"0005_session_reauth", `
+ALTER TABLE sessions ADD COLUMN auth_at {{ts}};
+`},
 }
 
 func (s *Store) ddl(sql string) string {

@@ -20,6 +20,10 @@ type Session struct {
 	CreatedAt  time.Time `json:"created_at"`
 	LastSeenAt time.Time `json:"last_seen_at"`
 	ExpiresAt  time.Time `json:"expires_at"`
+	// AuthAt is when the password (or a second-factor code) was last
+	// entered on this session; zero if never recorded. Sensitive changes
+	// need it recent (app/accounts.RecentlyAuthenticated).
+	AuthAt time.Time `json:"-"`
 }
 
 type sessionRow struct {
@@ -30,21 +34,61 @@ type sessionRow struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
+	AuthAt     *time.Time // NULL: never recorded
 }
 
 func (sessionRow) TableName() string { return "sessions" }
 
-func (r sessionRow) view() Session { return Session(r) }
+func (r sessionRow) view() Session {
+	return Session{ID: r.ID, UserID: r.UserID, UserAgent: r.UserAgent, IP: r.IP, CreatedAt: r.CreatedAt,
+		LastSeenAt: r.LastSeenAt, ExpiresAt: r.ExpiresAt, AuthAt: timeOrZero(r.AuthAt)}
+}
 
-// CreateSession starts a session lasting ttl.
+func timeOrZero(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}
+
+// CreateSession starts a session lasting ttl, with no record of when its
+// credentials were entered (see CreateAuthenticatedSession).
 func (s *Store) CreateSession(ctx context.Context, userID, userAgent, ip string, ttl time.Duration) (Session, error) {
+	return s.createSession(ctx, userID, userAgent, ip, ttl, nil)
+}
+
+// CreateAuthenticatedSession starts a session lasting ttl for credentials
+// entered at authAt (the caller's clock): a sign-in is also a recent
+// authentication.
+func (s *Store) CreateAuthenticatedSession(ctx context.Context, userID, userAgent, ip string, ttl time.Duration, authAt time.Time) (Session, error) {
+	at := authAt.UTC()
+	return s.createSession(ctx, userID, userAgent, ip, ttl, &at)
+}
+
+func (s *Store) createSession(ctx context.Context, userID, userAgent, ip string, ttl time.Duration, authAt *time.Time) (Session, error) {
 	now := s.now()
 	row := sessionRow{ID: uuid.NewString(), UserID: userID, UserAgent: printable(userAgent, 300), IP: printable(ip, 64),
-		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(ttl)}
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(ttl), AuthAt: authAt}
 	if err := translate(s.write(ctx).Create(&row).Error); err != nil {
 		return Session{}, err
 	}
 	return row.view(), nil
+}
+
+// ReauthenticateSession records that the user entered their password (or
+// a second-factor code) on the session at authAt (the caller's clock).
+// Like every write to sessions it moves the session cache on, so the next
+// request on this instance sees it.
+func (s *Store) ReauthenticateSession(ctx context.Context, userID, sessionID string, authAt time.Time) error {
+	res := s.write(ctx).Model(&sessionRow{}).Where("id = ? AND user_id = ? AND expires_at > ?", sessionID, userID, s.now()).
+		Update("auth_at", authAt.UTC())
+	if err := translate(res.Error); err != nil {
+		return err
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // SessionUser loads a live (unexpired) session and its user in one query.
@@ -52,12 +96,13 @@ func (s *Store) SessionUser(ctx context.Context, sessionID string) (Session, Use
 	var out struct {
 		ID, UserID, UserAgent, IP        string
 		CreatedAt, LastSeenAt, ExpiresAt time.Time
+		AuthAt                           *time.Time
 		Email, DisplayName               string
 		Invisible                        bool
 	}
 	err := s.read(ctx).Table("sessions").
 		Select("sessions.id, sessions.user_id, sessions.user_agent, sessions.ip, sessions.created_at, "+
-			"sessions.last_seen_at, sessions.expires_at, users.email, users.display_name, users.invisible").
+			"sessions.last_seen_at, sessions.expires_at, sessions.auth_at, users.email, users.display_name, users.invisible").
 		Joins("JOIN users ON users.id = sessions.user_id").
 		Where("sessions.id = ? AND sessions.expires_at > ?", sessionID, s.now()).
 		Take(&out).Error
@@ -65,7 +110,7 @@ func (s *Store) SessionUser(ctx context.Context, sessionID string) (Session, Use
 		return Session{}, User{}, err
 	}
 	sess := Session{ID: out.ID, UserID: out.UserID, UserAgent: out.UserAgent, IP: out.IP,
-		CreatedAt: out.CreatedAt, LastSeenAt: out.LastSeenAt, ExpiresAt: out.ExpiresAt}
+		CreatedAt: out.CreatedAt, LastSeenAt: out.LastSeenAt, ExpiresAt: out.ExpiresAt, AuthAt: timeOrZero(out.AuthAt)}
 	return sess, User{ID: out.UserID, Email: out.Email, DisplayName: out.DisplayName, Invisible: out.Invisible}, nil
 }
 

@@ -1,0 +1,206 @@
+package app
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/corkboard/corkboard/app/accounts"
+	"github.com/corkboard/corkboard/models"
+	"github.com/gofiber/fiber/v2"
+)
+
+// Recent authentication ("sudo mode"): creating API tokens, turning
+// two-factor authentication on or off, new backup codes and a new password
+// need the password (or, with 2FA on, a code) entered on this session in
+// the last accounts.ReauthWindow. A stolen session cookie alone can read
+// and edit boards, but not lock the owner out or mint lasting access.
+// Signing in counts (startSession records it); so does
+// POST /api/v1/auth/reauth or the /settings/reauth form.
+
+// auditReauth: the password or a code was entered again on a session.
+const auditReauth = "session.reauthenticated"
+
+var reauthMinutes = strconv.Itoa(int(accounts.ReauthWindow.Minutes()))
+
+var errReauthRequired = newProblem(fiber.StatusForbidden, "reauth-required", "Confirm your password",
+	"This change needs your password (or, with two-factor authentication on, a code) entered on this session in the last "+
+		reauthMinutes+" minutes: send it to POST /api/v1/auth/reauth, then try again.")
+
+// recentlyAuthenticated reports whether the request's session entered its
+// credentials within the window. The session came from a cache up to a
+// second old, which may predate a re-authentication on another instance:
+// before refusing, the row itself is read (sensitive changes are rare).
+func (s *Server) recentlyAuthenticated(c *fiber.Ctx) (bool, error) {
+	sess, ok := currentSession(c)
+	if !ok {
+		return false, nil // an API token: never (requireSession refuses it first)
+	}
+	now := s.now()
+	if accounts.RecentlyAuthenticated(sess.AuthAt, now) {
+		return true, nil
+	}
+	fresh, _, err := s.store.SessionUser(c.UserContext(), sess.ID)
+	if errors.Is(err, models.ErrNotFound) { // ended meanwhile
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return accounts.RecentlyAuthenticated(fresh.AuthAt, now), nil
+}
+
+// requireRecentAuth guards a sensitive API route (after requireSession):
+// 403 reauth-required past the window.
+func (s *Server) requireRecentAuth(c *fiber.Ctx) error {
+	ok, err := s.recentlyAuthenticated(c)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errReauthRequired
+	}
+	return c.Next()
+}
+
+// recentAuthPage guards a sensitive page form: past the window the browser
+// goes to the re-authentication form, which brings it back to backTo (the
+// page holding the form) to submit again. What was typed is not carried
+// along: it may hold a password or a code.
+func (s *Server) recentAuthPage(backTo string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ok, err := s.recentlyAuthenticated(c)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return c.Redirect("/settings/reauth?next="+url.QueryEscape(backTo), fiber.StatusSeeOther)
+		}
+		return c.Next()
+	}
+}
+
+type reauthRequest struct {
+	Password   string `json:"password"`
+	Code       string `json:"code"`
+	BackupCode string `json:"backup_code"`
+}
+
+// reauthenticate checks the signed-in user's password, or with 2FA on a
+// current or backup code, and records on this session that it was entered
+// now. The password goes through the settings' password check (and its
+// throttle), a code through the second factor's (and its lock). Wrong
+// credentials are 422 on the field: the session itself is fine.
+func (s *Server) reauthenticate(c *fiber.Ctx, req reauthRequest) error {
+	user, _ := currentUser(c)
+	sess, ok := currentSession(c)
+	if !ok {
+		return errTokenNotAllowed
+	}
+	ctx := c.UserContext()
+	f := secondFactor{Code: req.Code, BackupCode: req.BackupCode}
+	with := "password"
+	switch {
+	case req.Password != "" && !f.empty():
+		return fieldErrors(models.FieldError{Field: "password", Message: "send the password or a code, not both"})
+	case req.Password != "":
+		if err := s.checkPasswordOf(ctx, user.ID, req.Password); err != nil {
+			return err
+		}
+	case !f.empty():
+		with = "code"
+		err := s.verifySecondFactor(c, user.ID, f)
+		if errors.Is(err, errTwoFactorOff) {
+			return fieldErrors(models.FieldError{Field: "code",
+				Message: "cannot be used: two-factor authentication is off, so send your password"})
+		}
+		if err != nil {
+			return codeFieldError(err)
+		}
+	default:
+		return fieldErrors(models.FieldError{Field: "password", Message: "is required (or, with two-factor authentication on, code)"})
+	}
+	err := s.store.ReauthenticateSession(ctx, user.ID, sess.ID, s.now())
+	if errors.Is(err, models.ErrNotFound) { // the session ended meanwhile
+		return unauthorized()
+	}
+	if err != nil {
+		return err
+	}
+	s.audit(c, user.ID, auditReauth, map[string]any{"session_id": sess.ID, "with": with})
+	return nil
+}
+
+func (s *Server) apiReauth(c *fiber.Ctx) error {
+	var req reauthRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := s.reauthenticate(c, req); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// --- the page ---
+
+// looksLikeTOTP tells a 6-digit TOTP code from a backup code
+// ("abcd-efgh-jkmn"), which always has letters or dashes.
+func looksLikeTOTP(code string) bool {
+	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
+	return len(code) == 6 && strings.Trim(code, "0123456789") == ""
+}
+
+// reauthNext is where the form returns: a path on this site, the account
+// page by default.
+func reauthNext(next string) string {
+	if next == "" {
+		return "/settings"
+	}
+	return localPath(next)
+}
+
+func (s *Server) pageReauth(c *fiber.Ctx) error {
+	return s.renderReauth(c, fiber.StatusOK, c.Query("next"), "")
+}
+
+func (s *Server) renderReauth(c *fiber.Ctx, status int, next, errMsg string) error {
+	user, _ := currentUser(c)
+	on, err := s.store.TwoFactorEnabled(c.UserContext(), user.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(c, status, "reauth", "Confirm it is you", []crumb{{"Account", "/settings"}, {"Confirm it is you", ""}},
+		fiber.Map{"Next": reauthNext(next), "TwoFactor": on, "Error": errMsg, "Minutes": reauthMinutes})
+}
+
+func (s *Server) pageReauthSubmit(c *fiber.Ctx) error {
+	next := reauthNext(c.FormValue("next"))
+	req := reauthRequest{Password: c.FormValue("password")}
+	// One field takes either kind of code, as people have them at hand.
+	if code := c.FormValue("code"); looksLikeTOTP(code) {
+		req.Code = code
+	} else {
+		req.BackupCode = code
+	}
+	err := s.reauthenticate(c, req)
+	if err == nil {
+		return s.back(c, next, true, "Confirmed: you can make security changes for the next "+reauthMinutes+" minutes.")
+	}
+	if fields, ok := fieldMap(err); ok {
+		msg := ""
+		for _, field := range []string{"password", "code"} {
+			if m, ok := fields[field]; ok {
+				msg = humanField(field) + " " + m + "."
+				break
+			}
+		}
+		return s.renderReauth(c, fiber.StatusUnprocessableEntity, next, msg)
+	}
+	var pe *problemError
+	if errors.As(err, &pe) && pe.p.Status < fiber.StatusInternalServerError { // a locked second factor, throttling
+		return s.renderReauth(c, pe.p.Status, next, pe.p.Detail)
+	}
+	return err
+}
