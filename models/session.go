@@ -80,6 +80,7 @@ func (s *Store) createSession(ctx context.Context, userID, userAgent, ip string,
 // Like every write to sessions it moves the session cache on, so the next
 // request on this instance sees it.
 func (s *Store) ReauthenticateSession(ctx context.Context, userID, sessionID string, authAt time.Time) error {
+	defer s.sessions.forgetSessions(sessionID)
 	res := s.write(ctx).Model(&sessionRow{}).Where("id = ? AND user_id = ? AND expires_at > ?", sessionID, userID, s.now()).
 		Update("auth_at", authAt.UTC())
 	if err := translate(res.Error); err != nil {
