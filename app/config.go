@@ -96,7 +96,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		Password:    DefaultPasswordParams,
 	}
 	cfg.DatabaseURL = get("DATABASE_URL", "sqlite://"+filepath.Join(cfg.DataDir, "corkboard.db"))
-	switch v := get("COOKIE_SECURE", "0"); v {
+	// A site on https serves its cookies Secure unless told otherwise.
+	secureDefault := "0"
+	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Scheme == "https" {
+		secureDefault = "1"
+	}
+	switch v := get("COOKIE_SECURE", secureDefault); v {
 	case "0", "false":
 	case "1", "true":
 		cfg.CookieSecure = true
