@@ -306,15 +306,3 @@ func (s *Server) crossSiteGuard(c *fiber.Ctx) error {
 
 var errCrossSite = newProblem(fiber.StatusForbidden, "cross-site", "Cross-site request refused",
 	"This request came from another site.")
-
-// sameOrigin reports whether origin is PUBLIC_URL's or the request's own host.
-func (s *Server) sameOrigin(c *fiber.Ctx, origin string) bool {
-	u, err := url.Parse(origin)
-	if err != nil {
-		return false
-	}
-	if strings.EqualFold(u.Scheme, s.publicURL.Scheme) && strings.EqualFold(u.Host, s.publicURL.Host) {
-		return true
-	}
-	return strings.EqualFold(u.Host, c.Hostname())
-}
