@@ -168,7 +168,7 @@ func loadOrCreateSecret(dataDir, name string, log *slog.Logger) (string, error) 
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return "", err
 	}
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return "", err
 	}
 	buf := make([]byte, 32)
@@ -192,6 +192,19 @@ func loadOrCreateSecret(dataDir, name string, log *slog.Logger) (string, error) 
 	}
 	log.Info("generated a new secret; set it on every instance when running several", "file", path)
 	return secret, nil
+}
+
+// warnIfDataDirShared logs a warning when DATA_DIR exists and other users
+// may enter it: it holds the database (password and token hashes) and
+// the generated secrets. The app creates it 0700; one that exists is the
+// operator's to change, so it is not.
+func warnIfDataDirShared(dataDir string, log *slog.Logger) {
+	st, err := os.Stat(dataDir)
+	if err != nil || !st.IsDir() || st.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	log.Warn("DATA_DIR is open to other users, and it holds password and token hashes and the generated secrets",
+		"path", dataDir, "mode", st.Mode().Perm().String(), "fix", "chmod 700 "+dataDir)
 }
 
 // envInt reads a positive integer variable.

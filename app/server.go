@@ -86,6 +86,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.publicURL, err = url.Parse(cfg.PublicURL); err != nil {
 		return nil, fmt.Errorf("PUBLIC_URL: %w", err)
 	}
+	warnIfDataDirShared(cfg.DataDir, s.log)
 	secret := cfg.JWTSecret
 	if secret == "" {
 		if secret, err = loadOrCreateSecret(cfg.DataDir, "jwt_secret", s.log); err != nil {
