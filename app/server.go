@@ -41,7 +41,7 @@ type Server struct {
 	stop      chan struct{} // closed by Shutdown: ends background loops
 	loops     sync.WaitGroup
 	stopOnce  sync.Once
-	limiter   *rateLimiter   // RATE_LIMIT_PER_MINUTE per caller on /api/v1
+	limiter   *rateLimiter   // RATE_LIMIT_PER_MINUTE per caller: /api/v1 and the account forms
 	metrics   *metrics       // this instance's Prometheus registry; the hub's Observer
 	kv        kv.Store       // counters shared by instances (login throttling)
 	ownKV     bool           // New opened kv: Shutdown closes it
@@ -78,7 +78,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.RateLimitPerMinute = defaultRateLimit
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, stop: make(chan struct{}), kv: cfg.KV}
-	s.limiter = newRateLimiter(cfg.RateLimitPerMinute, time.Now)
+	s.limiter = newRateLimiter(cfg.RateLimitPerMinute, s.now) // Config.Now: tests move it
 	var err error
 	if s.mailer, err = newMailer(cfg, s.log); err != nil {
 		return nil, err
