@@ -9,7 +9,7 @@ RUN CGO_ENABLED=1 go build -trimpath -ldflags "-s -w" -o /out/corkboard ./cmd/co
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* && useradd --system --home /data corkboard \
-    && mkdir -p /data && chown corkboard /data
+    && mkdir -p /data && chown corkboard /data && chmod 700 /data
 COPY --from=build /out/corkboard /usr/local/bin/corkboard
 USER corkboard
 ENV BIND_ADDR=0.0.0.0:3000 DATA_DIR=/data

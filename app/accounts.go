@@ -93,13 +93,16 @@ func (s *Server) requestReset(c *fiber.Ctx, email string) {
 		s.sendMail(user.Email, "Reset your Corkboard password",
 			"Hello "+user.DisplayName+",\n\nSomeone (we hope you) asked to reset the password of your Corkboard account.\n\n"+
 				"This link sets a new one; it works once, for 15 minutes:\n\n"+s.link("/reset-password", token)+"\n\n"+
+				"Setting a new password signs out every session and revokes your personal API tokens.\n\n"+
 				"If you did not ask, ignore this mail: your password stays as it is.\n")
 	})
 }
 
 // resetPassword sets a new password with a reset token: it checks the
 // token, then the password's strength against the account's email and
-// name, and ends every session of the account (and its sockets).
+// name, and ends every session of the account and revokes every API token
+// (and closes their sockets): whoever had the old password may have made
+// either.
 func (s *Server) resetPassword(c *fiber.Ctx, token, password string) (models.User, error) {
 	ctx := c.UserContext()
 	if err := checkToken(token); err != nil {
@@ -121,19 +124,26 @@ func (s *Server) resetPassword(c *fiber.Ctx, token, password string) (models.Use
 	if err != nil {
 		return models.User{}, err
 	}
-	user, ended, err := s.store.ResetPassword(ctx, hashToken(token), hash, s.now())
+	rec, err := s.store.ResetPassword(ctx, hashToken(token), hash, s.now())
 	if errors.Is(err, models.ErrNotFound) { // spent by a concurrent request
 		return models.User{}, errBadToken
 	}
 	if err != nil {
 		return models.User{}, err
 	}
-	s.sessionsEnded(ended...)
+	user = rec.User
+	s.sessionsEnded(rec.EndedSessions...)
+	for _, t := range rec.RevokedTokens {
+		s.sessionsEnded(t.ID)
+		s.audit(c, user.ID, auditTokenRevoked, map[string]any{"token_id": t.ID, "name": t.Name, "reason": auditReset})
+	}
 	s.clearLoginLock(ctx, user.Email)
-	s.audit(c, user.ID, auditReset, map[string]any{"sessions_ended": len(ended)})
+	s.audit(c, user.ID, auditReset, map[string]any{"sessions_ended": len(rec.EndedSessions),
+		"tokens_revoked": len(rec.RevokedTokens)})
 	s.sendMail(user.Email, "Your Corkboard password was changed",
-		"Hello "+user.DisplayName+",\n\nThe password of your Corkboard account was just reset with a link sent to this address, "+
-			"and every session was signed out.\n\nIf this was not you, reset it again now from the sign-in page and "+
+		"Hello "+user.DisplayName+",\n\nThe password of your Corkboard account was just reset with a link sent to this address: "+
+			"every session was signed out and your personal API tokens were revoked (scripts using one need a new token).\n\n"+
+			"If this was not you, reset it again now from the sign-in page and "+
 			"check the security log on your account page.\n")
 	return user, nil
 }
@@ -259,7 +269,7 @@ func (s *Server) pageResetPasswordSubmit(c *fiber.Ctx) error {
 	}
 	// The reset signed out every session, this browser's too.
 	s.clearSessionCookie(c)
-	return s.back(c, "/login", true, "Password changed: sign in with the new one. Every session was signed out.")
+	return s.back(c, "/login", true, "Password changed: sign in with the new one. Every session was signed out and your API tokens were revoked.")
 }
 
 func (s *Server) pageUnlock(c *fiber.Ctx) error {

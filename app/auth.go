@@ -53,7 +53,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		if strings.HasPrefix(raw, apiTokenPrefix) {
 			return s.authenticateToken(c, raw)
 		}
-	} else if v := c.Cookies(sessionCookie); v != "" {
+	} else if v := s.readCookie(c, sessionCookie); v != "" {
 		raw, fromCookie = v, true
 	}
 	if raw == "" {
@@ -134,7 +134,7 @@ func (s *Server) startSession(c *fiber.Ctx, user models.User) error {
 	if err != nil {
 		return err
 	}
-	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: token, Path: "/", HTTPOnly: true, Secure: s.cfg.CookieSecure,
+	s.setCookie(c, &fiber.Cookie{Name: sessionCookie, Value: token, Path: "/", HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteLaxMode, Expires: sess.ExpiresAt})
 	c.Locals(localUser, user)
 	c.Locals(localSession, sess)
@@ -144,8 +144,39 @@ func (s *Server) startSession(c *fiber.Ctx, user models.User) error {
 }
 
 func (s *Server) clearSessionCookie(c *fiber.Ctx) {
-	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.CookieSecure,
+	s.setCookie(c, &fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(1, 0), MaxAge: -1})
+}
+
+// hostPrefix marks a cookie that browsers accept only with Secure, Path=/
+// and no Domain: a sibling subdomain or a plain-http page cannot set (or
+// shadow) it.
+const hostPrefix = "__Host-"
+
+// cookieName is the name the cookie called base has in this mode:
+// __Host-base with COOKIE_SECURE, base without.
+func (s *Server) cookieName(base string) string {
+	if s.cfg.CookieSecure {
+		return hostPrefix + base
+	}
+	return base
+}
+
+// setCookie sets ck under its mode's name. With COOKIE_SECURE it is
+// Secure, on Path=/ and without Domain, as the prefix demands.
+func (s *Server) setCookie(c *fiber.Ctx, ck *fiber.Cookie) {
+	ck.Name = s.cookieName(ck.Name)
+	if s.cfg.CookieSecure {
+		ck.Secure, ck.Path, ck.Domain = true, "/", ""
+	}
+	c.Cookie(ck)
+}
+
+// readCookie is the value of the cookie base under this mode's name only:
+// with COOKIE_SECURE a plain-named cookie (which anyone on a sibling
+// subdomain or on http could have planted) is ignored.
+func (s *Server) readCookie(c *fiber.Ctx, base string) string {
+	return c.Cookies(s.cookieName(base))
 }
 
 // login checks a password. An unknown email costs the same argon2id work as

@@ -19,11 +19,11 @@ func TestSessionCookieAttributes(t *testing.T) {
 			"email": "a@example.com", "password": "correct horse battery", "display_name": "A"})
 		var found bool
 		for _, ck := range res.Cookies() {
-			if ck.Name != sessionCookie {
+			if ck.Name != ts.sessionCookieName() { // __Host-corkboard_session when secure
 				continue
 			}
 			found = true
-			if !ck.HttpOnly || ck.SameSite != 2 /* http.SameSiteLaxMode */ || ck.Secure != secure || ck.Path != "/" {
+			if !ck.HttpOnly || ck.SameSite != 2 /* http.SameSiteLaxMode */ || ck.Secure != secure || ck.Path != "/" || ck.Domain != "" {
 				t.Errorf("cookie %+v (secure=%v)", ck, secure)
 			}
 		}

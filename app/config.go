@@ -96,7 +96,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		Password:    DefaultPasswordParams,
 	}
 	cfg.DatabaseURL = get("DATABASE_URL", "sqlite://"+filepath.Join(cfg.DataDir, "corkboard.db"))
-	switch v := get("COOKIE_SECURE", "0"); v {
+	// A site on https serves its cookies Secure unless told otherwise.
+	secureDefault := "0"
+	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Scheme == "https" {
+		secureDefault = "1"
+	}
+	switch v := get("COOKIE_SECURE", secureDefault); v {
 	case "0", "false":
 	case "1", "true":
 		cfg.CookieSecure = true
@@ -163,7 +168,7 @@ func loadOrCreateSecret(dataDir, name string, log *slog.Logger) (string, error) 
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return "", err
 	}
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return "", err
 	}
 	buf := make([]byte, 32)
@@ -187,6 +192,19 @@ func loadOrCreateSecret(dataDir, name string, log *slog.Logger) (string, error) 
 	}
 	log.Info("generated a new secret; set it on every instance when running several", "file", path)
 	return secret, nil
+}
+
+// warnIfDataDirShared logs a warning when DATA_DIR exists and other users
+// may enter it: it holds the database (password and token hashes) and
+// the generated secrets. The app creates it 0700; one that exists is the
+// operator's to change, so it is not.
+func warnIfDataDirShared(dataDir string, log *slog.Logger) {
+	st, err := os.Stat(dataDir)
+	if err != nil || !st.IsDir() || st.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	log.Warn("DATA_DIR is open to other users, and it holds password and token hashes and the generated secrets",
+		"path", dataDir, "mode", st.Mode().Perm().String(), "fix", "chmod 700 "+dataDir)
 }
 
 // envInt reads a positive integer variable.

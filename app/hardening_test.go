@@ -33,7 +33,7 @@ func (c *client) withHeaders(method, path string, body string, headers map[strin
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.cookie != "" {
-		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: c.cookie})
+		req.AddCookie(&http.Cookie{Name: c.ts.sessionCookieName(), Value: c.cookie})
 	}
 	for k, v := range headers {
 		req.Header.Set(k, v)

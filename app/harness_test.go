@@ -108,10 +108,20 @@ func (ts *testServer) register(email, name string) *client {
 	return c
 }
 
+// sessionCookieName is the session cookie's name in ts's mode:
+// __Host-corkboard_session with COOKIE_SECURE, corkboard_session without.
+func (ts *testServer) sessionCookieName() string {
+	if ts.cfg.CookieSecure {
+		return "__Host-" + sessionCookie
+	}
+	return sessionCookie
+}
+
+// sessionCookieFrom is the session set by res, under either mode's name.
 func sessionCookieFrom(t *testing.T, res *http.Response) string {
 	t.Helper()
 	for _, ck := range res.Cookies() {
-		if ck.Name == sessionCookie && ck.Value != "" {
+		if (ck.Name == sessionCookie || ck.Name == "__Host-"+sessionCookie) && ck.Value != "" {
 			return ck.Value
 		}
 	}
@@ -139,7 +149,7 @@ func (c *client) do(method, path string, body any) (*http.Response, []byte) {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.cookie != "" {
-		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: c.cookie})
+		req.AddCookie(&http.Cookie{Name: c.ts.sessionCookieName(), Value: c.cookie})
 	}
 	return c.send(req)
 }
@@ -156,7 +166,7 @@ func (c *client) form(path string, values map[string]string) (*http.Response, []
 	req.Header.Set("Origin", "http://localhost:3000")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	if c.cookie != "" {
-		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: c.cookie})
+		req.AddCookie(&http.Cookie{Name: c.ts.sessionCookieName(), Value: c.cookie})
 	}
 	return c.send(req)
 }

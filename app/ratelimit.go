@@ -112,21 +112,49 @@ func (s *Server) rateLimit(c *fiber.Ctx) error {
 	if isWebSocketPath(c.Path()) {
 		return c.Next()
 	}
+	if d := s.takeRate(c); !d.allowed {
+		return errRateLimited
+	}
+	return c.Next()
+}
+
+// rateLimitForm puts the page forms that reach argon2 or send mail (sign
+// in, register, the second step, reset and unlock links, the settings
+// forms) under the same per-client budget as the API: one limiter, keyed
+// the same way, so a client cannot double its guesses by alternating
+// between /login and /api/v1/auth/login. The refusal is a page.
+func (s *Server) rateLimitForm(c *fiber.Ctx) error {
+	d := s.takeRate(c)
+	if !d.allowed {
+		secs := retryAfterSeconds(d.reset)
+		return newProblem(fiber.StatusTooManyRequests, "rate-limited", "Too many attempts",
+			"You sent more forms in the last minute than we accept from one place. Wait "+strconv.FormatInt(secs, 10)+
+				" seconds, then go back and try again.")
+	}
+	return c.Next()
+}
+
+// takeRate counts this request against its caller's budget (the signed-in
+// user, else the client address) and sets the RateLimit headers, and
+// Retry-After when it is refused.
+func (s *Server) takeRate(c *fiber.Ctx) rateDecision {
 	key := "ip:" + c.IP()
 	if u, ok := currentUser(c); ok {
 		key = "user:" + u.ID
 	}
 	d := s.limiter.take(c.UserContext(), s.kv, key)
-	resetSecs := strconv.FormatInt(int64((d.reset+time.Second-1)/time.Second), 10)
+	resetSecs := strconv.FormatInt(retryAfterSeconds(d.reset), 10)
 	c.Set("RateLimit-Limit", strconv.FormatInt(s.limiter.limit, 10))
 	c.Set("RateLimit-Remaining", strconv.FormatInt(d.remaining, 10))
 	c.Set("RateLimit-Reset", resetSecs)
 	if !d.allowed {
 		c.Set(fiber.HeaderRetryAfter, resetSecs)
-		return errRateLimited
 	}
-	return c.Next()
+	return d
 }
+
+// retryAfterSeconds rounds a wait up to whole seconds.
+func retryAfterSeconds(d time.Duration) int64 { return int64((d + time.Second - 1) / time.Second) }
 
 var errRateLimited = newProblem(fiber.StatusTooManyRequests, "rate-limited", "Too many requests",
 	"This caller sent more API requests this minute than allowed; wait Retry-After seconds.")

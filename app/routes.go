@@ -75,40 +75,45 @@ func (s *Server) routes(app *fiber.App) {
 	p.Get("/:pid/events", s.apiEvents)
 	p.Get("/:pid/ws", s.apiWebSocket)
 
-	// Pages (server-rendered; forms post back to the same paths).
+	// Pages (server-rendered; forms post back to the same paths). The
+	// account forms reach argon2 or send mail: they share the API's
+	// per-client budget (rateLimitForm).
 	app.Get("/", s.pageHome)
 	app.Get("/login", s.pageLogin)
-	app.Post("/login", s.pageLoginSubmit)
+	app.Post("/login", s.rateLimitForm, s.pageLoginSubmit)
 	app.Get("/register", s.pageRegister)
-	app.Post("/register", s.pageRegisterSubmit)
+	app.Post("/register", s.rateLimitForm, s.pageRegisterSubmit)
 	app.Post("/logout", s.pageLogout)
 	app.Get("/login/2fa", s.pageLoginCode)
-	app.Post("/login/2fa", s.pageLoginCodeSubmit)
+	app.Post("/login/2fa", s.rateLimitForm, s.pageLoginCodeSubmit)
 	app.Get("/forgot-password", s.pageForgotPassword)
-	app.Post("/forgot-password", s.pageForgotPasswordSubmit)
+	app.Post("/forgot-password", s.rateLimitForm, s.pageForgotPasswordSubmit)
 	app.Get("/reset-password", s.pageResetPassword)
-	app.Post("/reset-password", s.pageResetPasswordSubmit)
+	app.Post("/reset-password", s.rateLimitForm, s.pageResetPasswordSubmit)
 	app.Get("/unlock", s.pageUnlock)
-	app.Post("/unlock", s.pageUnlockSubmit)
+	app.Post("/unlock", s.rateLimitForm, s.pageUnlockSubmit)
 
 	// Signed-in pages. (Not a Group: Fiber would run a group's middleware
-	// for every later path, API 404s included.)
-	pages := signedIn{app, s.requirePageUser}
+	// for every later path, API 404s included.) Every settings form is
+	// rate-limited per user: they check passwords and codes, and any added
+	// later is covered.
+	pages := signedIn{app, []fiber.Handler{s.requirePageUser}}
+	settings := signedIn{app, []fiber.Handler{s.requirePageUser, s.rateLimitForm}}
 	pages.Get("/settings", s.pageAccount)
 	pages.Get("/settings/reauth", s.pageReauth) // sudo.go
-	pages.Post("/settings/reauth", s.pageReauthSubmit)
-	pages.Post("/settings/profile", s.pageAccountProfile)
-	pages.Post("/settings/password", s.recentAuthPage("/settings#password"), s.pageAccountPassword)
-	pages.Post("/settings/presence", s.pageAccountPresence)
+	settings.Post("/settings/reauth", s.pageReauthSubmit)
+	settings.Post("/settings/profile", s.pageAccountProfile)
+	settings.Post("/settings/password", s.recentAuthPage("/settings#password"), s.pageAccountPassword)
+	settings.Post("/settings/presence", s.pageAccountPresence)
 	pages.Get("/settings/2fa", s.recentAuthPage("/settings/2fa"), s.pageTwoFactor) // shows the pending secret
-	pages.Post("/settings/2fa/setup", s.recentAuthPage("/settings#two-factor"), s.pageTwoFactorSetup)
-	pages.Post("/settings/2fa/enable", s.recentAuthPage("/settings/2fa"), s.pageTwoFactorEnable)
-	pages.Post("/settings/2fa/disable", s.recentAuthPage("/settings#two-factor"), s.pageTwoFactorDisable)
-	pages.Post("/settings/2fa/backup-codes", s.recentAuthPage("/settings#two-factor"), s.pageRegenerateBackupCodes)
-	pages.Post("/settings/sessions/revoke-others", s.pageRevokeOtherSessions)
-	pages.Post("/settings/sessions/:id/revoke", s.pageRevokeSession)
-	pages.Post("/settings/tokens", s.recentAuthPage("/settings#tokens"), s.pageCreateToken)
-	pages.Post("/settings/tokens/:id/revoke", s.pageRevokeToken)
+	settings.Post("/settings/2fa/setup", s.recentAuthPage("/settings#two-factor"), s.pageTwoFactorSetup)
+	settings.Post("/settings/2fa/enable", s.recentAuthPage("/settings/2fa"), s.pageTwoFactorEnable)
+	settings.Post("/settings/2fa/disable", s.recentAuthPage("/settings#two-factor"), s.pageTwoFactorDisable)
+	settings.Post("/settings/2fa/backup-codes", s.recentAuthPage("/settings#two-factor"), s.pageRegenerateBackupCodes)
+	settings.Post("/settings/sessions/revoke-others", s.pageRevokeOtherSessions)
+	settings.Post("/settings/sessions/:id/revoke", s.pageRevokeSession)
+	settings.Post("/settings/tokens", s.recentAuthPage("/settings#tokens"), s.pageCreateToken)
+	settings.Post("/settings/tokens/:id/revoke", s.pageRevokeToken)
 	pages.Get("/projects", s.pageProjects)
 	pages.Get("/projects/new", s.pageNewProject)
 	pages.Post("/projects", s.pageCreateProject)
@@ -129,18 +134,18 @@ func (s *Server) routes(app *fiber.App) {
 	pages.Post("/projects/:pid/columns/:key/move", s.pageMoveColumn)
 }
 
-// signedIn registers page routes behind requirePageUser.
+// signedIn registers page routes behind requirePageUser (and, for
+// settings, rateLimitForm after it, so the budget is the user's).
 type signedIn struct {
 	app  *fiber.App
-	gate fiber.Handler
+	gate []fiber.Handler
 }
 
 // Get and Post take the handler after any guards of its own
 // (recentAuthPage).
-func (r signedIn) Get(path string, h ...fiber.Handler) {
-	r.app.Get(path, append([]fiber.Handler{r.gate}, h...)...)
-}
+func (r signedIn) Get(path string, h ...fiber.Handler)  { r.app.Get(path, r.with(h)...) }
+func (r signedIn) Post(path string, h ...fiber.Handler) { r.app.Post(path, r.with(h)...) }
 
-func (r signedIn) Post(path string, h ...fiber.Handler) {
-	r.app.Post(path, append([]fiber.Handler{r.gate}, h...)...)
+func (r signedIn) with(h []fiber.Handler) []fiber.Handler {
+	return append(append(make([]fiber.Handler, 0, len(r.gate)+len(h)), r.gate...), h...)
 }

@@ -41,7 +41,7 @@ type Server struct {
 	stop      chan struct{} // closed by Shutdown: ends background loops
 	loops     sync.WaitGroup
 	stopOnce  sync.Once
-	limiter   *rateLimiter   // RATE_LIMIT_PER_MINUTE per caller on /api/v1
+	limiter   *rateLimiter   // RATE_LIMIT_PER_MINUTE per caller: /api/v1 and the account forms
 	metrics   *metrics       // this instance's Prometheus registry; the hub's Observer
 	kv        kv.Store       // counters shared by instances (login throttling)
 	ownKV     bool           // New opened kv: Shutdown closes it
@@ -78,7 +78,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.RateLimitPerMinute = defaultRateLimit
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, stop: make(chan struct{}), kv: cfg.KV}
-	s.limiter = newRateLimiter(cfg.RateLimitPerMinute, time.Now)
+	s.limiter = newRateLimiter(cfg.RateLimitPerMinute, s.now) // Config.Now: tests move it
 	var err error
 	if s.mailer, err = newMailer(cfg, s.log); err != nil {
 		return nil, err
@@ -86,6 +86,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.publicURL, err = url.Parse(cfg.PublicURL); err != nil {
 		return nil, fmt.Errorf("PUBLIC_URL: %w", err)
 	}
+	warnIfDataDirShared(cfg.DataDir, s.log)
 	secret := cfg.JWTSecret
 	if secret == "" {
 		if secret, err = loadOrCreateSecret(cfg.DataDir, "jwt_secret", s.log); err != nil {
@@ -306,15 +307,3 @@ func (s *Server) crossSiteGuard(c *fiber.Ctx) error {
 
 var errCrossSite = newProblem(fiber.StatusForbidden, "cross-site", "Cross-site request refused",
 	"This request came from another site.")
-
-// sameOrigin reports whether origin is PUBLIC_URL's or the request's own host.
-func (s *Server) sameOrigin(c *fiber.Ctx, origin string) bool {
-	u, err := url.Parse(origin)
-	if err != nil {
-		return false
-	}
-	if strings.EqualFold(u.Scheme, s.publicURL.Scheme) && strings.EqualFold(u.Host, s.publicURL.Host) {
-		return true
-	}
-	return strings.EqualFold(u.Host, c.Hostname())
-}

@@ -40,12 +40,12 @@ func (s *Server) render(c *fiber.Ctx, status int, page, title string, crumbs []c
 	if u, ok := currentUser(c); ok {
 		v.User = &u
 	}
-	if f := c.Cookies(flashCookie); f != "" {
+	if f := s.readCookie(c, flashCookie); f != "" {
 		if msg, err := url.QueryUnescape(f); err == nil && len(msg) > 1 {
 			v.FlashOK, v.Flash = msg[0] == '+', msg[1:]
 		}
-		c.Cookie(&fiber.Cookie{Name: flashCookie, Value: "", Path: "/", Expires: time.Unix(1, 0), MaxAge: -1,
-			HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: s.cfg.CookieSecure})
+		s.setCookie(c, &fiber.Cookie{Name: flashCookie, Value: "", Path: "/", Expires: time.Unix(1, 0), MaxAge: -1,
+			HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
 	}
 	// Render into a buffer first: a template error must become the error
 	// page, never a half-written page with a success status.
@@ -66,8 +66,8 @@ func (s *Server) flash(c *fiber.Ctx, ok bool, msg string) {
 	if ok {
 		prefix = "+"
 	}
-	c.Cookie(&fiber.Cookie{Name: flashCookie, Value: url.QueryEscape(prefix + msg), Path: "/", MaxAge: 60,
-		HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode, Secure: s.cfg.CookieSecure})
+	s.setCookie(c, &fiber.Cookie{Name: flashCookie, Value: url.QueryEscape(prefix + msg), Path: "/", MaxAge: 60,
+		HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
 }
 
 // back redirects to path with a flash message.

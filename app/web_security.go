@@ -57,18 +57,18 @@ func (s *Server) pageLoginNeedsCode(c *fiber.Ctx, user models.User, next string)
 	if err != nil {
 		return true, err
 	}
-	c.Cookie(&fiber.Cookie{Name: pendingCookie, Value: token, Path: "/login", HTTPOnly: true, Secure: s.cfg.CookieSecure,
+	s.setCookie(c, &fiber.Cookie{Name: pendingCookie, Value: token, Path: "/login", HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(pendingLoginTTL.Seconds())})
 	return true, c.Redirect("/login/2fa?next="+url.QueryEscape(localPath(next)), fiber.StatusSeeOther)
 }
 
 func (s *Server) clearPendingCookie(c *fiber.Ctx) {
-	c.Cookie(&fiber.Cookie{Name: pendingCookie, Value: "", Path: "/login", HTTPOnly: true, Secure: s.cfg.CookieSecure,
+	s.setCookie(c, &fiber.Cookie{Name: pendingCookie, Value: "", Path: "/login", HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(1, 0), MaxAge: -1})
 }
 
 func (s *Server) pageLoginCode(c *fiber.Ctx) error {
-	if _, err := s.parsePendingToken(c.Cookies(pendingCookie)); err != nil {
+	if _, err := s.parsePendingToken(s.readCookie(c, pendingCookie)); err != nil {
 		return s.back(c, "/login?next="+url.QueryEscape(localPath(c.Query("next"))), false,
 			"Sign in with your password first (the code step lasts 5 minutes).")
 	}
@@ -82,7 +82,7 @@ func (s *Server) pageLoginCodeSubmit(c *fiber.Ctx) error {
 		return s.render(c, fiber.StatusUnprocessableEntity, "login_2fa", "Two-factor authentication", nil,
 			fiber.Map{"Next": next, "Error": "Enter the code from your app, or a backup code."})
 	}
-	user, err := s.completeSecondFactor(c, c.Cookies(pendingCookie), f)
+	user, err := s.completeSecondFactor(c, s.readCookie(c, pendingCookie), f)
 	if errors.Is(err, errBadPendingToken) {
 		s.clearPendingCookie(c)
 		return s.back(c, "/login?next="+url.QueryEscape(localPath(next)), false, "That took too long: sign in again.")

@@ -112,14 +112,24 @@ func (s *Store) UseAccountToken(ctx context.Context, purpose TokenPurpose, token
 	return s.UserByID(ctx, userID)
 }
 
+// Recovery is what a password reset ended: the account's sessions and its
+// personal API tokens (the sockets of both must close).
+type Recovery struct {
+	User          User
+	EndedSessions []string   // ids of the sessions ended
+	RevokedTokens []APIToken // the API tokens revoked
+}
+
 // ResetPassword spends a live reset token, sets the new hash, spends the
-// user's other reset tokens and ends all of the user's sessions, in one
-// transaction. It returns the user and the ended session ids (their
-// sockets must close).
-func (s *Store) ResetPassword(ctx context.Context, tokenHash, passwordHash string, now time.Time) (User, []string, error) {
+// user's other reset tokens, ends all of the user's sessions and revokes
+// all of their API tokens, in one transaction: a reset is never half
+// applied (a stolen token must not outlive the recovery that was meant to
+// shut its thief out).
+func (s *Store) ResetPassword(ctx context.Context, tokenHash, passwordHash string, now time.Time) (Recovery, error) {
 	now = now.UTC()
 	var userID string
 	var ended []string
+	var tokens []tokenRow
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var err error
 		if userID, err = spendToken(tx, PurposeReset, tokenHash, now); err != nil {
@@ -136,14 +146,27 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash, passwordHash strin
 		if err := tx.Model(&sessionRow{}).Where("user_id = ?", userID).Pluck("id", &ended).Error; err != nil {
 			return err
 		}
-		return tx.Where("user_id = ?", userID).Delete(&sessionRow{}).Error
+		if err := tx.Where("user_id = ?", userID).Delete(&sessionRow{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("user_id = ?", userID).Order("created_at, id").Find(&tokens).Error; err != nil {
+			return err
+		}
+		return tx.Where("user_id = ?", userID).Delete(&tokenRow{}).Error
 	})
 	if userID != "" {
 		s.sessions.forgetUser(userID)
 	}
 	if err != nil {
-		return User{}, nil, translate(err)
+		return Recovery{}, translate(err)
 	}
 	user, err := s.UserByID(ctx, userID)
-	return user, ended, err
+	if err != nil {
+		return Recovery{}, err
+	}
+	out := Recovery{User: user, EndedSessions: ended, RevokedTokens: make([]APIToken, len(tokens))}
+	for i, r := range tokens {
+		out.RevokedTokens[i] = r.view()
+	}
+	return out, nil
 }

@@ -26,9 +26,19 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("backup: %w", err)
 	}
-	// VACUUM INTO itself fails if a non-empty file appeared meanwhile. It
-	// runs on the read pool: it needs no write lock.
+	// The copy holds the same password and token hashes: it is created
+	// 0600 here, empty (VACUUM INTO accepts an empty file, and would create
+	// one 0644). O_EXCL: nothing that appeared meanwhile is overwritten.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	// It runs on the read pool: it needs no write lock.
 	if err := s.read(ctx).Exec("VACUUM INTO ?", path).Error; err != nil {
+		os.Remove(path)
 		return fmt.Errorf("backup: %w", err)
 	}
 	return nil

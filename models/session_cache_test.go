@@ -118,7 +118,7 @@ func TestSessionCacheForgetsEveryWrite(t *testing.T) {
 			}
 		},
 		write: func(t *testing.T, e *cacheEnv) error {
-			_, _, err := e.s.ResetPassword(t.Context(), "reset-hash", "new-hash", e.clk.Now())
+			_, err := e.s.ResetPassword(t.Context(), "reset-hash", "new-hash", e.clk.Now())
 			return err
 		},
 		check: func(t *testing.T, e *cacheEnv) { e.wantGone(t, 0); e.wantGone(t, 1) },

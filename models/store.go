@@ -77,10 +77,8 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 		if path == "" {
 			return nil, errors.New("models: sqlite:// needs a file path")
 		}
-		if dir := filepath.Dir(path); dir != "." {
-			if err := os.MkdirAll(dir, 0o750); err != nil {
-				return nil, fmt.Errorf("models: create data dir: %w", err)
-			}
+		if err := prepareSQLiteFile(path, opts.Logger); err != nil {
+			return nil, err
 		}
 		// WAL lets readers run beside the writer; _txlock=immediate takes the
 		// write lock at BEGIN so read-then-write transactions never fail with
@@ -139,6 +137,34 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	}
 	s.startWriters()
 	return s, nil
+}
+
+// prepareSQLiteFile creates the database file 0600, in a directory created
+// 0700, before SQLite opens it: the file holds password and token hashes,
+// SQLite would create it 0644, and it gives the -wal and -shm files the
+// mode of the database. An existing file that others may read is left as
+// it is (it is the operator's), with a warning that says how to fix it.
+func prepareSQLiteFile(path string, log *slog.Logger) error {
+	if path == ":memory:" {
+		return nil
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("models: create data dir: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		return f.Close()
+	}
+	if !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("models: create the database file: %w", err)
+	}
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+		log.Warn("the database file is readable by other users, and it holds password and token hashes",
+			"path", path, "mode", st.Mode().Perm().String(), "fix", "chmod 600 "+path+" "+path+"-wal "+path+"-shm")
+	}
+	return nil
 }
 
 // Dialect names the database: "sqlite" or "postgres".
