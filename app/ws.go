@@ -145,7 +145,7 @@ func (s *Server) apiWebSocket(c *fiber.Ctx) error {
 					conn.CloseNow()
 				}
 			}()
-			s.hub.Serve(context.Background(), conn, info)
+			s.hub.Serve(context.Background(), realtime.WebSocket(conn), info)
 		}()
 	})
 	return nil

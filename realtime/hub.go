@@ -282,12 +282,12 @@ type ClientInfo struct {
 	Authorize func(ctx context.Context) error
 }
 
-// Serve runs one accepted connection until it ends. The caller has
-// reserved a slot with Admit and releases it after Serve returns.
-func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, info ClientInfo) {
+// Serve runs one accepted connection (WebSocket(conn) for a real one)
+// until it ends. The caller has reserved a slot with Admit and releases it
+// after Serve returns.
+func (h *Hub) Serve(ctx context.Context, conn Transport, info ClientInfo) {
 	h.clients.Add(1)
 	defer h.clients.Done()
-	conn.SetReadLimit(64 << 10)
 	c := &Client{hub: h, conn: conn, info: info, replaying: true}
 	c.heard.Store(time.Now().UnixNano())
 	c.nextPing = time.Now().Add(time.Duration(rand.Int64N(int64(h.opt.PingInterval))))
