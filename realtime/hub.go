@@ -171,6 +171,30 @@ func (h *Hub) Stats() Stats {
 	return Stats{Conns: h.conns, Rooms: len(h.rooms), SlowClosed: h.slowClosed.Load()}
 }
 
+// publishTimeout bounds the broker's publication of one event; a broker
+// that has not answered by then counts as down for that event.
+const publishTimeout = time.Second
+
+// Publish announces one committed event of projectID to its viewers on
+// every instance: through the broker, or, when the broker refuses it (Redis
+// away), to this instance's viewers at once; the other instances read it
+// from the log when the broker is back (brokerState). Call it only after
+// the event's transaction committed: a rolled-back change is never
+// announced. The error is the broker's refusal, for metrics; it is logged
+// here, and the event is delivered locally and durable in the log either
+// way, so the change itself has not failed.
+func (h *Hub) Publish(ctx context.Context, projectID string, m Message) error {
+	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
+	err := h.broker.Publish(ctx, projectID, m.Data)
+	cancel()
+	if err != nil {
+		h.opt.Logger.Warn("realtime: event not published; delivered on this instance only",
+			"project", projectID, "seq", m.Seq, "err", err)
+		h.Receive(projectID, m.Data)
+	}
+	return err
+}
+
 // Receive is the broker's handler: one published event of projectID.
 func (h *Hub) Receive(projectID string, payload []byte) {
 	if projectID == controlChannel {
