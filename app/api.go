@@ -3,9 +3,9 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"time"
 
 	"github.com/corkboard/corkboard/models"
+	"github.com/corkboard/corkboard/realtime"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -370,10 +370,11 @@ func (s *Server) apiEvents(c *fiber.Ctx) error {
 	return c.JSON(eventsResponse{Items: page.Items, Seq: page.Seq, HasMore: page.HasMore})
 }
 
-// announce publishes committed events to the project's broker channel,
-// encoded once. It runs only after the store's transaction has committed, so
-// a rolled-back change is never announced. A broker failure is logged, not
-// returned: the change is durable and viewers fill gaps from the event log.
+// announce hands committed events to the hub, encoded once. It runs only
+// after the store's transaction has committed, so a rolled-back change is
+// never announced. The hub publishes through the broker or, if the broker
+// is down, delivers locally (Hub.Publish); either way the change is durable
+// and viewers fill gaps from the event log, so nothing is returned.
 func (s *Server) announce(events ...models.Event) {
 	for _, ev := range events {
 		payload, err := encodeEvent(ev)
@@ -381,16 +382,8 @@ func (s *Server) announce(events ...models.Event) {
 			s.log.Error("encode event", "project_id", ev.ProjectID, "seq", ev.Seq, "err", err)
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err = s.hub.Broker().Publish(ctx, ev.ProjectID, payload)
-		cancel()
+		err = s.hub.Publish(context.Background(), ev.ProjectID, realtime.Message{Seq: ev.Seq, Type: ev.Type, Data: payload})
 		s.metrics.publishedEvent(err)
-		if err != nil {
-			// Redis away: this instance's viewers get it now; the others
-			// read it from the log when the connection is back.
-			s.log.Warn("publish event", "project_id", ev.ProjectID, "seq", ev.Seq, "err", err)
-			s.hub.Receive(ev.ProjectID, payload)
-		}
 	}
 }
 

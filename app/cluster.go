@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/realtime"
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -14,10 +13,10 @@ import (
 // that includes Redis, session ends and connection caps that cross
 // instances. With no REDIS_URL all of it is in-process.
 
-// defaultBroker is Redis pub/sub when the shared state is on Redis, the
-// in-process broker otherwise.
+// defaultBroker is Redis pub/sub when the shared state is on Redis (other
+// instances share it), the in-process broker otherwise.
 func (s *Server) defaultBroker() func(realtime.Handler) realtime.Broker {
-	if r, ok := s.kv.(*kv.Redis); ok {
+	if r := s.redis; r != nil {
 		return func(h realtime.Handler) realtime.Broker {
 			return realtime.NewRedisBroker(r.Client(), r.Prefix()+"p:", h, s.log)
 		}
@@ -36,7 +35,7 @@ func (s *Server) ready(c *fiber.Ctx) error {
 		s.log.Warn("not ready: database", "err", err)
 		body["status"], body["database"], status = "unavailable", "down", fiber.StatusServiceUnavailable
 	}
-	if r, ok := s.kv.(*kv.Redis); ok {
+	if r := s.redis; r != nil {
 		body["redis"] = "up"
 		if err := r.Client().Ping(ctx).Err(); err != nil {
 			s.log.Warn("not ready: redis", "err", err)
@@ -58,7 +57,7 @@ const wsLease = 30 * time.Second
 // acquireConnLease takes a slot of userID's cap across instances. With the
 // in-memory store the hub's own per-user cap is the whole story.
 func (s *Server) acquireConnLease(ctx context.Context, userID string) (*connLease, bool, error) {
-	if _, ok := s.kv.(*kv.Redis); !ok {
+	if s.redis == nil {
 		return nil, true, nil
 	}
 	l := &connLease{key: "wsconns:" + userID, member: uuid.NewString()}

@@ -45,6 +45,7 @@ type Server struct {
 	metrics   *metrics       // this instance's Prometheus registry; the hub's Observer
 	kv        kv.Store       // counters shared by instances (login throttling)
 	ownKV     bool           // New opened kv: Shutdown closes it
+	redis     *kv.Redis      // kv when it is on Redis (nil: one instance): the broker and connection caps use it too
 	mailer    Mailer         // SMTP_URL, or the log
 	bg        sync.WaitGroup // background work (mail, audit): Shutdown waits
 	totpBox   *secretBox     // encrypts two-factor secrets (TOTP_KEY)
@@ -126,6 +127,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		s.ownKV = true
 	}
+	// Decided once, here: shared state on Redis means several instances,
+	// so the hub's broker and the per-user socket cap go through Redis.
+	s.redis, _ = s.kv.(*kv.Redis)
 	s.metrics = newMetrics()
 	if s.cfg.Hub.Observer == nil {
 		s.cfg.Hub.Observer = s.metrics

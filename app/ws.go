@@ -25,6 +25,8 @@ import (
 // eventLog is the hub's view of the store's event log.
 type eventLog struct{ store *models.Store }
 
+var _ realtime.Log = eventLog{}
+
 func (l eventLog) Since(ctx context.Context, projectID string, after int64, limit int) ([]realtime.Message, int64, error) {
 	page, err := l.store.Log(ctx, projectID, after, limit)
 	if errors.Is(err, models.ErrPruned) {
@@ -145,7 +147,7 @@ func (s *Server) apiWebSocket(c *fiber.Ctx) error {
 					conn.CloseNow()
 				}
 			}()
-			s.hub.Serve(context.Background(), conn, info)
+			s.hub.Serve(context.Background(), realtime.WebSocket(conn), info)
 		}()
 	})
 	return nil

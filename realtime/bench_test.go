@@ -82,7 +82,7 @@ func benchFanOut(b *testing.B, n int) {
 		if err != nil {
 			return
 		}
-		hub.Serve(context.Background(), conn, ClientInfo{ProjectID: pid, UserID: "u1", UserName: "Bench"})
+		hub.Serve(context.Background(), WebSocket(conn), ClientInfo{ProjectID: pid, UserID: "u1", UserName: "Bench"})
 	}))
 	defer srv.Close()
 

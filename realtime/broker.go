@@ -27,6 +27,15 @@ type Broker interface {
 	Unsubscribe(ctx context.Context, projectID string) error
 	// Close stops the broker; later calls fail with ErrClosed.
 	Close() error
+	// Distributed reports whether other instances share the broker: the
+	// hub then announces presence and ended sessions through it, and
+	// heartbeats its presence.
+	Distributed() bool
+	// OnStateChange registers fn (the hub does, once, before subscribing),
+	// called when the broker's connection is lost (false) and when its
+	// subscriptions are back (true). A broker that cannot lose its
+	// connection never calls it.
+	OnStateChange(fn func(up bool))
 }
 
 // ErrClosed is returned by a closed broker.
@@ -84,6 +93,12 @@ func (b *MemoryBroker) Unsubscribe(_ context.Context, projectID string) error {
 	delete(b.subscribed, projectID)
 	return nil
 }
+
+// Distributed is false: the in-process broker reaches this instance only.
+func (b *MemoryBroker) Distributed() bool { return false }
+
+// OnStateChange does nothing: an in-process broker is never down.
+func (b *MemoryBroker) OnStateChange(func(up bool)) {}
 
 // Close stops delivery.
 func (b *MemoryBroker) Close() error {

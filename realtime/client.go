@@ -16,7 +16,7 @@ import (
 // something to write, so an idle socket costs one goroutine (its reader).
 type Client struct {
 	hub  *Hub
-	conn *websocket.Conn
+	conn Transport
 	info ClientInfo
 	room *room
 
@@ -115,7 +115,7 @@ func (c *Client) writeLoop() {
 func (c *Client) write(ctx context.Context, frame []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, c.hub.opt.WriteTimeout)
 	defer cancel()
-	return c.conn.Write(ctx, websocket.MessageText, frame)
+	return c.conn.Write(ctx, frame)
 }
 
 // closeWith closes the socket with code; queued frames are dropped. The
@@ -254,13 +254,13 @@ var errResync = errors.New("realtime: client sent resync")
 // closes it: binary 1003, malformed or too frequent 1008, over 64 KiB 1009.
 func (c *Client) readLoop(ctx context.Context, r *room) {
 	for {
-		typ, b, err := c.conn.Read(ctx)
+		text, b, err := c.conn.Read(ctx)
 		if err != nil {
 			return
 		}
 		now := time.Now()
 		c.heard.Store(now.UnixNano())
-		if typ != websocket.MessageText {
+		if !text {
 			c.closeWith(websocket.StatusUnsupportedData, "text frames only")
 			return
 		}

@@ -44,12 +44,6 @@ type instancePresence struct {
 	} `json:"data"`
 }
 
-// distributed is implemented by brokers shared with other instances.
-type distributed interface{ Distributed() bool }
-
-// stateNotifier is implemented by brokers whose connection can drop.
-type stateNotifier interface{ OnStateChange(func(up bool)) }
-
 func newInstanceID() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
@@ -59,12 +53,8 @@ func newInstanceID() string {
 // startCluster wires the hub to a shared broker: the control channel, the
 // broker's state, and the presence heartbeat.
 func (h *Hub) startCluster() {
-	if d, ok := h.broker.(distributed); ok && d.Distributed() {
-		h.shared = true
-	}
-	if n, ok := h.broker.(stateNotifier); ok {
-		n.OnStateChange(h.brokerState)
-	}
+	h.shared = h.broker.Distributed()
+	h.broker.OnStateChange(h.brokerState)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := h.broker.Subscribe(ctx, controlChannel); err != nil {

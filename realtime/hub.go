@@ -171,6 +171,30 @@ func (h *Hub) Stats() Stats {
 	return Stats{Conns: h.conns, Rooms: len(h.rooms), SlowClosed: h.slowClosed.Load()}
 }
 
+// publishTimeout bounds the broker's publication of one event; a broker
+// that has not answered by then counts as down for that event.
+const publishTimeout = time.Second
+
+// Publish announces one committed event of projectID to its viewers on
+// every instance: through the broker, or, when the broker refuses it (Redis
+// away), to this instance's viewers at once; the other instances read it
+// from the log when the broker is back (brokerState). Call it only after
+// the event's transaction committed: a rolled-back change is never
+// announced. The error is the broker's refusal, for metrics; it is logged
+// here, and the event is delivered locally and durable in the log either
+// way, so the change itself has not failed.
+func (h *Hub) Publish(ctx context.Context, projectID string, m Message) error {
+	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
+	err := h.broker.Publish(ctx, projectID, m.Data)
+	cancel()
+	if err != nil {
+		h.opt.Logger.Warn("realtime: event not published; delivered on this instance only",
+			"project", projectID, "seq", m.Seq, "err", err)
+		h.Receive(projectID, m.Data)
+	}
+	return err
+}
+
 // Receive is the broker's handler: one published event of projectID.
 func (h *Hub) Receive(projectID string, payload []byte) {
 	if projectID == controlChannel {
@@ -282,12 +306,12 @@ type ClientInfo struct {
 	Authorize func(ctx context.Context) error
 }
 
-// Serve runs one accepted connection until it ends. The caller has
-// reserved a slot with Admit and releases it after Serve returns.
-func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, info ClientInfo) {
+// Serve runs one accepted connection (WebSocket(conn) for a real one)
+// until it ends. The caller has reserved a slot with Admit and releases it
+// after Serve returns.
+func (h *Hub) Serve(ctx context.Context, conn Transport, info ClientInfo) {
 	h.clients.Add(1)
 	defer h.clients.Done()
-	conn.SetReadLimit(64 << 10)
 	c := &Client{hub: h, conn: conn, info: info, replaying: true}
 	c.heard.Store(time.Now().UnixNano())
 	c.nextPing = time.Now().Add(time.Duration(rand.Int64N(int64(h.opt.PingInterval))))

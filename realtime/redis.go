@@ -16,7 +16,7 @@ import (
 // PubSub connection per instance, one channel per project subscribed while
 // the instance has viewers of it. Redis is only the doorbell: a message lost
 // while Redis is away is filled from the event log, which the hub does when
-// the broker reports that it is back (StateHandler).
+// the broker reports that it is back (OnStateChange).
 //
 // Its receive loop calls the handler inline and never waits on a consumer:
 // the hub's handler only queues to bounded per-socket queues.

@@ -1,0 +1,60 @@
+package realtime
+
+import (
+	"context"
+
+	"github.com/coder/websocket"
+)
+
+// Transport is what a client needs of its socket: exactly the calls the
+// hub makes, so the ordering, gap filling, replay seam and slow-client
+// close are tested with a fake one, and coder/websocket is one adapter
+// (WebSocket). Write and Read run in different goroutines; Close and
+// CloseNow may be called from any goroutine, also while a Write or Read is
+// in progress, and must make them return.
+type Transport interface {
+	// Read returns the client's next message; text is false for a binary
+	// one. A message over ReadLimit is an error (and closes with 1009).
+	Read(ctx context.Context) (text bool, data []byte, err error)
+	// Write sends one text frame; ctx carries the write's deadline.
+	Write(ctx context.Context, frame []byte) error
+	// Ping sends a ping and waits for the pong, up to ctx's deadline.
+	Ping(ctx context.Context) error
+	// Close runs the close handshake with code and reason.
+	Close(code websocket.StatusCode, reason string) error
+	// CloseNow drops the connection without a handshake.
+	CloseNow() error
+}
+
+// ReadLimit is the largest message a client may send (DESIGN.md, "Bounded
+// input"); presence messages are far smaller.
+const ReadLimit = 64 << 10
+
+// WebSocket adapts an accepted coder/websocket connection, setting its
+// read limit. The adapter is one pointer: storing it in a Transport does
+// not allocate, and each call is one indirect call on the fan-out path.
+func WebSocket(conn *websocket.Conn) Transport {
+	conn.SetReadLimit(ReadLimit)
+	return webSocket{conn}
+}
+
+type webSocket struct{ c *websocket.Conn }
+
+var _ Transport = webSocket{}
+
+func (w webSocket) Read(ctx context.Context) (bool, []byte, error) {
+	typ, b, err := w.c.Read(ctx)
+	return typ == websocket.MessageText, b, err
+}
+
+func (w webSocket) Write(ctx context.Context, frame []byte) error {
+	return w.c.Write(ctx, websocket.MessageText, frame)
+}
+
+func (w webSocket) Ping(ctx context.Context) error { return w.c.Ping(ctx) }
+
+func (w webSocket) Close(code websocket.StatusCode, reason string) error {
+	return w.c.Close(code, reason)
+}
+
+func (w webSocket) CloseNow() error { return w.c.CloseNow() }
