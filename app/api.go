@@ -12,10 +12,6 @@ import (
 // Handlers of /api/v1: decode, validate, one call into the store, one
 // response. Changes are announced to live viewers after they commit.
 
-func (s *Server) health(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"status": "ok"})
-}
-
 // --- accounts ---
 
 type registerRequest struct {

@@ -48,14 +48,6 @@ func (s *Server) background(fn func(ctx context.Context)) {
 	}()
 }
 
-// now is the server's clock (Config.Now; tests move it).
-func (s *Server) now() time.Time {
-	if s.cfg.Now != nil {
-		return s.cfg.Now()
-	}
-	return time.Now()
-}
-
 // --- API ---
 
 func (s *Server) apiAudit(c *fiber.Ctx) error {

@@ -311,3 +311,11 @@ func (s *Server) crossSiteGuard(c *fiber.Ctx) error {
 
 var errCrossSite = newProblem(fiber.StatusForbidden, "cross-site", "Cross-site request refused",
 	"This request came from another site.")
+
+// now is the server's clock (Config.Now; tests move it).
+func (s *Server) now() time.Time {
+	if s.cfg.Now != nil {
+		return s.cfg.Now()
+	}
+	return time.Now()
+}
