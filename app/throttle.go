@@ -166,6 +166,7 @@ func (s *Server) throttledLogin(c *fiber.Ctx, email, password string) (models.Us
 	if err := s.loginGate(ctx, keys, now); err != nil {
 		return models.User{}, err
 	}
+	s.metrics.passwordChecks.Add(1)
 	user, err := s.login(ctx, email, password)
 	if err == nil {
 		if derr := s.kv.Del(ctx, keys.fails, keys.delay); derr != nil {

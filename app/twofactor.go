@@ -261,6 +261,7 @@ func (s *Server) verifySecondFactor(c *fiber.Ctx, userID string, f secondFactor)
 	if err != nil {
 		return err
 	}
+	s.metrics.codeChecks.Add(1)
 	if strings.TrimSpace(f.BackupCode) != "" {
 		ok, err := s.store.UseBackupCode(ctx, userID, hashBackupCode(f.BackupCode), s.now())
 		if err != nil {
@@ -354,6 +355,7 @@ func (s *Server) enableTwoFactor(c *fiber.Ctx, user models.User, code string) ([
 	if err != nil {
 		return nil, err
 	}
+	s.metrics.codeChecks.Add(1)
 	step, ok := matchTOTP(secret, code, s.now())
 	if !ok {
 		return nil, s.twoFactorFailed(c, user.ID, "wrong confirmation code")
@@ -413,6 +415,7 @@ func (s *Server) checkPasswordOf(ctx context.Context, userID, password string) e
 	if err != nil {
 		return err
 	}
+	s.metrics.passwordChecks.Add(1)
 	if ok, err := checkPassword(password, hash); err != nil || !ok {
 		return errWrongPassword
 	}
