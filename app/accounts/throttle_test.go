@@ -2,16 +2,14 @@ package accounts_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"os"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/corkboard/corkboard/app/accounts"
+	"github.com/corkboard/corkboard/internal/testredis"
 	"github.com/corkboard/corkboard/kv"
 )
 
@@ -57,16 +55,7 @@ func each(t *testing.T, adjust func(*accounts.Throttle), fn func(t *testing.T, g
 }
 
 func dialRedis(t *testing.T) *kv.Redis {
-	url := os.Getenv("TEST_REDIS_URL")
-	if url == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("TEST_REDIS_URL is not set but CI=true: Redis tests must run")
-		}
-		t.Skip("TEST_REDIS_URL not set: skipping the Redis run")
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	s, err := kv.DialRedis(context.Background(), url, "accountstest:"+hex.EncodeToString(b)+":")
+	s, err := kv.DialRedis(context.Background(), testredis.URL(t), testredis.Prefix("accountstest"))
 	if err != nil {
 		t.Fatal(err)
 	}
