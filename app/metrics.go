@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/corkboard/corkboard/realtime"
@@ -31,6 +32,11 @@ type metrics struct {
 	gapFilled         prometheus.Counter
 	brokerReconnected prometheus.Counter
 	http              *prometheus.HistogramVec
+	// Secrets verified: passwords (sign-in and every "current password"
+	// check; an unknown email's dummy hash counts too) and second-factor
+	// codes. A rise is someone guessing; the throttles bound it.
+	passwordChecks atomic.Int64
+	codeChecks     atomic.Int64
 }
 
 var _ realtime.Observer = (*metrics)(nil)
@@ -60,6 +66,13 @@ func newMetrics() *metrics {
 	m.http = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "corkboard", Name: "http_request_duration_seconds",
 		Help: "HTTP requests by method, route pattern and status class.", Buckets: httpBuckets},
 		[]string{"method", "route", "status"})
+	m.reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "corkboard", Name: "password_checks_total",
+			Help: "Passwords verified (argon2id): sign-in and current-password checks."},
+			func() float64 { return float64(m.passwordChecks.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "corkboard", Name: "second_factor_checks_total",
+			Help: "Two-factor codes (TOTP or backup) verified."},
+			func() float64 { return float64(m.codeChecks.Load()) }))
 	m.reg.MustRegister(m.fanOut, m.http,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

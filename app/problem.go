@@ -57,9 +57,12 @@ func toProblem(err error) problem {
 	var ve *models.ValidationError
 	var se *models.StaleError
 	var fe *fiber.Error
+	var te *throttledError
 	switch {
 	case errors.As(err, &pe):
 		return pe.p
+	case errors.As(err, &te):
+		return te.problem().p
 	case errors.As(err, &ve):
 		return problem{Type: "urn:corkboard:problem:validation", Title: "Invalid input", Status: 422,
 			Detail: "Some fields are not valid; see errors.", Errors: ve.Fields}
@@ -93,6 +96,9 @@ func toProblem(err error) problem {
 // pages get the HTML error page.
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	p := toProblem(err)
+	if te := (*throttledError)(nil); errors.As(err, &te) {
+		c.Set(fiber.HeaderRetryAfter, te.retryAfter())
+	}
 	if p.Status >= 500 {
 		s.log.Error("request failed", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "err", err)
 		p.RequestID = requestID(c)

@@ -74,7 +74,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.RedisPrefix == "" {
 		cfg.RedisPrefix = "corkboard:"
 	}
-	cfg.Throttle = cfg.Throttle.withDefaults()
+	cfg.Throttle = cfg.Throttle.WithDefaults()
 	if cfg.RateLimitPerMinute == 0 {
 		cfg.RateLimitPerMinute = defaultRateLimit
 	}

@@ -105,7 +105,7 @@ func (s *Server) reauthenticate(c *fiber.Ctx, req reauthRequest) error {
 	case req.Password != "" && !f.empty():
 		return fieldErrors(models.FieldError{Field: "password", Message: "send the password or a code, not both"})
 	case req.Password != "":
-		if err := s.checkPasswordOf(ctx, user.ID, req.Password); err != nil {
+		if err := s.checkPasswordOf(c, user.ID, req.Password); err != nil {
 			return err
 		}
 	case !f.empty():
@@ -197,6 +197,11 @@ func (s *Server) pageReauthSubmit(c *fiber.Ctx) error {
 			}
 		}
 		return s.renderReauth(c, fiber.StatusUnprocessableEntity, next, msg)
+	}
+	var te *throttledError
+	if errors.As(err, &te) { // the password throttle
+		c.Set(fiber.HeaderRetryAfter, te.retryAfter())
+		return s.renderReauth(c, te.problem().p.Status, next, "Password "+te.fieldMessage()+".")
 	}
 	var pe *problemError
 	if errors.As(err, &pe) && pe.p.Status < fiber.StatusInternalServerError { // a locked second factor, throttling

@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -11,53 +9,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 )
 
-// Throttle sets how login failures are slowed down, per account (by the
-// email typed, whether or not it has an account, so the answers never tell
-// which emails exist) and per client IP.
-type Throttle struct {
-	FreeFailures int             // LOGIN_FREE_FAILURES: failures before any delay (3)
-	Delays       []time.Duration // LOGIN_DELAYS: waits after each further failure ("5s,30s,60s"; the last repeats)
-	LockAfter    int             // LOGIN_LOCK_AFTER: failures that lock the account (7)
-	LockFor      time.Duration   // LOGIN_LOCK_FOR: how long a lock lasts (1h); also how long failures count
-	IPFailures   int             // LOGIN_IP_FAILURES: failures from one IP per window before 429 (30)
-	IPWindow     time.Duration   // LOGIN_IP_WINDOW: that window (15m)
-}
+// Throttle is the sign-in throttle's settings (the rule itself is
+// accounts.Guard's).
+type Throttle = accounts.Throttle
 
 // DefaultThrottle is the throttle of the README's table.
-var DefaultThrottle = Throttle{FreeFailures: 3, Delays: []time.Duration{5 * time.Second, 30 * time.Second, time.Minute},
-	LockAfter: 7, LockFor: time.Hour, IPFailures: 30, IPWindow: 15 * time.Minute}
-
-func (t Throttle) withDefaults() Throttle {
-	d := DefaultThrottle
-	if t.FreeFailures == 0 {
-		t.FreeFailures = d.FreeFailures
-	}
-	if len(t.Delays) == 0 {
-		t.Delays = d.Delays
-	}
-	if t.LockAfter == 0 {
-		t.LockAfter = d.LockAfter
-	}
-	if t.LockFor == 0 {
-		t.LockFor = d.LockFor
-	}
-	if t.IPFailures == 0 {
-		t.IPFailures = d.IPFailures
-	}
-	if t.IPWindow == 0 {
-		t.IPWindow = d.IPWindow
-	}
-	return t
-}
+var DefaultThrottle = accounts.DefaultThrottle()
 
 // throttleFromEnv reads the LOGIN_* variables.
 func throttleFromEnv(get func(k, def string) string) (Throttle, error) {
-	t := DefaultThrottle
+	t := accounts.DefaultThrottle()
 	var err error
 	if t.FreeFailures, err = envInt(get, "LOGIN_FREE_FAILURES", t.FreeFailures); err != nil {
 		return t, err
@@ -109,24 +77,34 @@ func (s *Server) openKV(ctx context.Context) (kv.Store, error) {
 	return r, nil
 }
 
-// Keys. The account is named by a hash of the typed email: Redis never
-// holds addresses, and any text makes a short key.
-type loginKeys struct{ fails, delay, lock, ip string }
-
-func (s *Server) loginKeys(email, ip string, now time.Time) loginKeys {
-	sum := sha256.Sum256([]byte(models.NormalizeEmail(email)))
-	acct := "login:acct:" + hex.EncodeToString(sum[:16])
-	window := now.UnixMilli() / s.cfg.Throttle.IPWindow.Milliseconds()
-	return loginKeys{fails: acct + ":fails", delay: acct + ":delay", lock: acct + ":lock",
-		ip: "login:ip:" + ip + ":" + strconv.FormatInt(window, 10)}
+// guard is the throttle over this instance's store and clock.
+func (s *Server) guard() accounts.Guard {
+	return accounts.Guard{Throttle: s.cfg.Throttle, Store: s.kv, Now: s.now,
+		Warn: func(msg string, err error) { s.log.Warn("login throttle: "+msg, "err", err) }}
 }
 
 // throttledError refuses an attempt without checking the password: 429
 // while a delay runs or the IP is over its limit, 423 while the account is
-// locked. The answer is the same for every email, with or without account.
+// locked (and from the failure that locks it). The answer is the same for
+// every email, with or without account. The error handler answers it with
+// Retry-After.
 type throttledError struct {
 	retry       time.Duration
 	lockedUntil time.Time // zero: a delay, not a lock
+}
+
+func throttled(r *accounts.Refused) *throttledError {
+	return &throttledError{retry: r.RetryAfter, lockedUntil: r.LockedUntil}
+}
+
+// asThrottled turns the refusal of a reservation into a *throttledError;
+// other errors pass through.
+func asThrottled(err error) error {
+	var r *accounts.Refused
+	if errors.As(err, &r) {
+		return throttled(r)
+	}
+	return err
 }
 
 func (e *throttledError) Error() string { return "login throttled for " + e.retry.String() }
@@ -157,86 +135,67 @@ func (e *throttledError) message() string {
 	return "Too many failed sign-ins. Please wait " + e.retryAfter() + " seconds and try again."
 }
 
-// throttledLogin is login behind the throttle. A refused attempt is a
-// *throttledError (the caller sets Retry-After); a wrong password is
-// errBadCredentials; success clears the account's failures.
-func (s *Server) throttledLogin(c *fiber.Ctx, email, password string) (models.User, error) {
-	ctx, now, t := c.UserContext(), s.now(), s.cfg.Throttle
-	keys := s.loginKeys(email, c.IP(), now)
-	if err := s.loginGate(ctx, keys, now); err != nil {
-		return models.User{}, err
+// fieldMessage follows "Current password" on a settings form.
+func (e *throttledError) fieldMessage() string {
+	if !e.lockedUntil.IsZero() {
+		return "was wrong too many times: the account is locked until " + e.lockedUntil.UTC().Format("15:04 UTC") +
+			" (the e-mail we sent has a link that unlocks it)"
 	}
+	return "was wrong too many times: wait " + e.retryAfter() + " seconds and try again"
+}
+
+// throttledLogin is login behind the throttle: the attempt is counted
+// before the password is checked, so simultaneous guesses get no more
+// checks than the same guesses in a row. A refused attempt is a
+// *throttledError (the caller sets Retry-After); a wrong password is
+// errBadCredentials; success forgets the account's failures.
+func (s *Server) throttledLogin(c *fiber.Ctx, email, password string) (models.User, error) {
+	ctx := c.UserContext()
+	attempt, err := s.guard().Reserve(ctx, email, c.IP())
+	if err != nil {
+		return models.User{}, asThrottled(err)
+	}
+	s.metrics.passwordChecks.Add(1)
 	user, err := s.login(ctx, email, password)
 	if err == nil {
-		if derr := s.kv.Del(ctx, keys.fails, keys.delay); derr != nil {
-			s.log.Warn("login throttle: clearing failures", "err", derr)
-		}
+		attempt.Succeeded(ctx)
 		return user, nil // audited by startSession, once any second factor is passed
 	}
 	if !errors.Is(err, errBadCredentials) {
-		return models.User{}, err
+		return models.User{}, err // counted: it may have been a guess
 	}
 	// A failure. Nothing below reads the database (the audit and the mail
 	// happen in the background), so an unknown email answers as fast.
-	if _, kerr := s.kv.Incr(ctx, keys.ip, 2*t.IPWindow); kerr != nil {
-		s.log.Warn("login throttle: counting an IP failure", "err", kerr)
+	if lock := s.passwordFailed(c, email, attempt, true); lock != nil {
+		return models.User{}, lock
 	}
-	n, kerr := s.kv.Incr(ctx, keys.fails, t.LockFor)
-	if kerr != nil {
-		s.log.Warn("login throttle: counting a failure", "err", kerr)
-		return models.User{}, err
-	}
-	// The events are written in the background; their ids and times are
-	// taken now, so the log keeps the order in which things happened.
-	failed := models.AuditEvent{ID: models.NewAuditID(), Type: auditLoginFailed, IP: c.IP(),
-		UserAgent: c.Get(fiber.HeaderUserAgent), At: now, Detail: map[string]any{"failures": n}}
-	typed := email
-	switch {
-	case n >= int64(t.LockAfter):
-		until := now.Add(t.LockFor)
-		if kerr := s.kv.Set(ctx, keys.lock, until.UnixMilli(), t.LockFor); kerr != nil {
-			s.log.Warn("login throttle: locking", "err", kerr)
-		}
-		// A fresh count once the lock ends (or is lifted).
-		_ = s.kv.Del(ctx, keys.fails, keys.delay)
-		locked := models.AuditEvent{ID: models.NewAuditID(), Type: auditLocked, IP: failed.IP, UserAgent: failed.UserAgent,
-			At: now, Detail: map[string]any{"until": until.UTC().Format(time.RFC3339)}}
-		s.background(func(ctx context.Context) { s.lockedOut(ctx, typed, int(n), until, failed, locked) })
-		return models.User{}, &throttledError{retry: t.LockFor, lockedUntil: until}
-	case n > int64(t.FreeFailures):
-		d := t.Delays[min(int(n)-t.FreeFailures-1, len(t.Delays)-1)]
-		if kerr := s.kv.Set(ctx, keys.delay, now.Add(d).UnixMilli(), d+time.Second); kerr != nil {
-			s.log.Warn("login throttle: setting a delay", "err", kerr)
-		}
-	}
-	s.background(func(ctx context.Context) { s.failedLogin(ctx, typed, failed) })
 	return models.User{}, err
 }
 
-// loginGate refuses an attempt while the account is locked, while a delay
-// after its last failure runs, or while the IP is over its limit. If the
-// store cannot answer, the attempt goes ahead (logged): the throttle slows
-// guessing down, it must not lock everyone out while Redis restarts.
-func (s *Server) loginGate(ctx context.Context, keys loginKeys, now time.Time) error {
-	t := s.cfg.Throttle
-	if until, err := s.kv.Get(ctx, keys.lock); err != nil {
-		s.log.Warn("login throttle: reading a lock", "err", err)
-	} else if end := time.UnixMilli(until); until > 0 && end.After(now) {
-		return &throttledError{retry: end.Sub(now), lockedUntil: end}
+// passwordFailed records a wrong password counted by attempt: its audit
+// (auditFailure: the sign-in's; a settings form has its own answer) and,
+// when this attempt locked the account, the lock's audit and the unlock
+// mail. It returns the lock to answer, or nil.
+func (s *Server) passwordFailed(c *fiber.Ctx, email string, attempt *accounts.Attempt, auditFailure bool) error {
+	// The events are written in the background; their ids and times are
+	// taken now, so the log keeps the order in which things happened.
+	now := s.now()
+	failed := models.AuditEvent{ID: models.NewAuditID(), Type: auditLoginFailed, IP: c.IP(),
+		UserAgent: utils.CopyString(c.Get(fiber.HeaderUserAgent)), At: now, Detail: map[string]any{"failures": attempt.Failures()}}
+	typed := utils.CopyString(email)
+	lock := attempt.Failed()
+	if lock == nil {
+		if auditFailure {
+			s.background(func(ctx context.Context) { s.failedLogin(ctx, typed, failed) })
+		}
+		return nil
 	}
-	if until, err := s.kv.Get(ctx, keys.delay); err != nil {
-		s.log.Warn("login throttle: reading a delay", "err", err)
-	} else if end := time.UnixMilli(until); until > 0 && end.After(now) {
-		return &throttledError{retry: end.Sub(now)}
-	}
-	if n, err := s.kv.Get(ctx, keys.ip); err != nil {
-		s.log.Warn("login throttle: reading an IP count", "err", err)
-	} else if n >= int64(t.IPFailures) {
-		w := t.IPWindow.Milliseconds()
-		end := time.UnixMilli((now.UnixMilli()/w + 1) * w)
-		return &throttledError{retry: end.Sub(now)}
-	}
-	return nil
+	until := lock.LockedUntil
+	locked := models.AuditEvent{ID: models.NewAuditID(), Type: auditLocked, IP: failed.IP, UserAgent: failed.UserAgent,
+		At: now, Detail: map[string]any{"until": until.UTC().Format(time.RFC3339)}}
+	n := attempt.Failures()
+	s.background(func(ctx context.Context) { s.lockedOut(ctx, typed, n, until, failed, locked) })
+	return throttled(lock)
 }
 
 // refuseLogin sets Retry-After on a throttled answer and returns the
@@ -278,7 +237,7 @@ func (s *Server) lockedOut(ctx context.Context, email string, failures int, unti
 		return
 	}
 	s.sendMail(user.Email, "Your Corkboard account is locked", fmt.Sprintf(
-		"Hello %s,\n\nThere were %d failed attempts to sign in to your Corkboard account, so it is locked until %s.\n\n"+
+		"Hello %s,\n\nThere were %d failed attempts to sign in to your Corkboard account (or to confirm its password), so it is locked until %s.\n\n"+
 			"If it was you, this link unlocks it now (it works once, for one hour):\n\n%s\n\n"+
 			"If it was not you, someone may be guessing your password: the lock stops them, and you may want to choose a stronger one.\n",
 		user.DisplayName, failures, until.UTC().Format("2006-01-02 15:04 UTC"), s.link("/unlock", token)))
@@ -287,8 +246,7 @@ func (s *Server) lockedOut(ctx context.Context, email string, failures int, unti
 // clearLoginLock ends the lock and the failures of an account (an unlock
 // link, a reset). Per-IP counts stay.
 func (s *Server) clearLoginLock(ctx context.Context, email string) {
-	keys := s.loginKeys(email, "", s.now())
-	if err := s.kv.Del(ctx, keys.lock, keys.fails, keys.delay); err != nil {
+	if err := s.guard().Clear(ctx, email); err != nil {
 		s.log.Warn("login throttle: clearing a lock", "err", err)
 	}
 }

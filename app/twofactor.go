@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
 	"github.com/golang-jwt/jwt/v5"
@@ -28,15 +29,14 @@ import (
 // encrypted at rest with AES-GCM under TOTP_KEY, a code is accepted one
 // step either side of now and never twice, ten single-use backup codes are
 // stored hashed, and five wrong codes lock the second factor for 15 minutes
-// on every instance (kv).
+// on every instance (accounts.Guard.ReserveCode: each code is counted before
+// it is checked, so simultaneous guesses get no more checks).
 
 const (
-	totpIssuer           = "Corkboard"
-	backupCodeCount      = 10
-	twoFactorMaxFailures = 5
-	twoFactorLockFor     = 15 * time.Minute
-	pendingLoginTTL      = 5 * time.Minute
-	pendingAudience      = "corkboard:2fa-pending"
+	totpIssuer      = "Corkboard"
+	backupCodeCount = 10
+	pendingLoginTTL = 5 * time.Minute
+	pendingAudience = "corkboard:2fa-pending"
 )
 
 // Audit event types of this part (see audit.go for the others).
@@ -205,59 +205,47 @@ func (f secondFactor) empty() bool {
 	return strings.TrimSpace(f.Code) == "" && strings.TrimSpace(f.BackupCode) == ""
 }
 
-func lockKey(userID string) string  { return "2fa:lock:" + userID }
-func failsKey(userID string) string { return "2fa:fails:" + userID }
-
-// checkTwoFactorLock refuses while the user's second factor is locked. The
-// lock's value is its end (Unix seconds), compared with the server's clock.
-func (s *Server) checkTwoFactorLock(c *fiber.Ctx, userID string) error {
-	until, err := s.kv.Get(c.UserContext(), lockKey(userID))
+// reserveCode counts a code of userID before it is checked, or refuses it
+// (429) while the second factor is locked.
+func (s *Server) reserveCode(c *fiber.Ctx, userID string) (*accounts.Attempt, error) {
+	attempt, err := s.guard().ReserveCode(c.UserContext(), userID)
+	var r *accounts.Refused
+	if errors.As(err, &r) {
+		return nil, twoFactorLocked(c, r.LockedUntil, s.now())
+	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if now := s.now(); until > now.Unix() {
-		return twoFactorLocked(c, time.Unix(until, 0), now)
-	}
-	return nil
+	s.metrics.codeChecks.Add(1)
+	return attempt, nil
 }
 
-// twoFactorFailed counts a wrong code, and locks the second factor at the
-// fifth in 15 minutes. It returns the error to answer.
-func (s *Server) twoFactorFailed(c *fiber.Ctx, userID, why string) error {
-	ctx := c.UserContext()
-	n, err := s.kv.Incr(ctx, failsKey(userID), twoFactorLockFor)
-	if err != nil {
-		return err
-	}
-	s.audit(c, userID, audit2FAFailed, map[string]any{"reason": why, "failures": n})
-	if n < twoFactorMaxFailures {
+// codeFailed audits a wrong code counted by attempt and returns the error
+// to answer: the lock, if this fifth wrong code set it.
+func (s *Server) codeFailed(c *fiber.Ctx, userID, why string, attempt *accounts.Attempt) error {
+	s.audit(c, userID, audit2FAFailed, map[string]any{"reason": why, "failures": attempt.Failures()})
+	lock := attempt.Failed()
+	if lock == nil {
 		return errWrongCode
 	}
-	now := s.now()
-	until := now.Add(twoFactorLockFor)
-	if err := s.kv.Set(ctx, lockKey(userID), until.Unix(), twoFactorLockFor); err != nil {
-		return err
-	}
-	if err := s.kv.Del(ctx, failsKey(userID)); err != nil {
-		s.log.Warn("reset 2fa failures", "err", err)
-	}
-	s.audit(c, userID, audit2FALocked, map[string]any{"until": until.UTC().Format(time.RFC3339)})
-	return twoFactorLocked(c, until, now)
+	s.audit(c, userID, audit2FALocked, map[string]any{"until": lock.LockedUntil.UTC().Format(time.RFC3339)})
+	return twoFactorLocked(c, lock.LockedUntil, s.now())
 }
 
 // verifySecondFactor checks a TOTP or backup code of a user whose 2FA is on:
-// the lock first, then the code (a TOTP code's step must be later than the
-// last accepted one; a backup code is spent). Wrong codes count towards the
-// lock.
+// the code is counted (or refused while locked) first, then checked (a
+// TOTP code's step must be later than the last accepted one; a backup code
+// is spent). A right code forgets the wrong ones.
 func (s *Server) verifySecondFactor(c *fiber.Ctx, userID string, f secondFactor) error {
-	if err := s.checkTwoFactorLock(c, userID); err != nil {
-		return err
-	}
 	ctx := c.UserContext()
 	tf, err := s.store.TwoFactorOf(ctx, userID)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && !tf.Enabled) {
 		return errTwoFactorOff
 	}
+	if err != nil {
+		return err
+	}
+	attempt, err := s.reserveCode(c, userID)
 	if err != nil {
 		return err
 	}
@@ -267,10 +255,11 @@ func (s *Server) verifySecondFactor(c *fiber.Ctx, userID string, f secondFactor)
 			return err
 		}
 		if !ok {
-			return s.twoFactorFailed(c, userID, "backup code")
+			return s.codeFailed(c, userID, "backup code", attempt)
 		}
 		s.audit(c, userID, auditBackupCodeUsed, map[string]any{"left": tf.BackupCodesLeft - 1})
-		return s.twoFactorPassed(ctx, userID)
+		attempt.Succeeded(ctx)
+		return nil
 	}
 	secret, err := s.totpBox.open(tf.SecretEnc, userID)
 	if err != nil {
@@ -278,23 +267,16 @@ func (s *Server) verifySecondFactor(c *fiber.Ctx, userID string, f secondFactor)
 	}
 	step, ok := matchTOTP(secret, f.Code, s.now())
 	if !ok {
-		return s.twoFactorFailed(c, userID, "wrong code")
+		return s.codeFailed(c, userID, "wrong code", attempt)
 	}
 	fresh, err := s.store.UseTOTPStep(ctx, userID, step)
 	if err != nil {
 		return err
 	}
 	if !fresh {
-		return s.twoFactorFailed(c, userID, "code reused")
+		return s.codeFailed(c, userID, "code reused", attempt)
 	}
-	return s.twoFactorPassed(ctx, userID)
-}
-
-// twoFactorPassed forgets earlier wrong codes.
-func (s *Server) twoFactorPassed(ctx context.Context, userID string) error {
-	if err := s.kv.Del(ctx, failsKey(userID)); err != nil {
-		s.log.Warn("reset 2fa failures", "err", err)
-	}
+	attempt.Succeeded(ctx)
 	return nil
 }
 
@@ -337,9 +319,6 @@ func (s *Server) pendingTwoFactor(ctx context.Context, user models.User) (*otp.K
 // enableTwoFactor confirms the pending set-up with a code from the app and
 // returns the backup codes to show once.
 func (s *Server) enableTwoFactor(c *fiber.Ctx, user models.User, code string) ([]string, error) {
-	if err := s.checkTwoFactorLock(c, user.ID); err != nil {
-		return nil, err
-	}
 	ctx := c.UserContext()
 	tf, err := s.store.TwoFactorOf(ctx, user.ID)
 	switch {
@@ -354,10 +333,15 @@ func (s *Server) enableTwoFactor(c *fiber.Ctx, user models.User, code string) ([
 	if err != nil {
 		return nil, err
 	}
+	attempt, err := s.reserveCode(c, user.ID)
+	if err != nil {
+		return nil, err
+	}
 	step, ok := matchTOTP(secret, code, s.now())
 	if !ok {
-		return nil, s.twoFactorFailed(c, user.ID, "wrong confirmation code")
+		return nil, s.codeFailed(c, user.ID, "wrong confirmation code", attempt)
 	}
+	attempt.Succeeded(ctx)
 	codes, hashes, err := newBackupCodes()
 	if err != nil {
 		return nil, err
@@ -369,14 +353,13 @@ func (s *Server) enableTwoFactor(c *fiber.Ctx, user models.User, code string) ([
 	} else if err != nil {
 		return nil, err
 	}
-	_ = s.twoFactorPassed(ctx, user.ID)
 	s.audit(c, user.ID, audit2FAEnabled, nil)
 	return codes, nil
 }
 
 // disableTwoFactor needs the password and a current (or backup) code.
 func (s *Server) disableTwoFactor(c *fiber.Ctx, user models.User, password string, f secondFactor) error {
-	if err := s.checkPasswordOf(c.UserContext(), user.ID, password); err != nil {
+	if err := s.checkPasswordOf(c, user.ID, password); err != nil {
 		return err
 	}
 	if err := s.verifySecondFactor(c, user.ID, f); err != nil {
@@ -407,16 +390,36 @@ func (s *Server) regenerateBackupCodes(c *fiber.Ctx, user models.User, f secondF
 
 var errWrongPassword = fieldErrors(models.FieldError{Field: "password", Message: "is not right"})
 
-// checkPasswordOf confirms the signed-in user's password.
-func (s *Server) checkPasswordOf(ctx context.Context, userID, password string) error {
+// checkPasswordOf confirms the signed-in user's password. Every "current
+// password" check goes through here: it counts toward the same throttle
+// and lock as signing in to that account (by its email; not toward the
+// per-IP count, which is for sign-in, where anyone can name any account),
+// so a stolen session cannot guess the password at request speed. A refusal, or the failure that
+// locks the account, is a *throttledError (answered 429/423 with
+// Retry-After); a wrong password is errWrongPassword.
+func (s *Server) checkPasswordOf(c *fiber.Ctx, userID, password string) error {
+	ctx := c.UserContext()
+	user, err := s.store.UserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	attempt, err := s.guard().Reserve(ctx, user.Email, "")
+	if err != nil {
+		return asThrottled(err)
+	}
 	hash, err := s.store.PasswordHash(ctx, userID)
 	if err != nil {
 		return err
 	}
-	if ok, err := checkPassword(password, hash); err != nil || !ok {
-		return errWrongPassword
+	s.metrics.passwordChecks.Add(1)
+	if ok, err := checkPassword(password, hash); err == nil && ok {
+		attempt.Succeeded(ctx)
+		return nil
 	}
-	return nil
+	if lock := s.passwordFailed(c, user.Email, attempt, false); lock != nil {
+		return lock
+	}
+	return errWrongPassword
 }
 
 // pendingClaims name the user who passed the password step. The audience

@@ -195,7 +195,11 @@ func (s *Server) pageAccountPassword(c *fiber.Ctx) error {
 	// Password fields are never sent back; the errors say what to fix.
 	// The current password is asked even within the sudo window (its
 	// route's guard): the settings' password check, with its throttle.
-	if err := s.checkPasswordOf(c.UserContext(), user.ID, c.FormValue("current_password")); errors.Is(err, errWrongPassword) {
+	var te *throttledError
+	if err := s.checkPasswordOf(c, user.ID, c.FormValue("current_password")); errors.As(err, &te) {
+		c.Set(fiber.HeaderRetryAfter, te.retryAfter())
+		return s.renderAccount(c, te.problem().p.Status, fiber.Map{}, map[string]string{"current_password": te.fieldMessage()})
+	} else if errors.Is(err, errWrongPassword) {
 		return s.renderAccount(c, fiber.StatusUnprocessableEntity, fiber.Map{},
 			map[string]string{"current_password": "is not right"})
 	} else if err != nil {

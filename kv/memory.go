@@ -65,10 +65,9 @@ func (m *Memory) wrote(now time.Time) {
 	}
 }
 
-func (m *Memory) Incr(_ context.Context, key string, ttl time.Duration) (int64, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	now := m.now()
+// incr adds one to key's counter (a fixed window of ttl from its first
+// count). Called with m.mu held.
+func (m *Memory) incr(key string, ttl time.Duration, now time.Time) int64 {
 	e, ok := m.live(key, now)
 	if !ok {
 		e = entry{expires: now.Add(ttl)}
@@ -76,7 +75,62 @@ func (m *Memory) Incr(_ context.Context, key string, ttl time.Duration) (int64, 
 	e.value++
 	m.counts[key] = e
 	m.wrote(now)
-	return e.value, nil
+	return e.value
+}
+
+func (m *Memory) Incr(_ context.Context, key string, ttl time.Duration) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.incr(key, ttl, m.now()), nil
+}
+
+func (m *Memory) Decr(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.live(key, m.now()); ok && e.value > 0 {
+		e.value--
+		m.counts[key] = e
+	}
+	return nil
+}
+
+// Reserve holds the store's one lock from the first look to the last
+// write, which is what makes it atomic here.
+func (m *Memory) Reserve(_ context.Context, r Reservation) (Verdict, error) {
+	if err := r.check(); err != nil {
+		return Verdict{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	if e, ok := m.live(r.Lock, now); ok && e.value > r.Now {
+		return Verdict{Refused: RefusedLock, Until: e.value}, nil
+	}
+	if r.Delay != "" {
+		if e, ok := m.live(r.Delay, now); ok && e.value > r.Now {
+			return Verdict{Refused: RefusedDelay, Until: e.value}, nil
+		}
+	}
+	if r.Client != "" {
+		if e, _ := m.live(r.Client, now); e.value >= r.ClientLimit {
+			return Verdict{Refused: RefusedClient}, nil
+		}
+		m.incr(r.Client, r.ClientTTL, now)
+	}
+	n := m.incr(r.Failures, r.FailuresTTL, now)
+	switch {
+	case r.LockAt > 0 && n >= r.LockAt:
+		m.counts[r.Lock] = entry{value: r.LockUntil.At, expires: now.Add(r.LockUntil.TTL)}
+		delete(m.counts, r.Failures)
+		if r.Delay != "" {
+			delete(m.counts, r.Delay)
+		}
+		return Verdict{OK: true, Count: n, Locked: true}, nil
+	case r.Delay != "" && len(r.Delays) > 0 && n > r.Free:
+		d := r.Delays[min(n-r.Free, int64(len(r.Delays)))-1]
+		m.counts[r.Delay] = entry{value: d.At, expires: now.Add(d.TTL)}
+	}
+	return Verdict{OK: true, Count: n}, nil
 }
 
 func (m *Memory) Get(_ context.Context, key string) (int64, error) {

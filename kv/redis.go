@@ -60,6 +60,89 @@ func (r *Redis) Incr(ctx context.Context, key string, ttl time.Duration) (int64,
 	return incr.Run(ctx, r.rdb, []string{r.prefix + key}, ttl.Milliseconds()).Int64()
 }
 
+// decr gives one back without creating the key or going below zero;
+// DECR keeps the key's expiry.
+var decr = redis.NewScript(`
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then return redis.call('DECR', KEYS[1]) end
+return 0`)
+
+func (r *Redis) Decr(ctx context.Context, key string) error {
+	return decr.Run(ctx, r.rdb, []string{r.prefix + key}).Err()
+}
+
+// reserve is Reservation's rule in one script, so no other client runs
+// between the look and the count. KEYS: lock, delay, failures, client.
+// ARGV: now, failures TTL, free, lock at, lock until, lock TTL, use delay,
+// use client, client limit, client TTL, then (until, TTL) per delay.
+// Answers {refusal, until, count, locked}.
+var reserve = redis.NewScript(`
+local now = tonumber(ARGV[1])
+local lock = tonumber(redis.call('GET', KEYS[1]) or '0')
+if lock > now then return {1, lock, 0, 0} end
+local useDelay, useClient = ARGV[7] == '1', ARGV[8] == '1'
+if useDelay then
+  local d = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if d > now then return {2, d, 0, 0} end
+end
+if useClient then
+  if tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(ARGV[9]) then return {3, 0, 0, 0} end
+  if redis.call('INCR', KEYS[4]) == 1 or redis.call('PTTL', KEYS[4]) < 0 then redis.call('PEXPIRE', KEYS[4], ARGV[10]) end
+end
+local n = redis.call('INCR', KEYS[3])
+if n == 1 or redis.call('PTTL', KEYS[3]) < 0 then redis.call('PEXPIRE', KEYS[3], ARGV[2]) end
+local lockAt = tonumber(ARGV[4])
+if lockAt > 0 and n >= lockAt then
+  redis.call('SET', KEYS[1], ARGV[5], 'PX', ARGV[6])
+  redis.call('DEL', KEYS[3])
+  if useDelay then redis.call('DEL', KEYS[2]) end
+  return {0, 0, n, 1}
+end
+local free, delays = tonumber(ARGV[3]), (#ARGV - 10) / 2
+if useDelay and delays > 0 and n > free then
+  local i = math.min(n - free, delays)
+  redis.call('SET', KEYS[2], ARGV[9 + 2 * i], 'PX', ARGV[10 + 2 * i])
+end
+return {0, 0, n, 0}`)
+
+// ms is a TTL in whole milliseconds, at least one (PX 0 is an error).
+func ms(d time.Duration) int64 { return max(d.Milliseconds(), 1) }
+
+func (r *Redis) Reserve(ctx context.Context, res Reservation) (Verdict, error) {
+	if err := res.check(); err != nil {
+		return Verdict{}, err
+	}
+	keys := []string{r.prefix + res.Lock, r.prefix + res.Failures, r.prefix + res.Failures, r.prefix + res.Failures}
+	flag := func(b bool) int {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	if res.Delay != "" {
+		keys[1] = r.prefix + res.Delay
+	}
+	if res.Client != "" {
+		keys[3] = r.prefix + res.Client
+	}
+	args := []any{res.Now, ms(res.FailuresTTL), res.Free, res.LockAt, res.LockUntil.At, ms(res.LockUntil.TTL),
+		flag(res.Delay != ""), flag(res.Client != ""), res.ClientLimit, ms(res.ClientTTL)}
+	for _, d := range res.Delays {
+		args = append(args, d.At, ms(d.TTL))
+	}
+	out, err := reserve.Run(ctx, r.rdb, keys, args...).Int64Slice()
+	if err != nil {
+		return Verdict{}, err
+	}
+	if len(out) != 4 {
+		return Verdict{}, errors.New("kv: reserve answered " + strconv.Itoa(len(out)) + " values")
+	}
+	if out[0] != 0 {
+		return Verdict{Refused: Refusal(out[0]), Until: out[1]}, nil
+	}
+	return Verdict{OK: true, Count: out[2], Locked: out[3] == 1}, nil
+}
+
 func (r *Redis) Get(ctx context.Context, key string) (int64, error) {
 	n, err := r.rdb.Get(ctx, r.prefix+key).Int64()
 	if errors.Is(err, redis.Nil) {

@@ -1,6 +1,3 @@
-// Package accounts holds the rules of signing in and of an account's
-// security, as plain functions and small services without HTTP: the app's
-// API and page handlers both call them.
 package accounts
 
 import "time"
