@@ -8,7 +8,14 @@ import (
 )
 
 // Query parameters shared by the list routes, parsed in one place so every
-// route refuses a bad value with the same field error.
+// route refuses a bad value with the same field error, and the envelope
+// every list answers with.
+
+// list is a page of a list: {"items": [...], "next_cursor": "..."}.
+type list[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
 
 // queryLimit reads ?limit= as a number from 1 to most; def when absent (0
 // leaves the default to the store).
