@@ -1,7 +1,10 @@
 package config
 
 import (
+	"bufio"
+	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -197,5 +200,92 @@ func TestOneDefault(t *testing.T) {
 	// tests, the migrate and backup commands): it must be the same.
 	if d.DBMaxConns != models.DefaultMaxOpenConns {
 		t.Fatalf("DB_MAX_OPEN_CONNS default %d, models' fallback %d", d.DBMaxConns, models.DefaultMaxOpenConns)
+	}
+}
+
+// TestDocumentedVariables: every variable FromEnv reads is in README's
+// configuration table and in .env.example, and each default the table
+// shows as a literal, set explicitly, gives what nothing set gives.
+func TestDocumentedVariables(t *testing.T) {
+	read := map[string]bool{}
+	if _, err := FromEnv(func(k string) string { read[k] = true; return "" }); err != nil {
+		t.Fatal(err)
+	}
+	if len(read) < 20 {
+		t.Fatalf("FromEnv read only %v", read)
+	}
+
+	// README: | `NAME` | default | meaning |, under "## Configuration".
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := strings.Cut(string(readme), "\n## Configuration\n")
+	table, _, _ = strings.Cut(table, "\n## ")
+	row := regexp.MustCompile("(?m)^\\| `([A-Z_]+)` \\| ([^|]*) \\|")
+	documented := map[string]string{}
+	for _, m := range row.FindAllStringSubmatch(table, -1) {
+		documented[m[1]] = strings.TrimSpace(m[2])
+	}
+	example, err := os.ReadFile("../../.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inExample := map[string]bool{}
+	sc := bufio.NewScanner(strings.NewReader(string(example)))
+	for sc.Scan() {
+		if k, _, ok := strings.Cut(strings.TrimPrefix(sc.Text(), "#"), "="); ok {
+			inExample[k] = true
+		}
+	}
+	for k := range read {
+		if _, ok := documented[k]; !ok {
+			t.Errorf("%s is read but not in README's configuration table", k)
+		}
+		if !inExample[k] {
+			t.Errorf("%s is read but not in .env.example", k)
+		}
+	}
+
+	// A literal default (`720h`, `sqlite://$DATA_DIR/corkboard.db`, or the
+	// name of the variable it follows) must be FromEnv's.
+	literal := regexp.MustCompile("^`([^`]*)`$")
+	resolve := func(def string) (string, bool) {
+		m := literal.FindStringSubmatch(def)
+		if m == nil {
+			return "", false // "unset", "generated once into …", …
+		}
+		if other, ok := documented[m[1]]; ok {
+			if m = literal.FindStringSubmatch(other); m == nil {
+				return "", false
+			}
+		}
+		return os.Expand(m[1], func(k string) string {
+			v := literal.FindStringSubmatch(documented[k])
+			if v == nil {
+				t.Errorf("%s: no literal default to expand in %q", k, def)
+				return ""
+			}
+			return v[1]
+		}), true
+	}
+	checked := 0
+	for k := range read {
+		v, ok := resolve(documented[k])
+		if !ok {
+			continue
+		}
+		got, err := FromEnv(env(map[string]string{k: v}))
+		if err != nil {
+			t.Errorf("%s=%s, README's default, is refused: %v", k, v, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, Defaults()) {
+			t.Errorf("%s=%s, README's default, is not FromEnv's default:\n got %+v\nwant %+v", k, v, got, Defaults())
+		}
+		checked++
+	}
+	if checked < 15 {
+		t.Fatalf("only %d README defaults checked", checked)
 	}
 }
