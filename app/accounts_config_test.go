@@ -13,7 +13,8 @@ import (
 )
 
 // TestConfigFromEnvAccounts: the LOGIN_* throttle and the mail variables,
-// their defaults, and refusals of bad values.
+// their defaults, and refusals of bad values: what ConfigFromEnv parses on
+// top of config.FromEnv (whose own tests are in app/config).
 func TestConfigFromEnvAccounts(t *testing.T) {
 	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
 	cfg, err := ConfigFromEnv(env(nil))
@@ -36,7 +37,8 @@ func TestConfigFromEnvAccounts(t *testing.T) {
 	}
 	for k, v := range map[string]string{"LOGIN_FREE_FAILURES": "0", "LOGIN_DELAYS": "5s,soon", "LOGIN_LOCK_AFTER": "2",
 		"LOGIN_LOCK_FOR": "10ms", "LOGIN_IP_WINDOW": "forever", "LOGIN_IP_FAILURES": "-3",
-		"SMTP_URL": "http://mail.example.com", "MAIL_FROM": "not an address"} {
+		"SMTP_URL": "http://mail.example.com", "MAIL_FROM": "not an address",
+		"JWT_SECRET": "short"} { // config.FromEnv's refusals reach ConfigFromEnv's caller too
 		vars := map[string]string{k: v}
 		if k == "MAIL_FROM" {
 			vars["SMTP_URL"] = "smtp://mail.example.com"

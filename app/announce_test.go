@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/corkboard/corkboard/app/config"
 	"github.com/corkboard/corkboard/models"
 	"github.com/corkboard/corkboard/realtime"
 )
@@ -30,9 +31,10 @@ func TestChangesArePublishedAfterCommitOnly(t *testing.T) {
 		mu.Unlock()
 	}
 	s, err := New(context.Background(), Config{
-		DatabaseURL: "sqlite://" + filepath.Join(t.TempDir(), "c.db"), DataDir: t.TempDir(),
-		PublicURL: "http://localhost:3000", JWTSecret: strings.Repeat("k", 32), Password: fastPasswords,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), NewBroker: func(h realtime.Handler) realtime.Broker {
+		Config: config.Config{DatabaseURL: "sqlite://" + filepath.Join(t.TempDir(), "c.db"), DataDir: t.TempDir(),
+			PublicURL: "http://localhost:3000", JWTSecret: strings.Repeat("k", 32)},
+		Password: fastPasswords, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		NewBroker: func(h realtime.Handler) realtime.Broker {
 			broker = realtime.NewMemoryBroker(func(pid string, payload []byte) { record(pid, payload); h(pid, payload) })
 			return broker
 		},

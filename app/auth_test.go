@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/corkboard/corkboard/app/config"
 )
 
 func TestSessionCookieAttributes(t *testing.T) {
@@ -71,8 +73,8 @@ func TestJWTSecretIsGeneratedOnceAndKept(t *testing.T) {
 	}
 	// A server built on that data dir accepts tokens of an earlier one.
 	cfg := func() Config {
-		return Config{DatabaseURL: "sqlite://" + filepath.Join(dir, "c.db"), DataDir: dir, PublicURL: "http://localhost:3000",
-			Password: fastPasswords, Logger: log}
+		return Config{Config: config.Config{DatabaseURL: "sqlite://" + filepath.Join(dir, "c.db"), DataDir: dir,
+			PublicURL: "http://localhost:3000"}, Password: fastPasswords, Logger: log}
 	}
 	s1, err := New(context.Background(), cfg())
 	if err != nil {

@@ -6,55 +6,26 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/corkboard/corkboard/app/config"
 	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/realtime"
 )
 
-// Config is everything the server needs, read from the environment by
-// ConfigFromEnv (see the table in README.md) or built directly by tests.
+// Config is everything the server needs: the deployment's settings from
+// the environment (config.Config, embedded so cfg.BindAddr reads as
+// before), and what tests tune that is not from the environment.
 type Config struct {
-	BindAddr     string
-	DatabaseURL  string
-	RedisURL     string
-	RedisPrefix  string // REDIS_PREFIX: keys and channels of this deployment ("corkboard:")
-	JWTSecret    string
-	TOTPKey      string // TOTP_KEY: encrypts two-factor secrets at rest; generated in DataDir when unset
-	PublicURL    string
-	CookieSecure bool
-	SMTPURL      string
-	DataDir      string
-	LogLevel     slog.Level
+	config.Config
 
-	// Live layer and event log (README's table; defaults in ConfigFromEnv).
-	WSMaxConns        int           // WS_MAX_CONNS
-	WSMaxConnsPerUser int           // WS_MAX_CONNS_PER_USER
-	PresenceHeartbeat time.Duration // WS_PRESENCE_HEARTBEAT: instances re-announce their viewers this often
-	EventRetention    time.Duration // EVENT_RETENTION: events older than this are pruned
-	EventRetainCount  int64         // EVENT_RETENTION_COUNT: and beyond this many per project
-
-	// RATE_LIMIT_PER_MINUTE: API requests per caller (user, or IP when
-	// anonymous) per minute; 0 in a Config built by hand means the default.
-	RateLimitPerMinute int
-
-	// Accounts (README's table): mail and login throttling.
-	MailFrom string   // MAIL_FROM; default noreply@ the host of PUBLIC_URL
-	Throttle Throttle // LOGIN_* variables; zero fields take the defaults
-
-	// Operations (README's table; read by opsFromEnv). DBMaxConns below is
-	// DB_MAX_OPEN_CONNS.
-	DBMaxIdleConns    int           // DB_MAX_IDLE_CONNS
-	DBConnMaxLifetime time.Duration // DB_CONN_MAX_LIFETIME
-	LogFormat         string        // LOG_FORMAT: "json", "text"; "": JSON unless stderr is a terminal
-	AccessLog         bool          // ACCESS_LOG: one info line per request (else at debug)
-	MetricsAddr       string        // METRICS_ADDR: where /metrics listens; "": nowhere
-	TrustedProxies    []string      // TRUSTED_PROXIES: IPs/CIDRs whose X-Forwarded-For is the client IP
+	// Throttle is the LOGIN_* variables (read by throttleFromEnv; zero
+	// fields take the defaults).
+	Throttle Throttle
 
 	// Not from the environment: tuning that tests change.
 	// Now is the clock of throttling and mailed links (nil: time.Now);
@@ -62,7 +33,6 @@ type Config struct {
 	Now        func() time.Time
 	Password   PasswordParams
 	SessionTTL time.Duration
-	DBMaxConns int
 	Logger     *slog.Logger
 	Version    string
 	// NewBroker builds the broker the hub receives through; nil: the
@@ -74,84 +44,30 @@ type Config struct {
 	KV kv.Store
 }
 
-// ConfigFromEnv reads the variables of DESIGN.md's configuration table,
-// applying the defaults. Invalid values are errors, not silent defaults.
+// ConfigFromEnv reads the environment for cmd/corkboard: config.FromEnv,
+// then what app still parses itself, the LOGIN_* throttle and the check
+// that SMTP_URL and MAIL_FROM make a mailer. Once the throttle is a type
+// config can name (app/accounts), LOGIN_* moves into config.FromEnv with
+// this get and envInt, and callers can call config.FromEnv directly.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	get := func(k, def string) string {
-		if v := strings.TrimSpace(getenv(k)); v != "" {
-			return v
-		}
-		return def
-	}
-	cfg := Config{
-		BindAddr:    get("BIND_ADDR", "127.0.0.1:3000"),
-		RedisURL:    get("REDIS_URL", ""),
-		RedisPrefix: get("REDIS_PREFIX", "corkboard:"),
-		JWTSecret:   get("JWT_SECRET", ""),
-		TOTPKey:     get("TOTP_KEY", ""),
-		PublicURL:   strings.TrimRight(get("PUBLIC_URL", "http://localhost:3000"), "/"),
-		SMTPURL:     get("SMTP_URL", ""),
-		MailFrom:    get("MAIL_FROM", ""),
-		DataDir:     get("DATA_DIR", "data"),
-		Password:    DefaultPasswordParams,
-	}
-	cfg.DatabaseURL = get("DATABASE_URL", "sqlite://"+filepath.Join(cfg.DataDir, "corkboard.db"))
-	// A site on https serves its cookies Secure unless told otherwise.
-	secureDefault := "0"
-	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Scheme == "https" {
-		secureDefault = "1"
-	}
-	switch v := get("COOKIE_SECURE", secureDefault); v {
-	case "0", "false":
-	case "1", "true":
-		cfg.CookieSecure = true
-	default:
-		return cfg, fmt.Errorf("COOKIE_SECURE must be 0 or 1, not %q", v)
-	}
-	var err error
-	if cfg.WSMaxConns, err = envInt(get, "WS_MAX_CONNS", 20000); err != nil {
-		return cfg, err
-	}
-	if cfg.WSMaxConnsPerUser, err = envInt(get, "WS_MAX_CONNS_PER_USER", 50); err != nil {
-		return cfg, err
-	}
-	if cfg.PresenceHeartbeat, err = time.ParseDuration(get("WS_PRESENCE_HEARTBEAT", "5s")); err != nil ||
-		cfg.PresenceHeartbeat < 100*time.Millisecond || cfg.PresenceHeartbeat > time.Minute {
-		return cfg, fmt.Errorf("WS_PRESENCE_HEARTBEAT must be a duration from 100ms to 1m (e.g. 5s), not %q", get("WS_PRESENCE_HEARTBEAT", ""))
-	}
-	if cfg.RateLimitPerMinute, err = envInt(get, "RATE_LIMIT_PER_MINUTE", defaultRateLimit); err != nil {
-		return cfg, err
-	}
-	count, err := envInt(get, "EVENT_RETENTION_COUNT", 100000)
+	env, err := config.FromEnv(getenv)
+	cfg := Config{Config: env}
 	if err != nil {
 		return cfg, err
-	}
-	cfg.EventRetainCount = int64(count)
-	if cfg.EventRetention, err = time.ParseDuration(get("EVENT_RETENTION", "720h")); err != nil || cfg.EventRetention < time.Hour {
-		return cfg, fmt.Errorf("EVENT_RETENTION must be a duration of at least 1h (e.g. 720h), not %q", get("EVENT_RETENTION", ""))
-	}
-	if err := cfg.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", "info"))); err != nil {
-		return cfg, fmt.Errorf("LOG_LEVEL: %w", err)
-	}
-	if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return cfg, fmt.Errorf("PUBLIC_URL must be an http(s) URL, not %q", cfg.PublicURL)
 	}
 	if cfg.SMTPURL != "" {
 		if _, err := newSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL); err != nil {
 			return cfg, err
 		}
 	}
+	get := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
 	if cfg.Throttle, err = throttleFromEnv(get); err != nil {
 		return cfg, err
-	}
-	if err := opsFromEnv(get, &cfg); err != nil {
-		return cfg, err
-	}
-	if cfg.JWTSecret != "" && len(cfg.JWTSecret) < 32 {
-		return cfg, errors.New("JWT_SECRET must be at least 32 characters")
-	}
-	if cfg.TOTPKey != "" && len(cfg.TOTPKey) < 32 {
-		return cfg, errors.New("TOTP_KEY must be at least 32 characters")
 	}
 	return cfg, nil
 }
@@ -207,7 +123,8 @@ func warnIfDataDirShared(dataDir string, log *slog.Logger) {
 		"path", dataDir, "mode", st.Mode().Perm().String(), "fix", "chmod 700 "+dataDir)
 }
 
-// envInt reads a positive integer variable.
+// envInt reads a positive integer variable, for throttleFromEnv (the other
+// variables are read by config.FromEnv).
 func envInt(get func(k, def string) string, key string, def int) (int, error) {
 	v := get(key, strconv.Itoa(def))
 	n, err := strconv.Atoi(v)

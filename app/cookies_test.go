@@ -3,7 +3,6 @@ package app
 import (
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -109,36 +108,5 @@ func TestHostPrefixedCookies(t *testing.T) {
 		if ck := checkCookie(res, sessionCookie, "/"); ck.Value != "" || ck.MaxAge >= 0 && ck.Expires.After(time.Now()) {
 			t.Errorf("%s: logout left the session cookie %+v", what, ck)
 		}
-	}
-}
-
-// TestCookieSecureDefault: COOKIE_SECURE defaults to 1 when PUBLIC_URL is
-// https and to 0 otherwise; an explicit value wins either way.
-func TestCookieSecureDefault(t *testing.T) {
-	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
-	for _, tc := range []struct {
-		publicURL, cookieSecure string
-		want                    bool
-	}{
-		{"", "", false},
-		{"http://board.example", "", false},
-		{"https://board.example", "", true},
-		{"HTTPS://board.example:8443/", "", true},
-		{"https://board.example", "0", false},
-		{"https://board.example", "false", false},
-		{"http://board.example", "1", true},
-		{"https://board.example", " ", true}, // blank is unset
-	} {
-		cfg, err := ConfigFromEnv(env(map[string]string{"PUBLIC_URL": tc.publicURL, "COOKIE_SECURE": tc.cookieSecure}))
-		if err != nil {
-			t.Fatalf("PUBLIC_URL=%q COOKIE_SECURE=%q: %v", tc.publicURL, tc.cookieSecure, err)
-		}
-		if cfg.CookieSecure != tc.want {
-			t.Errorf("PUBLIC_URL=%q COOKIE_SECURE=%q: CookieSecure %v, want %v", tc.publicURL, tc.cookieSecure, cfg.CookieSecure, tc.want)
-		}
-	}
-	if _, err := ConfigFromEnv(env(map[string]string{"PUBLIC_URL": "https://board.example", "COOKIE_SECURE": "yes"})); err == nil ||
-		!strings.Contains(err.Error(), "COOKIE_SECURE") {
-		t.Errorf("COOKIE_SECURE=yes: %v, want an error naming it", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/corkboard/corkboard/app/config"
 	"github.com/corkboard/corkboard/models"
 )
 
@@ -42,9 +43,10 @@ func TestDataFilesArePrivate(t *testing.T) {
 	var logged syncBuffer
 	start := func() *Server {
 		t.Helper()
-		s, err := New(context.Background(), Config{DataDir: dir, DatabaseURL: "sqlite://" + filepath.Join(dir, "corkboard.db"),
-			PublicURL: "http://localhost:3000", Password: fastPasswords,
-			Logger: slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+		s, err := New(context.Background(), Config{Config: config.Config{DataDir: dir,
+			DatabaseURL: "sqlite://" + filepath.Join(dir, "corkboard.db"), PublicURL: "http://localhost:3000"},
+			Password: fastPasswords,
+			Logger:   slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 		if err != nil {
 			t.Fatal(err)
 		}

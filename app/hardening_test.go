@@ -387,20 +387,3 @@ func BenchmarkRateLimit(b *testing.B) {
 		}
 	}
 }
-
-// RATE_LIMIT_PER_MINUTE: default 600, a positive integer otherwise.
-func TestRateLimitConfig(t *testing.T) {
-	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
-	cfg, err := ConfigFromEnv(env(nil))
-	if err != nil || cfg.RateLimitPerMinute != 600 {
-		t.Fatalf("default: %d %v", cfg.RateLimitPerMinute, err)
-	}
-	if cfg, err = ConfigFromEnv(env(map[string]string{"RATE_LIMIT_PER_MINUTE": "100000000"})); err != nil || cfg.RateLimitPerMinute != 100000000 {
-		t.Fatalf("set: %d %v", cfg.RateLimitPerMinute, err)
-	}
-	for _, bad := range []string{"0", "-1", "lots"} {
-		if _, err := ConfigFromEnv(env(map[string]string{"RATE_LIMIT_PER_MINUTE": bad})); err == nil {
-			t.Errorf("RATE_LIMIT_PER_MINUTE=%s accepted", bad)
-		}
-	}
-}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/corkboard/corkboard/app/config"
 	"github.com/corkboard/corkboard/internal/testdb"
 	"github.com/corkboard/corkboard/models"
 )
@@ -47,9 +48,8 @@ func newTestServerOnConfig(t *testing.T, databaseURL, publicURL string) *testSer
 func newTestServerWith(t *testing.T, databaseURL, publicURL string, adjust func(*Config)) *testServer {
 	t.Helper()
 	cfg := Config{
-		DatabaseURL: databaseURL, DataDir: t.TempDir(), PublicURL: publicURL,
-		JWTSecret: strings.Repeat("s", 32), Password: fastPasswords,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Config:   config.Config{DatabaseURL: databaseURL, DataDir: t.TempDir(), PublicURL: publicURL, JWTSecret: strings.Repeat("s", 32)},
+		Password: fastPasswords, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	if os.Getenv("TEST_LOG") != "" {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -12,10 +12,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// defaultRateLimit is RATE_LIMIT_PER_MINUTE's default: API requests per
-// caller per minute.
-const defaultRateLimit = 600
-
 // rateLimiter counts API requests per caller (a user, or an IP address for
 // anonymous callers) in fixed one-minute windows aligned on the clock, so
 // every instance agrees on the window.

@@ -65,19 +65,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Password.Memory == 0 {
 		cfg.Password = DefaultPasswordParams
 	}
-	if cfg.EventRetention == 0 {
-		cfg.EventRetention = 30 * 24 * time.Hour
-	}
-	if cfg.EventRetainCount == 0 {
-		cfg.EventRetainCount = 100000
-	}
-	if cfg.RedisPrefix == "" {
-		cfg.RedisPrefix = "corkboard:"
-	}
+	cfg.Config = cfg.Config.WithDefaults() // limits, timings, the Redis prefix, the pool
 	cfg.Throttle = cfg.Throttle.WithDefaults()
-	if cfg.RateLimitPerMinute == 0 {
-		cfg.RateLimitPerMinute = defaultRateLimit
-	}
 	s := &Server{cfg: cfg, log: cfg.Logger, stop: make(chan struct{}), kv: cfg.KV}
 	s.limiter = newRateLimiter(cfg.RateLimitPerMinute, s.now) // Config.Now: tests move it
 	var err error
@@ -178,6 +167,14 @@ func (s *Server) newFiber() (*fiber.App, error) {
 	s.routes(app)
 	app.Use(func(c *fiber.Ctx) error { return models.ErrNotFound })
 	return app, nil
+}
+
+// proxyHeader is the header that names the client when proxies are trusted.
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
 }
 
 // Fiber exposes the Fiber app (tests use its Test method).

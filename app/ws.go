@@ -47,6 +47,8 @@ func (l eventLog) Since(ctx context.Context, projectID string, after int64, limi
 }
 
 func (s *Server) newHub() *realtime.Hub {
+	// The caps and the heartbeat are the config's (set by WithDefaults, so
+	// realtime's own defaults never apply here) unless a test set the hub's.
 	opt := s.cfg.Hub
 	opt.Logger = s.log
 	if opt.MaxConns == 0 {
