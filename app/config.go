@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,10 +21,6 @@ import (
 // before), and what tests tune that is not from the environment.
 type Config struct {
 	config.Config
-
-	// Throttle is the LOGIN_* variables (read by throttleFromEnv; zero
-	// fields take the defaults).
-	Throttle Throttle
 
 	// Not from the environment: tuning that tests change.
 	// Now is the clock of throttling and mailed links (nil: time.Now);
@@ -44,11 +39,9 @@ type Config struct {
 	KV kv.Store
 }
 
-// ConfigFromEnv reads the environment for cmd/corkboard: config.FromEnv,
-// then what app still parses itself, the LOGIN_* throttle and the check
-// that SMTP_URL and MAIL_FROM make a mailer. Once the throttle is a type
-// config can name (app/accounts), LOGIN_* moves into config.FromEnv with
-// this get and envInt, and callers can call config.FromEnv directly.
+// ConfigFromEnv reads the environment for cmd/corkboard: config.FromEnv
+// (every variable and its default), then the check that SMTP_URL and
+// MAIL_FROM make a mailer, which needs the mail code.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	env, err := config.FromEnv(getenv)
 	cfg := Config{Config: env}
@@ -59,15 +52,6 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		if _, err := newSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL); err != nil {
 			return cfg, err
 		}
-	}
-	get := func(k, def string) string {
-		if v := strings.TrimSpace(getenv(k)); v != "" {
-			return v
-		}
-		return def
-	}
-	if cfg.Throttle, err = throttleFromEnv(get); err != nil {
-		return cfg, err
 	}
 	return cfg, nil
 }
@@ -121,15 +105,4 @@ func warnIfDataDirShared(dataDir string, log *slog.Logger) {
 	}
 	log.Warn("DATA_DIR is open to other users, and it holds password and token hashes and the generated secrets",
 		"path", dataDir, "mode", st.Mode().Perm().String(), "fix", "chmod 700 "+dataDir)
-}
-
-// envInt reads a positive integer variable, for throttleFromEnv (the other
-// variables are read by config.FromEnv).
-func envInt(get func(k, def string) string, key string, def int) (int, error) {
-	v := get(key, strconv.Itoa(def))
-	n, err := strconv.Atoi(v)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("%s must be a positive integer, not %q", key, v)
-	}
-	return n, nil
 }

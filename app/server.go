@@ -66,7 +66,6 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Password = DefaultPasswordParams
 	}
 	cfg.Config = cfg.Config.WithDefaults() // limits, timings, the Redis prefix, the pool
-	cfg.Throttle = cfg.Throttle.WithDefaults()
 	s := &Server{cfg: cfg, log: cfg.Logger, stop: make(chan struct{}), kv: cfg.KV}
 	s.limiter = newRateLimiter(cfg.RateLimitPerMinute, s.now) // Config.Now: tests move it
 	var err error

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/corkboard/corkboard/app/accounts"
@@ -19,50 +18,6 @@ import (
 // Throttle is the sign-in throttle's settings (the rule itself is
 // accounts.Guard's).
 type Throttle = accounts.Throttle
-
-// DefaultThrottle is the throttle of the README's table.
-var DefaultThrottle = accounts.DefaultThrottle()
-
-// throttleFromEnv reads the LOGIN_* variables.
-func throttleFromEnv(get func(k, def string) string) (Throttle, error) {
-	t := accounts.DefaultThrottle()
-	var err error
-	if t.FreeFailures, err = envInt(get, "LOGIN_FREE_FAILURES", t.FreeFailures); err != nil {
-		return t, err
-	}
-	if t.LockAfter, err = envInt(get, "LOGIN_LOCK_AFTER", t.LockAfter); err != nil {
-		return t, err
-	}
-	if t.IPFailures, err = envInt(get, "LOGIN_IP_FAILURES", t.IPFailures); err != nil {
-		return t, err
-	}
-	if raw := get("LOGIN_DELAYS", ""); raw != "" {
-		t.Delays = nil
-		for _, part := range strings.Split(raw, ",") {
-			d, err := time.ParseDuration(strings.TrimSpace(part))
-			if err != nil || d <= 0 {
-				return t, fmt.Errorf("LOGIN_DELAYS must be positive durations separated by commas (5s,30s,60s), not %q", raw)
-			}
-			t.Delays = append(t.Delays, d)
-		}
-	}
-	for _, v := range []struct {
-		key string
-		dst *time.Duration
-	}{{"LOGIN_LOCK_FOR", &t.LockFor}, {"LOGIN_IP_WINDOW", &t.IPWindow}} {
-		if raw := get(v.key, ""); raw != "" {
-			d, err := time.ParseDuration(raw)
-			if err != nil || d < time.Second {
-				return t, fmt.Errorf("%s must be a duration of at least 1s (e.g. 1h), not %q", v.key, raw)
-			}
-			*v.dst = d
-		}
-	}
-	if t.LockAfter <= t.FreeFailures {
-		return t, errors.New("LOGIN_LOCK_AFTER must be more than LOGIN_FREE_FAILURES")
-	}
-	return t, nil
-}
 
 // openKV is the shared-state store when Config.KV is nil: Redis on
 // REDIS_URL (so counters hold across instances), memory otherwise.

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/corkboard/corkboard/app/accounts"
 )
 
 // Config is the deployment's settings: what an operator can set.
@@ -50,6 +52,10 @@ type Config struct {
 	AccessLog         bool          // ACCESS_LOG: one info line per request (else at debug)
 	MetricsAddr       string        // METRICS_ADDR: where /metrics listens; "": nowhere
 	TrustedProxies    []string      // TRUSTED_PROXIES: IPs/CIDRs whose X-Forwarded-For is the client IP
+
+	// Throttle is the LOGIN_* variables: how failed password checks are
+	// slowed down and locked (the rule is accounts.Guard's).
+	Throttle accounts.Throttle
 }
 
 // Defaults is the configuration with nothing set, as README's table
@@ -73,6 +79,7 @@ func Defaults() Config {
 		DBMaxConns:         16,
 		DBMaxIdleConns:     16, // DB_MAX_OPEN_CONNS's value
 		DBConnMaxLifetime:  30 * time.Minute,
+		Throttle:           accounts.DefaultThrottle(),
 	}
 }
 
@@ -95,6 +102,7 @@ func (c Config) WithDefaults() Config {
 	orDefault(&c.RateLimitPerMinute, d.RateLimitPerMinute)
 	orDefault(&c.DBMaxConns, d.DBMaxConns)
 	orDefault(&c.DBMaxIdleConns, c.DBMaxConns) // as DB_MAX_IDLE_CONNS follows DB_MAX_OPEN_CONNS
+	c.Throttle = c.Throttle.WithDefaults()
 	return c
 }
 
@@ -168,6 +176,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if err := opsFromEnv(get, d, &cfg); err != nil {
 		return cfg, err
 	}
+	if cfg.Throttle, err = throttleFromEnv(get, d.Throttle); err != nil {
+		return cfg, err
+	}
 	if cfg.JWTSecret != "" && len(cfg.JWTSecret) < 32 {
 		return cfg, errors.New("JWT_SECRET must be at least 32 characters")
 	}
@@ -218,6 +229,47 @@ func opsFromEnv(get func(k, def string) string, d Config, cfg *Config) error {
 		cfg.TrustedProxies = append(cfg.TrustedProxies, p)
 	}
 	return nil
+}
+
+// throttleFromEnv reads the LOGIN_* variables over the defaults d.
+func throttleFromEnv(get func(k, def string) string, d accounts.Throttle) (accounts.Throttle, error) {
+	t := d
+	var err error
+	if t.FreeFailures, err = envInt(get, "LOGIN_FREE_FAILURES", d.FreeFailures); err != nil {
+		return t, err
+	}
+	if t.LockAfter, err = envInt(get, "LOGIN_LOCK_AFTER", d.LockAfter); err != nil {
+		return t, err
+	}
+	if t.IPFailures, err = envInt(get, "LOGIN_IP_FAILURES", d.IPFailures); err != nil {
+		return t, err
+	}
+	if raw := get("LOGIN_DELAYS", ""); raw != "" {
+		t.Delays = nil
+		for _, part := range strings.Split(raw, ",") {
+			d, err := time.ParseDuration(strings.TrimSpace(part))
+			if err != nil || d <= 0 {
+				return t, fmt.Errorf("LOGIN_DELAYS must be positive durations separated by commas (5s,30s,60s), not %q", raw)
+			}
+			t.Delays = append(t.Delays, d)
+		}
+	}
+	for _, v := range []struct {
+		key string
+		dst *time.Duration
+	}{{"LOGIN_LOCK_FOR", &t.LockFor}, {"LOGIN_IP_WINDOW", &t.IPWindow}} {
+		if raw := get(v.key, ""); raw != "" {
+			d, err := time.ParseDuration(raw)
+			if err != nil || d < time.Second {
+				return t, fmt.Errorf("%s must be a duration of at least 1s (e.g. 1h), not %q", v.key, raw)
+			}
+			*v.dst = d
+		}
+	}
+	if t.LockAfter <= t.FreeFailures {
+		return t, errors.New("LOGIN_LOCK_AFTER must be more than LOGIN_FREE_FAILURES")
+	}
+	return t, nil
 }
 
 // envInt reads a positive integer variable.

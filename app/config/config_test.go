@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/models"
 )
 
@@ -189,7 +190,9 @@ func TestOneDefault(t *testing.T) {
 		t.Fatalf("a zero Config through WithDefaults:\n got %+v\nwant %+v", filled, d)
 	}
 	set := Config{RedisPrefix: "t:", WSMaxConns: 3, WSMaxConnsPerUser: 2, PresenceHeartbeat: time.Second,
-		EventRetention: 2 * time.Hour, EventRetainCount: 7, RateLimitPerMinute: 9, DBMaxConns: 4, DBMaxIdleConns: 1}
+		EventRetention: 2 * time.Hour, EventRetainCount: 7, RateLimitPerMinute: 9, DBMaxConns: 4, DBMaxIdleConns: 1,
+		Throttle: accounts.Throttle{FreeFailures: 1, Delays: []time.Duration{time.Second}, LockAfter: 2, LockFor: time.Hour,
+			IPFailures: 3, IPWindow: time.Minute}}
 	if kept := set.WithDefaults(); !reflect.DeepEqual(kept, set) {
 		t.Fatalf("WithDefaults changed set values:\n got %+v\nwant %+v", kept, set)
 	}
@@ -287,5 +290,40 @@ func TestDocumentedVariables(t *testing.T) {
 	}
 	if checked < 15 {
 		t.Fatalf("only %d README defaults checked", checked)
+	}
+}
+
+// TestFromEnvThrottle: the LOGIN_* variables, their defaults (the
+// throttle's own, accounts.DefaultThrottle), and refusals of bad values.
+func TestFromEnvThrottle(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	cfg, err := FromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cfg.Throttle, accounts.DefaultThrottle()) {
+		t.Fatalf("defaults: %+v", cfg.Throttle)
+	}
+	cfg, err = FromEnv(env(map[string]string{"LOGIN_FREE_FAILURES": "5", "LOGIN_DELAYS": "1s, 2s", "LOGIN_LOCK_AFTER": "9",
+		"LOGIN_LOCK_FOR": "30m", "LOGIN_IP_FAILURES": "100", "LOGIN_IP_WINDOW": "1h"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := accounts.Throttle{FreeFailures: 5, Delays: []time.Duration{time.Second, 2 * time.Second}, LockAfter: 9,
+		LockFor: 30 * time.Minute, IPFailures: 100, IPWindow: time.Hour}
+	if !reflect.DeepEqual(cfg.Throttle, want) {
+		t.Fatalf("set: %+v", cfg.Throttle)
+	}
+	for k, v := range map[string]string{"LOGIN_FREE_FAILURES": "0", "LOGIN_DELAYS": "5s,soon", "LOGIN_LOCK_AFTER": "2",
+		"LOGIN_LOCK_FOR": "10ms", "LOGIN_IP_WINDOW": "forever", "LOGIN_IP_FAILURES": "-3"} {
+		if _, err := FromEnv(env(map[string]string{k: v})); err == nil {
+			t.Errorf("%s=%s accepted", k, v)
+		} else if !strings.Contains(err.Error(), k) && k != "LOGIN_LOCK_AFTER" {
+			t.Errorf("%s=%s: the error does not name the variable: %v", k, v, err)
+		}
+	}
+	// A Config built by hand gets the same throttle as the environment's.
+	if got := (Config{}).WithDefaults().Throttle; !reflect.DeepEqual(got, accounts.DefaultThrottle()) {
+		t.Fatalf("WithDefaults: %+v", got)
 	}
 }
