@@ -15,6 +15,7 @@ build:
 
 vet:
 	$(GO) vet ./...
+	$(GO) mod tidy -diff # go.mod lists what the code imports, direct as direct
 
 # The README's test command; .ci/run calls it. PostgreSQL runs are included
 # when TEST_DATABASE_URL is set (.ci/run sets it).
