@@ -161,6 +161,8 @@ func (s *Server) newFiber() (*fiber.App, error) {
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		s.log.Error("panic", "request_id", requestID(c), "panic", fmt.Sprint(e))
 	}}))
+	// limitBody before anything reads a body: it settles Content-Encoding
+	// (gzip decoded under the limit, anything else 415) for every route.
 	app.Use(s.requestContext, s.securityHeaders, limitBody, s.authenticate, s.crossSiteGuard)
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 3600}))
 	s.routes(app)
