@@ -466,3 +466,23 @@ func decodedForContract(req *http.Request, body []byte) []byte {
 	req.Header.Del("Content-Encoding")
 	return plain
 }
+
+// A malformed multipart body is the handler's business, after limitBody,
+// like any other body: the API answers its usual problem (not multipart,
+// so 415) and a page its usual form error; fasthttp does not parse it
+// while reading the request (DisablePreParseMultipartForm) and its parser
+// error never reaches the client.
+func TestMalformedMultipartBody(t *testing.T) {
+	ts := newTestServer(t)
+	base, hc := serveLoopback(t, ts)
+	for _, body := range []string{"0", "--b\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\nx"} {
+		r := bodyRequest{method: "POST", path: "/api/v1/auth/login", contentType: "multipart/form-data; boundary=b", body: []byte(body)}
+		res, b := sendOver(t, hc, base, r)
+		wantRefused(t, fmt.Sprintf("API, multipart %q", body), res, b, 415, "unsupported-media-type")
+		r.path = "/login"
+		res, b = sendOver(t, hc, base, r)
+		if res.StatusCode != 401 || !strings.Contains(string(b), "Wrong email or password") || strings.Contains(string(b), "multipart") {
+			t.Errorf("login page, multipart %q: %d %.300s", body, res.StatusCode, b)
+		}
+	}
+}

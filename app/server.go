@@ -154,6 +154,11 @@ func (s *Server) newFiber() (*fiber.App, error) {
 		TrustedProxies:          s.cfg.TrustedProxies,
 		ProxyHeader:             proxyHeader(s.cfg.TrustedProxies),
 		EnableIPValidation:      true,
+
+		// Multipart bodies are parsed when a handler reads a form value, after
+		// limitBody, not by fasthttp while reading the request (up to 8 MiB,
+		// with its parser's error as the page title).
+		DisablePreParseMultipartForm: true,
 	})
 	// Hijacked (WebSocket) connections outlive the hijack callback, so
 	// fasthttp's read buffer and request are freed as soon as it returns.
