@@ -3,8 +3,9 @@ GO        ?= go
 BENCH_ADDR ?= 127.0.0.1:3900
 BENCH_DIR  ?= $(shell mktemp -d)
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+FUZZTIME  ?= 30s
 
-.PHONY: run build test vet bench bench-go bench-http bench-http-pg bench-ws bench-cluster css fmt clean
+.PHONY: run build test vet fuzz bench bench-go bench-http bench-http-pg bench-ws bench-cluster css fmt clean
 
 run:
 	$(GO) run ./cmd/corkboard
@@ -21,6 +22,17 @@ vet:
 # when TEST_DATABASE_URL is set (.ci/run sets it).
 test: vet
 	$(GO) test -race -count=1 ./...
+
+# Every fuzz target (func Fuzz* in a _test.go file) for FUZZTIME, one after
+# another; `make test` runs only their seed corpora. A failing input is
+# saved under the package's testdata/fuzz/ and becomes a seed: commit it.
+fuzz:
+	@set -e; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+		for name in $$(grep -hoE '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go | cut -d' ' -f2); do \
+			echo "== $$dir $$name ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$dir; \
+		done; \
+	done
 
 # Benchmarks print figures; see docs/PERFORMANCE.md.
 bench: bench-go bench-http bench-ws bench-cluster

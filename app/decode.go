@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/corkboard/corkboard/models"
@@ -49,7 +50,11 @@ func decodeJSONBody(contentType string, body []byte, dst any) error {
 		}
 		return fieldErrors(models.FieldError{Field: field, Message: "must be " + jsonKind(typ.Type.Kind().String())})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		quoted := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		name, uerr := strconv.Unquote(quoted)
+		if uerr != nil || name == "" {
+			name = quoted // "" names the empty name
+		}
 		return fieldErrors(models.FieldError{Field: name, Message: "is not a known field"})
 	}
 	return badRequest("The body could not be read: " + err.Error())
