@@ -18,6 +18,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/corkboard/corkboard/app/config"
 	"github.com/corkboard/corkboard/internal/testdb"
 	"github.com/corkboard/corkboard/models"
 	"github.com/google/uuid"
@@ -140,6 +141,7 @@ var jsonBodies = []func() any{
 	func() any { return new(resetPasswordRequest) },
 	func() any { return new(unlockRequest) },
 	func() any { return new(codeRequest) },
+	func() any { return new(reauthRequest) },
 	func() any { return new(createTokenRequest) },
 	func() any { return new(addMemberRequest) },
 	func() any { return new(updateMemberRequest) },
@@ -236,10 +238,9 @@ type fuzzApp struct {
 func newFuzzApp(f *testing.F) *fuzzApp {
 	f.Helper()
 	s, err := New(context.Background(), Config{
-		DatabaseURL: testdb.SQLite(f), DataDir: f.TempDir(), PublicURL: "http://localhost:3000",
-		JWTSecret: strings.Repeat("s", 32), Password: fastPasswords,
-		Logger:             slog.New(slog.NewTextHandler(io.Discard, nil)),
-		RateLimitPerMinute: 1 << 30,
+		Config: config.Config{DatabaseURL: testdb.SQLite(f), DataDir: f.TempDir(), PublicURL: "http://localhost:3000",
+			JWTSecret: strings.Repeat("s", 32), RateLimitPerMinute: 1 << 30},
+		Password: fastPasswords, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		f.Fatal(err)
