@@ -26,13 +26,24 @@ test: vet
 # Every fuzz target (func Fuzz* in a _test.go file) for FUZZTIME, one after
 # another; `make test` runs only their seed corpora. A failing input is
 # saved under the package's testdata/fuzz/ and becomes a seed: commit it.
+# go test -fuzz sometimes exits 1 with "context deadline exceeded" when
+# FUZZTIME ends mid-input (golang/go#56238 and kin): with no failing input
+# written, that is reported and not counted as a failure.
 fuzz:
-	@set -e; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+	@status=0; log=$$(mktemp); \
+	for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
 		for name in $$(grep -hoE '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go | cut -d' ' -f2); do \
 			echo "== $$dir $$name ($(FUZZTIME))"; \
-			$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$dir; \
+			corpus=$$dir/testdata/fuzz/$$name; before=$$(ls $$corpus 2>/dev/null | wc -l); \
+			if $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$dir >$$log 2>&1; then \
+				tail -n 2 $$log; \
+			elif [ $$(ls $$corpus 2>/dev/null | wc -l) -eq $$before ] && grep -q 'context deadline exceeded' $$log; then \
+				grep -v '^fuzz: elapsed' $$log; echo "(the fuzzer's deadline flake: no failing input; not counted)"; \
+			else \
+				cat $$log; status=1; \
+			fi; \
 		done; \
-	done
+	done; rm -f $$log; exit $$status
 
 # Benchmarks print figures; see docs/PERFORMANCE.md.
 bench: bench-go bench-http bench-ws bench-cluster
