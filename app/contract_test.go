@@ -59,7 +59,7 @@ func checkContract(req *http.Request, reqBody []byte, status int, header http.He
 	}
 	what := req.Method + " " + req.URL.RequestURI()
 	check := req.Clone(context.Background())
-	check.Body = io.NopCloser(bytes.NewReader(reqBody))
+	check.Body = io.NopCloser(bytes.NewReader(decodedForContract(check, reqBody)))
 	if check.URL.Host == "" {
 		check.URL.Host = req.Host
 	}

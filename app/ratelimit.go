@@ -168,15 +168,39 @@ func isWebSocketPath(path string) bool {
 // Request bodies: up to maxBodyBytes are accepted. Up to maxReadBytes a
 // larger body is read and refused with a 413 problem on a connection that
 // stays usable (the client reads the answer); past that fasthttp refuses it
-// before the body is read and closes the connection.
+// before the body is read and closes the connection. The limit holds for
+// the decoded body too (see decodeContentEncoding).
 const (
 	maxBodyBytes = 1 << 20
 	maxReadBytes = 8 << 20
 )
 
+// limitBody runs before anything reads a body. It refuses a body over the
+// limit, and settles Content-Encoding: a gzip body is replaced by its
+// decoded bytes and the header removed, so every later reader (Ctx.Body,
+// form values, multipart) sees plain bytes and never decodes on its own;
+// other encodings are 415 (decodeContentEncoding).
 func limitBody(c *fiber.Ctx) error {
-	if len(c.Request().Body()) > maxBodyBytes {
+	req := c.Request()
+	if len(req.Body()) > maxBodyBytes {
 		return fiber.ErrRequestEntityTooLarge
+	}
+	peeked := req.Header.PeekAll(fiber.HeaderContentEncoding)
+	if len(peeked) == 0 {
+		return c.Next()
+	}
+	lines := make([]string, len(peeked)) // PeekAll's slices are reused
+	for i, v := range peeked {
+		lines[i] = string(v)
+	}
+	body, decoded, err := decodeContentEncoding(lines, req.Body(), maxBodyBytes)
+	if err != nil {
+		return err
+	}
+	req.Header.Del(fiber.HeaderContentEncoding)
+	if decoded {
+		req.SetBodyRaw(body)
+		req.Header.SetContentLength(len(body))
 	}
 	return c.Next()
 }

@@ -154,6 +154,11 @@ func (s *Server) newFiber() (*fiber.App, error) {
 		TrustedProxies:          s.cfg.TrustedProxies,
 		ProxyHeader:             proxyHeader(s.cfg.TrustedProxies),
 		EnableIPValidation:      true,
+
+		// Multipart bodies are parsed when a handler reads a form value, after
+		// limitBody, not by fasthttp while reading the request (up to 8 MiB,
+		// with its parser's error as the page title).
+		DisablePreParseMultipartForm: true,
 	})
 	// Hijacked (WebSocket) connections outlive the hijack callback, so
 	// fasthttp's read buffer and request are freed as soon as it returns.
@@ -161,6 +166,8 @@ func (s *Server) newFiber() (*fiber.App, error) {
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		s.log.Error("panic", "request_id", requestID(c), "panic", fmt.Sprint(e))
 	}}))
+	// limitBody before anything reads a body: it settles Content-Encoding
+	// (gzip decoded under the limit, anything else 415) for every route.
 	app.Use(s.requestContext, s.securityHeaders, limitBody, s.authenticate, s.crossSiteGuard)
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 3600}))
 	s.routes(app)
