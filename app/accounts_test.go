@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/corkboard/corkboard/internal/testdb"
+	"github.com/corkboard/corkboard/internal/testsmtp"
 	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/models"
 )
@@ -48,12 +49,12 @@ func (c *testClock) Advance(d time.Duration) {
 type accountsServer struct {
 	*testServer
 	clock *testClock
-	inbox func() []Mail
+	inbox func() []testsmtp.Mail
 }
 
 func newAccountsServer(t *testing.T, databaseURL string, adjust func(*Config)) *accountsServer {
 	t.Helper()
-	smtpURL, inbox := newSMTPSink(t)
+	smtpURL, inbox := testsmtp.Start(t)
 	clock := newTestClock()
 	ts := newTestServerWith(t, databaseURL, "http://localhost:3000", func(cfg *Config) {
 		cfg.SMTPURL, cfg.Now = smtpURL, clock.Now
@@ -67,7 +68,7 @@ func newAccountsServer(t *testing.T, databaseURL string, adjust func(*Config)) *
 var tokenInLink = regexp.MustCompile(`https?://\S+\?token=([A-Za-z0-9_-]{43})`)
 
 // linkToken is the token of the (only) link in a mail body.
-func linkToken(t *testing.T, m Mail) string {
+func linkToken(t *testing.T, m testsmtp.Mail) string {
 	t.Helper()
 	match := tokenInLink.FindStringSubmatch(m.Body)
 	if match == nil {
@@ -253,7 +254,7 @@ func TestLoginThrottle(t *testing.T) {
 
 		// The unlock link (mailed to alice only) lifts the lock, once.
 		m := waitForSubject(t, as, "alice@example.com", "locked", 1)
-		if !strings.Contains(m.Subject, "locked") || len(mailsTo(as.inbox(), "nobody@example.com")) != 0 {
+		if !strings.Contains(m.Subject, "locked") || len(testsmtp.To(as.inbox(), "nobody@example.com")) != 0 {
 			t.Fatalf("unlock mail: %+v", m)
 		}
 		token := linkToken(t, m)
@@ -439,7 +440,7 @@ func liveAccountsServer(t *testing.T, databaseURL string) (*accountsServer, *liv
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	smtpURL, inbox := newSMTPSink(t)
+	smtpURL, inbox := testsmtp.Start(t)
 	clock := newTestClock()
 	ts := newTestServerWith(t, databaseURL, base, func(cfg *Config) { cfg.SMTPURL, cfg.Now = smtpURL, clock.Now })
 	go ts.Serve(ln)
@@ -539,7 +540,7 @@ func TestPasswordReset(t *testing.T) {
 			}
 		}
 		as.bg.Wait() // the 4th request's background work is done: it sent nothing
-		if n := len(mailsTo(as.inbox(), "bob@example.com")); n != 3 {
+		if n := len(testsmtp.To(as.inbox(), "bob@example.com")); n != 3 {
 			t.Fatalf("bob got %d mails, want 3", n)
 		}
 		as.clock.Advance(time.Hour)
@@ -549,19 +550,19 @@ func TestPasswordReset(t *testing.T) {
 }
 
 // waitForResetMail waits until `to` has n reset mails and returns the nth.
-func waitForResetMail(t *testing.T, as *accountsServer, to string, n int) Mail {
+func waitForResetMail(t *testing.T, as *accountsServer, to string, n int) testsmtp.Mail {
 	t.Helper()
 	return waitForSubject(t, as, to, "Reset", n)
 }
 
 // waitForSubject waits until `to` has n mails whose subject contains
 // subject, and returns the nth (mails sent at once arrive in any order).
-func waitForSubject(t *testing.T, as *accountsServer, to, subject string, n int) Mail {
+func waitForSubject(t *testing.T, as *accountsServer, to, subject string, n int) testsmtp.Mail {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		var found []Mail
-		for _, m := range mailsTo(as.inbox(), to) {
+		var found []testsmtp.Mail
+		for _, m := range testsmtp.To(as.inbox(), to) {
 			if strings.Contains(m.Subject, subject) {
 				found = append(found, m)
 			}

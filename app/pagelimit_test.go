@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/corkboard/corkboard/internal/testdb"
+	"github.com/corkboard/corkboard/internal/testsmtp"
 	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/models"
 )
@@ -88,7 +89,7 @@ func TestPageFormsRateLimited(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	smtpURL, inbox := newSMTPSink(t)
+	smtpURL, inbox := testsmtp.Start(t)
 	clock := newTestClock()
 	ts := newTestServerWith(t, testdb.SQLite(t), base, func(cfg *Config) {
 		cfg.SMTPURL, cfg.Now, cfg.RateLimitPerMinute = smtpURL, clock.Now, 5
@@ -132,10 +133,10 @@ func TestPageFormsRateLimited(t *testing.T) {
 	}
 	waitForResetMail(t, as, email(7), 1)
 	ts.bg.Wait() // every request's background work is done
-	if got := mailsTo(inbox(), email(5)); len(got) != 0 {
+	if got := testsmtp.To(inbox(), email(5)); len(got) != 0 {
 		t.Fatalf("the refused request mailed %s: %+v", email(5), got)
 	}
-	if got := mailsTo(inbox(), email(6)); len(got) != 0 {
+	if got := testsmtp.To(inbox(), email(6)); len(got) != 0 {
 		t.Fatalf("refused requests mailed %s: %+v", email(6), got)
 	}
 	if n := len(inbox()); n != 6 {
