@@ -132,7 +132,7 @@ func TestPageFormsRateLimited(t *testing.T) {
 		t.Fatalf("reset request from 127.0.0.3: %d", x.status)
 	}
 	waitForResetMail(t, as, email(7), 1)
-	ts.bg.Wait() // every request's background work is done
+	ts.accounts.Wait() // every request's background work is done
 	if got := testsmtp.To(inbox(), email(5)); len(got) != 0 {
 		t.Fatalf("the refused request mailed %s: %+v", email(5), got)
 	}
@@ -193,15 +193,15 @@ func TestRegisterLimitedBeforeArgon2(t *testing.T) {
 
 	// Hold every argon2 slot: a request that hashes now blocks until the
 	// test lets go.
-	for range cap(hashSlots) {
-		hashSlots <- struct{}{}
+	for range cap(ts.passwords.Slots) {
+		ts.passwords.Slots <- struct{}{}
 	}
 	released := false
 	release := func() {
 		if !released {
 			released = true
-			for range cap(hashSlots) {
-				<-hashSlots
+			for range cap(ts.passwords.Slots) {
+				<-ts.passwords.Slots
 			}
 		}
 	}
@@ -233,7 +233,7 @@ func TestRegisterLimitedBeforeArgon2(t *testing.T) {
 	}
 	if _, hash, err := ts.store.Credentials(context.Background(), "reg2@example.com"); err != nil {
 		t.Fatal(err)
-	} else if ok, _ := checkPassword(goodPassword, hash); !ok {
+	} else if ok, _ := ts.passwords.Check(goodPassword, hash); !ok {
 		t.Fatal("a refused password change changed the password")
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/internal/testdb"
 	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/models"
@@ -49,7 +50,7 @@ func forEachDBClock(t *testing.T, fn func(t *testing.T, ts *testServer, clk *tes
 // codeAt is the TOTP code of secret at t.
 func codeAt(t *testing.T, secret string, at time.Time) string {
 	t.Helper()
-	code, err := totp.GenerateCodeCustom(secret, at, totpOpts)
+	code, err := totp.GenerateCodeCustom(secret, at, accounts.TOTPOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,7 +388,7 @@ func TestTwoFactorLockout(t *testing.T) {
 		wantStatus(t, res, body, 200, "right code after 15 minutes")
 
 		count := auditCounts(t, ts, dee.user.ID)
-		if count[audit2FAEnabled] != 1 || count[audit2FAFailed] != 5 || count[audit2FALocked] != 1 {
+		if count[accounts.Audit2FAEnabled] != 1 || count[accounts.Audit2FAFailed] != 5 || count[accounts.Audit2FALocked] != 1 {
 			t.Fatalf("audit: %v", count)
 		}
 	})
@@ -743,7 +744,7 @@ func TestAPITokens(t *testing.T) {
 		// Audit: created, revoked, and one "used" per token per day.
 		count := auditCounts(t, ts, jo.user.ID)
 		// ro: day 1; rw: day 1 and day 8 (ro's day-8 use was refused).
-		if count[auditTokenCreated] != 2 || count[auditTokenRevoked] != 1 || count[auditTokenUsed] != 3 {
+		if count[accounts.AuditTokenCreated] != 2 || count[accounts.AuditTokenRevoked] != 1 || count[accounts.AuditTokenUsed] != 3 {
 			t.Fatalf("audit: %v", count)
 		}
 	})

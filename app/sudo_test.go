@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/internal/testdb"
 )
 
@@ -119,7 +120,7 @@ func TestSudoModeGuardsSensitiveAPI(t *testing.T) {
 		ada.must(200, "POST", "/api/v1/auth/2fa/setup", nil, &setup)
 		var on backupCodesResponse
 		ada.must(200, "POST", "/api/v1/auth/2fa/enable", map[string]string{"code": codeAt(t, setup.Secret, clk.Now())}, &on)
-		if len(on.BackupCodes) != backupCodeCount {
+		if len(on.BackupCodes) != accounts.BackupCodeCount {
 			t.Fatalf("enable after reauth: %+v", on)
 		}
 		// A token cannot re-authenticate (it cannot do the sensitive
