@@ -41,7 +41,7 @@ func securityTables(t *testing.T, ts *testServer) map[string]string {
 	db := rawDB(t, ts)
 	out := map[string]string{}
 	for _, table := range []string{"users", "user_totp", "backup_codes", "api_tokens"} {
-		out[table] = dumpTable(t, db, table)
+		out[table] = testdb.Dump(t, db, table)
 	}
 	return out
 }
