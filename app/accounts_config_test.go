@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/corkboard/corkboard/internal/testdb"
+	"github.com/corkboard/corkboard/internal/testsmtp"
 )
 
 // TestConfigFromEnvMail: the mail variables and the refusals of bad ones,
@@ -67,18 +68,18 @@ func (b *syncBuffer) String() string {
 func TestMailLinksInTheLogOnlyWithoutSMTP(t *testing.T) {
 	for _, withSMTP := range []bool{false, true} {
 		var logs syncBuffer
-		var inbox func() []Mail
+		var inbox func() []testsmtp.Mail
 		ts := newTestServerWith(t, testdb.SQLite(t), "http://localhost:3000", func(cfg *Config) {
 			cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			if withSMTP {
-				cfg.SMTPURL, inbox = newSMTPSink(t)
+				cfg.SMTPURL, inbox = testsmtp.Start(t)
 			}
 		})
 		ts.register("alice@example.com", "Alice")
 		ts.anon().must(202, "POST", "/api/v1/auth/forgot-password", map[string]string{"email": "alice@example.com"}, nil)
 		deadline := time.Now().Add(10 * time.Second)
 		if withSMTP {
-			token := linkToken(t, waitForMail(t, inbox, "alice@example.com", 10*time.Second))
+			token := linkToken(t, testsmtp.Wait(t, inbox, "alice@example.com", 10*time.Second))
 			if s := logs.String(); strings.Contains(s, token) || strings.Contains(s, "token=") {
 				t.Fatalf("with SMTP_URL the log holds the link:\n%s", s)
 			}

@@ -14,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/internal/testdb"
+	"github.com/corkboard/corkboard/internal/testsmtp"
 	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/models"
 )
@@ -48,12 +50,12 @@ func (c *testClock) Advance(d time.Duration) {
 type accountsServer struct {
 	*testServer
 	clock *testClock
-	inbox func() []Mail
+	inbox func() []testsmtp.Mail
 }
 
 func newAccountsServer(t *testing.T, databaseURL string, adjust func(*Config)) *accountsServer {
 	t.Helper()
-	smtpURL, inbox := newSMTPSink(t)
+	smtpURL, inbox := testsmtp.Start(t)
 	clock := newTestClock()
 	ts := newTestServerWith(t, databaseURL, "http://localhost:3000", func(cfg *Config) {
 		cfg.SMTPURL, cfg.Now = smtpURL, clock.Now
@@ -67,7 +69,7 @@ func newAccountsServer(t *testing.T, databaseURL string, adjust func(*Config)) *
 var tokenInLink = regexp.MustCompile(`https?://\S+\?token=([A-Za-z0-9_-]{43})`)
 
 // linkToken is the token of the (only) link in a mail body.
-func linkToken(t *testing.T, m Mail) string {
+func linkToken(t *testing.T, m testsmtp.Mail) string {
 	t.Helper()
 	match := tokenInLink.FindStringSubmatch(m.Body)
 	if match == nil {
@@ -179,14 +181,14 @@ func TestPasswordStrength(t *testing.T) {
 			t.Fatalf("weak change: %d %s", res.StatusCode, body)
 		}
 		ts.anon().must(200, "POST", "/api/v1/auth/login", map[string]string{"email": "alice@example.com", "password": goodPassword}, nil)
-		if types := auditTypes(alice); count(types, auditPasswordChange) != 0 {
+		if types := auditTypes(alice); count(types, accounts.AuditPasswordChange) != 0 {
 			t.Fatalf("a refused change was audited: %v", types)
 		}
 		res, _ = alice.form("/settings/password", map[string]string{"current_password": goodPassword, "new_password": "brand new password"})
 		if res.StatusCode != 303 {
 			t.Fatalf("strong change: %d", res.StatusCode)
 		}
-		if types := auditTypes(alice); len(types) == 0 || types[0] != auditPasswordChange {
+		if types := auditTypes(alice); len(types) == 0 || types[0] != accounts.AuditPasswordChange {
 			t.Fatalf("password change not audited first: %v", types)
 		}
 	})
@@ -247,13 +249,13 @@ func TestLoginThrottle(t *testing.T) {
 		if res, _ := tryLogin(anon, "alice@example.com", goodPassword); res.StatusCode != 423 {
 			t.Fatalf("right password while locked: %d, want 423", res.StatusCode)
 		}
-		if types := auditTypes(alice); count(types, auditLogin) != 1 {
+		if types := auditTypes(alice); count(types, accounts.AuditLogin) != 1 {
 			t.Fatalf("a refused attempt was audited as a login: %v", types)
 		}
 
 		// The unlock link (mailed to alice only) lifts the lock, once.
 		m := waitForSubject(t, as, "alice@example.com", "locked", 1)
-		if !strings.Contains(m.Subject, "locked") || len(mailsTo(as.inbox(), "nobody@example.com")) != 0 {
+		if !strings.Contains(m.Subject, "locked") || len(testsmtp.To(as.inbox(), "nobody@example.com")) != 0 {
 			t.Fatalf("unlock mail: %+v", m)
 		}
 		token := linkToken(t, m)
@@ -282,18 +284,18 @@ func TestLoginThrottle(t *testing.T) {
 		anon.must(200, "POST", "/api/v1/auth/login", map[string]string{"email": "alice@example.com", "password": goodPassword}, nil)
 
 		// The audit log saw each event, newest first, and only alice's.
-		types := waitForAudit(alice, auditLoginFailed, 10)
+		types := waitForAudit(alice, accounts.AuditLoginFailed, 10)
 		// (The first login is the registration's.)
-		for typ, n := range map[string]int{auditLocked: 1, auditUnlocked: 1, auditLogin: 3, auditLoginFailed: 10} {
+		for typ, n := range map[string]int{accounts.AuditLocked: 1, accounts.AuditUnlocked: 1, accounts.AuditLogin: 3, accounts.AuditLoginFailed: 10} {
 			if count(types, typ) != n {
 				t.Errorf("%d %q events, want %d: %v", count(types, typ), typ, n, types)
 			}
 		}
-		if types[0] != auditLogin || types[1] != auditLoginFailed || types[len(types)-2] != auditLoginFailed {
+		if types[0] != accounts.AuditLogin || types[1] != accounts.AuditLoginFailed || types[len(types)-2] != accounts.AuditLoginFailed {
 			t.Errorf("not newest first: %v", types)
 		}
 		bob := as.register("bob@example.com", "Bob")
-		if types := auditTypes(bob); len(types) != 1 || types[0] != auditLogin {
+		if types := auditTypes(bob); len(types) != 1 || types[0] != accounts.AuditLogin {
 			t.Errorf("bob's log is not just his registration: %v", types)
 		}
 
@@ -426,7 +428,9 @@ func TestLoginThrottleAcrossInstances(t *testing.T) {
 			t.Fatalf("instance 1 after the 7th failure on instance 2: %d %s", res.StatusCode, b2)
 		}
 		// A reset on instance 1 lifts the lock for both.
-		one.clearLoginLock(context.Background(), "alice@example.com")
+		if err := (accounts.Guard{Throttle: one.cfg.Throttle, Store: one.kv, Now: clock.Now}).Clear(context.Background(), "alice@example.com"); err != nil {
+			t.Fatal(err)
+		}
 		a2.must(200, "POST", "/api/v1/auth/login", map[string]string{"email": "alice@example.com", "password": goodPassword}, nil)
 	})
 }
@@ -439,7 +443,7 @@ func liveAccountsServer(t *testing.T, databaseURL string) (*accountsServer, *liv
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	smtpURL, inbox := newSMTPSink(t)
+	smtpURL, inbox := testsmtp.Start(t)
 	clock := newTestClock()
 	ts := newTestServerWith(t, databaseURL, base, func(cfg *Config) { cfg.SMTPURL, cfg.Now = smtpURL, clock.Now })
 	go ts.Serve(ln)
@@ -508,8 +512,8 @@ func TestPasswordReset(t *testing.T) {
 		if tokenInLink.MatchString(notice.Body) {
 			t.Fatalf("the notice holds a link with a token: %s", notice.Body)
 		}
-		types := waitForAudit(alice, auditLocked, 1)
-		for _, typ := range []string{auditResetRequested, auditReset} {
+		types := waitForAudit(alice, accounts.AuditLocked, 1)
+		for _, typ := range []string{accounts.AuditResetRequested, accounts.AuditReset} {
 			if count(types, typ) != 1 {
 				t.Errorf("%d %q events: %v", count(types, typ), typ, types)
 			}
@@ -538,8 +542,8 @@ func TestPasswordReset(t *testing.T) {
 				waitForResetMail(t, as, "bob@example.com", i)
 			}
 		}
-		as.bg.Wait() // the 4th request's background work is done: it sent nothing
-		if n := len(mailsTo(as.inbox(), "bob@example.com")); n != 3 {
+		as.accounts.Wait() // the 4th request's background work is done: it sent nothing
+		if n := len(testsmtp.To(as.inbox(), "bob@example.com")); n != 3 {
 			t.Fatalf("bob got %d mails, want 3", n)
 		}
 		as.clock.Advance(time.Hour)
@@ -549,19 +553,19 @@ func TestPasswordReset(t *testing.T) {
 }
 
 // waitForResetMail waits until `to` has n reset mails and returns the nth.
-func waitForResetMail(t *testing.T, as *accountsServer, to string, n int) Mail {
+func waitForResetMail(t *testing.T, as *accountsServer, to string, n int) testsmtp.Mail {
 	t.Helper()
 	return waitForSubject(t, as, to, "Reset", n)
 }
 
 // waitForSubject waits until `to` has n mails whose subject contains
 // subject, and returns the nth (mails sent at once arrive in any order).
-func waitForSubject(t *testing.T, as *accountsServer, to, subject string, n int) Mail {
+func waitForSubject(t *testing.T, as *accountsServer, to, subject string, n int) testsmtp.Mail {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		var found []Mail
-		for _, m := range mailsTo(as.inbox(), to) {
+		var found []testsmtp.Mail
+		for _, m := range testsmtp.To(as.inbox(), to) {
 			if strings.Contains(m.Subject, subject) {
 				found = append(found, m)
 			}
@@ -636,7 +640,7 @@ func TestAuditPagination(t *testing.T) {
 			}
 			alice.must(200, "GET", "/api/v1/auth/audit?limit=2&cursor="+cursor, nil, &page)
 			for _, ev := range page.Items {
-				if ev.Type != auditLogin || ev.At.IsZero() || ev.IP == "" {
+				if ev.Type != accounts.AuditLogin || ev.At.IsZero() || ev.IP == "" {
 					t.Fatalf("event %+v", ev)
 				}
 				if len(seen) > 0 && ev.ID >= seen[len(seen)-1] {

@@ -18,7 +18,7 @@ func (s *Server) apiRegister(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	user, err := s.register(c.UserContext(), req.Email, req.Password, req.DisplayName)
+	user, err := s.accounts.Register(c.UserContext(), req.Email, req.Password, req.DisplayName)
 	if err != nil {
 		return err
 	}
@@ -38,17 +38,24 @@ func (s *Server) apiLogin(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	user, err := s.throttledLogin(c, req.Email, req.Password)
+	in, err := s.accounts.Login(c.UserContext(), clientOf(c), req.Email, req.Password)
 	if err != nil {
-		return refuseLogin(c, err)
-	}
-	if done, err := s.secondFactorRequired(c, user); done || err != nil {
 		return err
 	}
-	if err := s.startSession(c, user); err != nil {
+	if in.PendingToken != "" {
+		return c.JSON(pendingLogin{TwoFactorRequired: true, PendingToken: in.PendingToken})
+	}
+	if err := s.startSession(c, in.User); err != nil {
 		return err
 	}
-	return c.JSON(user)
+	return c.JSON(in.User)
+}
+
+// pendingLogin is the login answer of an account with 2FA on: no session
+// yet, a token for the second step instead.
+type pendingLogin struct {
+	TwoFactorRequired bool   `json:"two_factor_required"`
+	PendingToken      string `json:"pending_token"`
 }
 
 func (s *Server) apiLogout(c *fiber.Ctx) error {
@@ -74,4 +81,54 @@ func (s *Server) endSession(c *fiber.Ctx) error {
 func (s *Server) apiMe(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
 	return c.JSON(user)
+}
+
+// --- password reset and unlock ---
+
+type forgotPasswordRequest struct {
+	Email string `json:"email"`
+}
+
+// forgotPasswordAnswer is the one answer to every reset request.
+var forgotPasswordAnswer = fiber.Map{"status": "accepted",
+	"detail": "If an account has this email, a link to reset its password is on its way; it works for 15 minutes."}
+
+func (s *Server) apiForgotPassword(c *fiber.Ctx) error {
+	var req forgotPasswordRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	s.accounts.RequestReset(clientOf(c), req.Email)
+	return c.Status(fiber.StatusAccepted).JSON(forgotPasswordAnswer)
+}
+
+type resetPasswordRequest struct {
+	Token    string `json:"token"`
+	Password string `json:"password"`
+}
+
+func (s *Server) apiResetPassword(c *fiber.Ctx) error {
+	var req resetPasswordRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if _, err := s.resetPassword(c, req.Token, req.Password); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+type unlockRequest struct {
+	Token string `json:"token"`
+}
+
+func (s *Server) apiUnlock(c *fiber.Ctx) error {
+	var req unlockRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := s.accounts.Unlock(c.UserContext(), clientOf(c), req.Token); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
 }

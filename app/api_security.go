@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
 )
@@ -49,16 +50,12 @@ type twoFactorSetup struct {
 
 func (s *Server) apiTwoFactorSetup(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	key, err := s.beginTwoFactor(c.UserContext(), user)
-	if err != nil {
-		return err
-	}
-	qr, err := qrDataURL(key)
+	setup, err := s.accounts.BeginTwoFactor(c.UserContext(), user)
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store") // a secret
-	return c.JSON(twoFactorSetup{Secret: key.Secret(), OTPAuthURL: key.URL(), QRPNG: qr})
+	return c.JSON(twoFactorSetup{Secret: setup.Secret, OTPAuthURL: setup.URL, QRPNG: setup.QR})
 }
 
 type codeRequest struct {
@@ -66,9 +63,9 @@ type codeRequest struct {
 	BackupCode string `json:"backup_code"`
 }
 
-func (r codeRequest) factor() (secondFactor, error) {
-	f := secondFactor{Code: r.Code, BackupCode: r.BackupCode}
-	if f.empty() {
+func (r codeRequest) factor() (accounts.Factor, error) {
+	f := accounts.Factor{Code: r.Code, BackupCode: r.BackupCode}
+	if f.Empty() {
 		return f, fieldErrors(models.FieldError{Field: "code", Message: "is required (or backup_code)"})
 	}
 	return f, nil
@@ -89,7 +86,7 @@ func (s *Server) apiTwoFactorEnable(c *fiber.Ctx) error {
 	if strings.TrimSpace(req.Code) == "" {
 		return fieldErrors(models.FieldError{Field: "code", Message: "is required"})
 	}
-	codes, err := s.enableTwoFactor(c, user, req.Code)
+	codes, err := s.accounts.EnableTwoFactor(c.UserContext(), clientOf(c), user, req.Code)
 	if err != nil {
 		return codeFieldError(err)
 	}
@@ -111,7 +108,7 @@ func (s *Server) apiTwoFactorDisable(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.disableTwoFactor(c, user, req.Password, f); err != nil {
+	if err := s.accounts.DisableTwoFactor(c.UserContext(), clientOf(c), user, req.Password, f); err != nil {
 		return codeFieldError(err)
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -127,7 +124,7 @@ func (s *Server) apiRegenerateBackupCodes(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	codes, err := s.regenerateBackupCodes(c, user, f)
+	codes, err := s.accounts.RegenerateBackupCodes(c.UserContext(), clientOf(c), user, f)
 	if err != nil {
 		return codeFieldError(err)
 	}
@@ -138,31 +135,10 @@ func (s *Server) apiRegenerateBackupCodes(c *fiber.Ctx) error {
 // codeFieldError answers a wrong code of a signed-in caller as a 422 on
 // the field (a 401 would read as "signed out"); other errors pass.
 func codeFieldError(err error) error {
-	if errors.Is(err, errWrongCode) {
+	if errors.Is(err, accounts.ErrWrongCode) {
 		return fieldErrors(models.FieldError{Field: "code", Message: "is not right (wrong, expired or already used)"})
 	}
 	return err
-}
-
-// pendingLogin is the login answer of an account with 2FA on: no session
-// yet, a token for the second step instead.
-type pendingLogin struct {
-	TwoFactorRequired bool   `json:"two_factor_required"`
-	PendingToken      string `json:"pending_token"`
-}
-
-// secondFactorRequired answers a correct password of an account with 2FA
-// on (done is true), or does nothing so the login proceeds.
-func (s *Server) secondFactorRequired(c *fiber.Ctx, user models.User) (done bool, err error) {
-	on, err := s.store.TwoFactorEnabled(c.UserContext(), user.ID)
-	if err != nil || !on {
-		return false, err
-	}
-	token, err := s.issuePendingToken(user.ID)
-	if err != nil {
-		return true, err
-	}
-	return true, c.JSON(pendingLogin{TwoFactorRequired: true, PendingToken: token})
 }
 
 func (s *Server) apiLoginSecondFactor(c *fiber.Ctx) error {
@@ -178,7 +154,7 @@ func (s *Server) apiLoginSecondFactor(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	user, err := s.completeSecondFactor(c, req.PendingToken, f)
+	user, err := s.accounts.CompleteSignIn(c.UserContext(), clientOf(c), req.PendingToken, f)
 	if err != nil {
 		return err
 	}
@@ -232,7 +208,7 @@ func (s *Server) revokeSession(c *fiber.Ctx, user models.User, sessionID string)
 		return err
 	}
 	s.sessionsEnded(sessionID)
-	s.audit(c, user.ID, auditSessionRevoked, map[string]any{"session_id": sessionID})
+	s.audit(c, user.ID, accounts.AuditSessionRevoked, map[string]any{"session_id": sessionID})
 	if cur, _ := currentSession(c); cur.ID == sessionID {
 		s.clearSessionCookie(c)
 	}
@@ -247,7 +223,7 @@ func (s *Server) revokeOtherSessions(c *fiber.Ctx, user models.User) (int, error
 		return 0, err
 	}
 	if len(ended) > 0 {
-		s.audit(c, user.ID, auditSessionRevoked, map[string]any{"session_ids": ended})
+		s.audit(c, user.ID, accounts.AuditSessionRevoked, map[string]any{"session_ids": ended})
 	}
 	return len(ended), nil
 }
@@ -286,7 +262,7 @@ func (s *Server) apiCreateToken(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	out, err := s.createToken(c, user, req)
+	out, err := s.createToken(c, user, accounts.TokenRequest(req))
 	if err != nil {
 		return err
 	}

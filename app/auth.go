@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
 	"github.com/golang-jwt/jwt/v5"
@@ -50,7 +51,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	raw, fromCookie := "", false
 	if h := c.Get(fiber.HeaderAuthorization); strings.HasPrefix(h, "Bearer ") {
 		raw = strings.TrimSpace(strings.TrimPrefix(h, "Bearer "))
-		if strings.HasPrefix(raw, apiTokenPrefix) {
+		if strings.HasPrefix(raw, accounts.APITokenPrefix) {
 			return s.authenticateToken(c, raw)
 		}
 	} else if v := s.readCookie(c, sessionCookie); v != "" {
@@ -139,7 +140,7 @@ func (s *Server) startSession(c *fiber.Ctx, user models.User) error {
 	c.Locals(localUser, user)
 	c.Locals(localSession, sess)
 	// Every way in (password, second factor, registration) passes here.
-	s.audit(c, user.ID, auditLogin, map[string]any{"session_id": sess.ID})
+	s.audit(c, user.ID, accounts.AuditLogin, map[string]any{"session_id": sess.ID})
 	return nil
 }
 
@@ -179,60 +180,8 @@ func (s *Server) readCookie(c *fiber.Ctx, base string) string {
 	return c.Cookies(s.cookieName(base))
 }
 
-// login checks a password. An unknown email costs the same argon2id work as
-// a wrong password (a dummy hash), and both answer the same error.
-func (s *Server) login(ctx context.Context, email, password string) (models.User, error) {
-	user, hash, err := s.store.Credentials(ctx, email)
-	if errors.Is(err, models.ErrNotFound) {
-		_, _ = checkPassword(password, s.dummyHash)
-		return models.User{}, errBadCredentials
-	}
-	if err != nil {
-		return models.User{}, err
-	}
-	ok, err := checkPassword(password, hash)
-	if err != nil {
-		return models.User{}, err
-	}
-	if !ok {
-		return models.User{}, errBadCredentials
-	}
-	return user, nil
-}
-
-var errBadCredentials = newProblem(fiber.StatusUnauthorized, "bad-credentials", "Wrong email or password",
-	"The email or password is not right.")
-
-// register validates and creates an account.
-func (s *Server) register(ctx context.Context, email, password, name string) (models.User, error) {
-	v := &models.ValidationError{}
-	email = models.NormalizeEmail(email)
-	if len(email) < 3 || len(email) > 254 || !strings.Contains(email, "@") || strings.ContainsAny(email, " \t\r\n<>\x00") || !models.ValidText(email) ||
-		strings.HasPrefix(email, "@") || strings.HasSuffix(email, "@") {
-		v.Add("email", "must be an email address")
-	}
-	if n := len([]rune(strings.TrimSpace(name))); n == 0 || n > 80 || !models.ValidText(name) ||
-		strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 }) {
-		v.Add("display_name", "must be 1 to 80 characters")
-	}
-	validatePassword(v, "password", password, email, name)
-	if err := v.Err(); err != nil {
-		return models.User{}, err
-	}
-	hash, err := hashPassword(password, s.cfg.Password)
-	if err != nil {
-		return models.User{}, err
-	}
-	user, err := s.store.CreateUser(ctx, email, name, hash)
-	if errors.Is(err, models.ErrConflict) {
-		return models.User{}, newProblem(fiber.StatusConflict, "email-taken", "Email already registered",
-			"An account with this email exists; sign in instead.")
-	}
-	return user, err
-}
-
 // CreateUser registers an account outside HTTP (the CLI's user create),
 // with the same validation as the register endpoint.
 func (s *Server) CreateUser(ctx context.Context, email, password, displayName string) (models.User, error) {
-	return s.register(ctx, email, password, displayName)
+	return s.accounts.Register(ctx, email, password, displayName)
 }

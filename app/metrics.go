@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/realtime"
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,7 +40,13 @@ type metrics struct {
 	codeChecks     atomic.Int64
 }
 
-var _ realtime.Observer = (*metrics)(nil)
+var (
+	_ realtime.Observer = (*metrics)(nil)
+	_ accounts.Meter    = (*metrics)(nil)
+)
+
+func (m *metrics) PasswordChecked() { m.passwordChecks.Add(1) }
+func (m *metrics) CodeChecked()     { m.codeChecks.Add(1) }
 
 // Latencies here are milliseconds: buckets from 0.1 ms (fan-out to a few
 // sockets) and 1 ms (a cached page) up to 10 s.

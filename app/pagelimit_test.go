@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/corkboard/corkboard/internal/testdb"
+	"github.com/corkboard/corkboard/internal/testsmtp"
 	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/models"
 )
@@ -88,7 +89,7 @@ func TestPageFormsRateLimited(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	smtpURL, inbox := newSMTPSink(t)
+	smtpURL, inbox := testsmtp.Start(t)
 	clock := newTestClock()
 	ts := newTestServerWith(t, testdb.SQLite(t), base, func(cfg *Config) {
 		cfg.SMTPURL, cfg.Now, cfg.RateLimitPerMinute = smtpURL, clock.Now, 5
@@ -131,11 +132,11 @@ func TestPageFormsRateLimited(t *testing.T) {
 		t.Fatalf("reset request from 127.0.0.3: %d", x.status)
 	}
 	waitForResetMail(t, as, email(7), 1)
-	ts.bg.Wait() // every request's background work is done
-	if got := mailsTo(inbox(), email(5)); len(got) != 0 {
+	ts.accounts.Wait() // every request's background work is done
+	if got := testsmtp.To(inbox(), email(5)); len(got) != 0 {
 		t.Fatalf("the refused request mailed %s: %+v", email(5), got)
 	}
-	if got := mailsTo(inbox(), email(6)); len(got) != 0 {
+	if got := testsmtp.To(inbox(), email(6)); len(got) != 0 {
 		t.Fatalf("refused requests mailed %s: %+v", email(6), got)
 	}
 	if n := len(inbox()); n != 6 {
@@ -192,15 +193,15 @@ func TestRegisterLimitedBeforeArgon2(t *testing.T) {
 
 	// Hold every argon2 slot: a request that hashes now blocks until the
 	// test lets go.
-	for range cap(hashSlots) {
-		hashSlots <- struct{}{}
+	for range cap(ts.passwords.Slots) {
+		ts.passwords.Slots <- struct{}{}
 	}
 	released := false
 	release := func() {
 		if !released {
 			released = true
-			for range cap(hashSlots) {
-				<-hashSlots
+			for range cap(ts.passwords.Slots) {
+				<-ts.passwords.Slots
 			}
 		}
 	}
@@ -232,7 +233,7 @@ func TestRegisterLimitedBeforeArgon2(t *testing.T) {
 	}
 	if _, hash, err := ts.store.Credentials(context.Background(), "reg2@example.com"); err != nil {
 		t.Fatal(err)
-	} else if ok, _ := checkPassword(goodPassword, hash); !ok {
+	} else if ok, _ := ts.passwords.Check(goodPassword, hash); !ok {
 		t.Fatal("a refused password change changed the password")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -50,19 +51,60 @@ func fieldErrors(fields ...models.FieldError) error {
 	return &models.ValidationError{Fields: fields}
 }
 
+// accountErrors are the account rules' refusals as problems.
+var accountErrors = []struct {
+	err error
+	p   *problemError
+}{
+	{accounts.ErrBadCredentials, newProblem(fiber.StatusUnauthorized, "bad-credentials", "Wrong email or password",
+		"The email or password is not right.")},
+	{accounts.ErrEmailTaken, newProblem(fiber.StatusConflict, "email-taken", "Email already registered",
+		"An account with this email exists; sign in instead.")},
+	{accounts.ErrWrongCode, newProblem(fiber.StatusUnauthorized, "wrong-code", "Wrong code",
+		"The code is not right, already used, or expired; use the current code from your app or a backup code.")},
+	{accounts.ErrTwoFactorOff, newProblem(fiber.StatusConflict, "two-factor-off", "Two-factor authentication is off",
+		"Turn two-factor authentication on first.")},
+	{accounts.ErrTwoFactorOn, newProblem(fiber.StatusConflict, "two-factor-on", "Two-factor authentication is already on",
+		"Turn it off first to set up a new authenticator.")},
+	{accounts.ErrNoSetup, newProblem(fiber.StatusConflict, "no-two-factor-setup", "No set-up in progress",
+		"Start the set-up (POST /api/v1/auth/2fa/setup) before confirming it.")},
+	{accounts.ErrBadPendingToken, newProblem(fiber.StatusUnauthorized, "pending-token-invalid", "Sign-in expired",
+		"The sign-in step is invalid or older than 5 minutes: sign in with your password again.")},
+}
+
+// asProblem is the problem err asks for: a *problemError, or a refusal of
+// the account rules (not the password throttle's: see throttleProblem).
+func asProblem(err error) (*problemError, bool) {
+	var pe *problemError
+	if errors.As(err, &pe) {
+		return pe, true
+	}
+	var cl *accounts.CodeLocked
+	if errors.As(err, &cl) {
+		return newProblem(fiber.StatusTooManyRequests, "two-factor-locked", "Too many wrong codes",
+			"Two-factor codes are refused until "+cl.Until.UTC().Format(time.RFC3339)+" after too many wrong ones."), true
+	}
+	for _, a := range accountErrors {
+		if errors.Is(err, a.err) {
+			return a.p, true
+		}
+	}
+	return nil, false
+}
+
 // toProblem maps every error a handler can return to its problem document.
 // Anything unknown is a 500 whose body says nothing internal.
 func toProblem(err error) problem {
-	var pe *problemError
 	var ve *models.ValidationError
 	var se *models.StaleError
 	var fe *fiber.Error
-	var te *throttledError
+	var refused *accounts.Refused
+	if ap, ok := asProblem(err); ok {
+		return ap.p
+	}
 	switch {
-	case errors.As(err, &pe):
-		return pe.p
-	case errors.As(err, &te):
-		return te.problem().p
+	case errors.As(err, &refused):
+		return throttleProblem(refused).p
 	case errors.As(err, &ve):
 		return problem{Type: "urn:corkboard:problem:validation", Title: "Invalid input", Status: 422,
 			Detail: "Some fields are not valid; see errors.", Errors: ve.Fields}
@@ -96,9 +138,7 @@ func toProblem(err error) problem {
 // pages get the HTML error page.
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	p := toProblem(err)
-	if te := (*throttledError)(nil); errors.As(err, &te) {
-		c.Set(fiber.HeaderRetryAfter, te.retryAfter())
-	}
+	setRetryAfter(c, err)
 	if p.Status >= 500 {
 		s.log.Error("request failed", "request_id", requestID(c), "method", c.Method(), "path", c.Path(), "err", err)
 		p.RequestID = requestID(c)

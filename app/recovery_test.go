@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/internal/testdb"
 	"github.com/corkboard/corkboard/models"
 )
@@ -106,15 +107,15 @@ func TestResetRevokesAPITokens(t *testing.T) {
 		var reset *models.AuditEvent
 		for i, ev := range page.Items {
 			switch ev.Type {
-			case auditTokenRevoked:
+			case accounts.AuditTokenRevoked:
 				id, _ := ev.Detail["token_id"].(string)
 				revoked[id], _ = ev.Detail["reason"].(string)
-			case auditReset:
+			case accounts.AuditReset:
 				reset = &page.Items[i]
 			}
 		}
-		if len(revoked) != 2 || revoked[rw.ID] != auditReset || revoked[ro.ID] != auditReset {
-			t.Errorf("token.revoked events (token id -> reason): %v, want both tokens with reason %q", revoked, auditReset)
+		if len(revoked) != 2 || revoked[rw.ID] != accounts.AuditReset || revoked[ro.ID] != accounts.AuditReset {
+			t.Errorf("token.revoked events (token id -> reason): %v, want both tokens with reason %q", revoked, accounts.AuditReset)
 		}
 		if reset == nil || reset.Detail["tokens_revoked"] != float64(2) {
 			t.Errorf("password.reset event: %+v, want tokens_revoked 2", reset)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/internal/testdb"
 	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/models"
@@ -49,7 +50,7 @@ func forEachDBClock(t *testing.T, fn func(t *testing.T, ts *testServer, clk *tes
 // codeAt is the TOTP code of secret at t.
 func codeAt(t *testing.T, secret string, at time.Time) string {
 	t.Helper()
-	code, err := totp.GenerateCodeCustom(secret, at, totpOpts)
+	code, err := totp.GenerateCodeCustom(secret, at, accounts.TOTPOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,51 +58,7 @@ func codeAt(t *testing.T, secret string, at time.Time) string {
 }
 
 // rawDB opens the server's database directly, to look at what is stored.
-func rawDB(t *testing.T, ts *testServer) *sql.DB {
-	t.Helper()
-	u := ts.cfg.DatabaseURL
-	driver, dsn := "pgx", u
-	if strings.HasPrefix(u, "sqlite://") {
-		driver, dsn = "sqlite3", "file:"+strings.TrimPrefix(u, "sqlite://")+"?mode=ro"
-	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-// dumpTable is every value of every row of table, as text.
-func dumpTable(t *testing.T, db *sql.DB, table string) string {
-	t.Helper()
-	rows, err := db.Query("SELECT * FROM " + table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var sb strings.Builder
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range vals {
-			if b, ok := v.([]byte); ok {
-				v = string(b)
-			}
-			sb.WriteString(strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(string(mustMarshal(t, v)), `"`, ""), "\n", "")))
-			sb.WriteByte('|')
-		}
-		sb.WriteByte('\n')
-	}
-	return sb.String()
-}
+func rawDB(t *testing.T, ts *testServer) *sql.DB { return testdb.Open(t, ts.cfg.DatabaseURL) }
 
 func mustMarshal(t *testing.T, v any) []byte {
 	t.Helper()
@@ -246,7 +203,7 @@ func TestTwoFactorEnableAndLogin(t *testing.T) {
 
 		// At rest: neither the secret nor a backup code is in the database.
 		db := rawDB(t, ts)
-		stored := dumpTable(t, db, "user_totp") + dumpTable(t, db, "backup_codes")
+		stored := testdb.Dump(t, db, "user_totp") + testdb.Dump(t, db, "backup_codes")
 		if !strings.Contains(stored, "v1.") {
 			t.Fatalf("user_totp holds no sealed secret: %s", stored)
 		}
@@ -387,7 +344,7 @@ func TestTwoFactorLockout(t *testing.T) {
 		wantStatus(t, res, body, 200, "right code after 15 minutes")
 
 		count := auditCounts(t, ts, dee.user.ID)
-		if count[audit2FAEnabled] != 1 || count[audit2FAFailed] != 5 || count[audit2FALocked] != 1 {
+		if count[accounts.Audit2FAEnabled] != 1 || count[accounts.Audit2FAFailed] != 5 || count[accounts.Audit2FALocked] != 1 {
 			t.Fatalf("audit: %v", count)
 		}
 	})
@@ -453,7 +410,7 @@ func TestTwoFactorDisable(t *testing.T) {
 		if st.Enabled || st.Pending || st.BackupCodesLeft != 0 {
 			t.Fatalf("after disable: %+v", st)
 		}
-		if n := strings.Count(dumpTable(t, rawDB(t, ts), "backup_codes"), "\n"); n != 0 {
+		if n := strings.Count(testdb.Dump(t, rawDB(t, ts), "backup_codes"), "\n"); n != 0 {
 			t.Fatalf("%d backup codes left after disable", n)
 		}
 		res, body = ts.anon().do("POST", "/api/v1/auth/login", map[string]string{"email": "fay@example.com", "password": "correct horse battery"})
@@ -623,7 +580,7 @@ func TestAPITokens(t *testing.T) {
 		if strings.Contains(string(listed), ro.Token) || strings.Contains(string(listed), `"token"`) {
 			t.Fatalf("the list shows a token: %s", listed)
 		}
-		stored := dumpTable(t, rawDB(t, ts), "api_tokens")
+		stored := testdb.Dump(t, rawDB(t, ts), "api_tokens")
 		sum := sha256.Sum256([]byte(ro.Token))
 		if strings.Contains(stored, ro.Token) || strings.Contains(stored, ro.Token[12:]) || !strings.Contains(stored, hex.EncodeToString(sum[:])) {
 			t.Fatalf("api_tokens holds the token, or not its hash: %s", stored)
@@ -743,7 +700,7 @@ func TestAPITokens(t *testing.T) {
 		// Audit: created, revoked, and one "used" per token per day.
 		count := auditCounts(t, ts, jo.user.ID)
 		// ro: day 1; rw: day 1 and day 8 (ro's day-8 use was refused).
-		if count[auditTokenCreated] != 2 || count[auditTokenRevoked] != 1 || count[auditTokenUsed] != 3 {
+		if count[accounts.AuditTokenCreated] != 2 || count[accounts.AuditTokenRevoked] != 1 || count[accounts.AuditTokenUsed] != 3 {
 			t.Fatalf("audit: %v", count)
 		}
 	})

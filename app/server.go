@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/models"
 	"github.com/corkboard/corkboard/realtime"
@@ -34,21 +35,18 @@ type Server struct {
 	store     *models.Store
 	app       *fiber.App
 	jwtKey    []byte
-	dummyHash string
-	publicURL *url.URL
 	hub       *realtime.Hub
 	views     *html.Engine
 	stop      chan struct{} // closed by Shutdown: ends background loops
 	loops     sync.WaitGroup
 	stopOnce  sync.Once
-	limiter   *rateLimiter   // RATE_LIMIT_PER_MINUTE per caller: /api/v1 and the account forms
-	metrics   *metrics       // this instance's Prometheus registry; the hub's Observer
-	kv        kv.Store       // counters shared by instances (login throttling)
-	ownKV     bool           // New opened kv: Shutdown closes it
-	redis     *kv.Redis      // kv when it is on Redis (nil: one instance): the broker and connection caps use it too
-	mailer    Mailer         // SMTP_URL, or the log
-	bg        sync.WaitGroup // background work (mail, audit): Shutdown waits
-	totpBox   *secretBox     // encrypts two-factor secrets (TOTP_KEY)
+	limiter   *rateLimiter      // RATE_LIMIT_PER_MINUTE per caller: /api/v1 and the account forms
+	metrics   *metrics          // this instance's Prometheus registry; the hub's Observer
+	kv        kv.Store          // counters shared by instances (login throttling)
+	ownKV     bool              // New opened kv: Shutdown closes it
+	redis     *kv.Redis         // kv when it is on Redis (nil: one instance): the broker and connection caps use it too
+	accounts  *accounts.Service // the account rules (sign-in, 2FA, resets, tokens, mail)
+	passwords *accounts.Hasher  // argon2id, Config.Password, a bounded number at once
 	leaseMu   sync.Mutex
 	leases    map[*connLease]struct{} // this instance's sockets' holds on per-user caps (cluster.go)
 	tokens    verifiedTokens          // session JWTs already verified (token_cache.go)
@@ -68,11 +66,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.Config = cfg.Config.WithDefaults() // limits, timings, the Redis prefix, the pool
 	s := &Server{cfg: cfg, log: cfg.Logger, stop: make(chan struct{}), kv: cfg.KV}
 	s.limiter = newRateLimiter(cfg.RateLimitPerMinute, s.now) // Config.Now: tests move it
-	var err error
-	if s.mailer, err = newMailer(cfg, s.log); err != nil {
+	mailer, err := accounts.NewMailer(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL, s.log)
+	if err != nil {
 		return nil, err
 	}
-	if s.publicURL, err = url.Parse(cfg.PublicURL); err != nil {
+	publicURL, err := url.Parse(cfg.PublicURL)
+	if err != nil {
 		return nil, fmt.Errorf("PUBLIC_URL: %w", err)
 	}
 	warnIfDataDirShared(cfg.DataDir, s.log)
@@ -88,12 +87,6 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		if totpKey, err = loadOrCreateSecret(cfg.DataDir, "totp_key", s.log); err != nil {
 			return nil, fmt.Errorf("TOTP key: %w", err)
 		}
-	}
-	if s.totpBox, err = newSecretBox(totpKey); err != nil {
-		return nil, err
-	}
-	if s.dummyHash, err = hashPassword("dummy password for unknown emails", cfg.Password); err != nil {
-		return nil, err
 	}
 	s.store, err = models.Open(ctx, cfg.DatabaseURL, models.Options{MaxOpenConns: cfg.DBMaxConns,
 		MaxIdleConns: cfg.DBMaxIdleConns, ConnMaxLifetime: cfg.DBConnMaxLifetime, Logger: s.log})
@@ -119,6 +112,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	// so the hub's broker and the per-user socket cap go through Redis.
 	s.redis, _ = s.kv.(*kv.Redis)
 	s.metrics = newMetrics()
+	s.passwords = accounts.NewHasher(cfg.Password)
+	s.accounts, err = accounts.New(accounts.Deps{Store: s.store, KV: s.kv, Mailer: mailer, Now: s.now, Log: s.log,
+		Hasher: s.passwords, Throttle: cfg.Throttle, TOTPKey: totpKey, JWTKey: s.jwtKey, PublicURL: publicURL,
+		Meter: s.metrics})
+	if err != nil {
+		if s.ownKV {
+			s.kv.Close()
+		}
+		s.store.Close()
+		return nil, err
+	}
 	if s.cfg.Hub.Observer == nil {
 		s.cfg.Hub.Observer = s.metrics
 	}
@@ -201,7 +205,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.app.ShutdownWithContext(ctx)
 	s.stopOnce.Do(func() { close(s.stop) })
 	s.loops.Wait()
-	s.bg.Wait()
+	s.accounts.Wait()
 	if err == nil {
 		err = herr
 	}

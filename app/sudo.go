@@ -19,9 +19,6 @@ import (
 // Signing in counts (startSession records it); so does
 // POST /api/v1/auth/reauth or the /settings/reauth form.
 
-// auditReauth: the password or a code was entered again on a session.
-const auditReauth = "session.reauthenticated"
-
 var reauthMinutes = strconv.Itoa(int(accounts.ReauthWindow.Minutes()))
 
 var errReauthRequired = newProblem(fiber.StatusForbidden, "reauth-required", "Confirm your password",
@@ -87,49 +84,21 @@ type reauthRequest struct {
 	BackupCode string `json:"backup_code"`
 }
 
-// reauthenticate checks the signed-in user's password, or with 2FA on a
-// current or backup code, and records on this session that it was entered
-// now. The password goes through the settings' password check (and its
-// throttle), a code through the second factor's (and its lock). Wrong
-// credentials are 422 on the field: the session itself is fine.
+// reauthenticate records on this session that its credentials were just
+// entered again (accounts.Reauthenticate). Wrong credentials are 422 on the
+// field: the session itself is fine.
 func (s *Server) reauthenticate(c *fiber.Ctx, req reauthRequest) error {
 	user, _ := currentUser(c)
 	sess, ok := currentSession(c)
 	if !ok {
 		return errTokenNotAllowed
 	}
-	ctx := c.UserContext()
-	f := secondFactor{Code: req.Code, BackupCode: req.BackupCode}
-	with := "password"
-	switch {
-	case req.Password != "" && !f.empty():
-		return fieldErrors(models.FieldError{Field: "password", Message: "send the password or a code, not both"})
-	case req.Password != "":
-		if err := s.checkPasswordOf(c, user.ID, req.Password); err != nil {
-			return err
-		}
-	case !f.empty():
-		with = "code"
-		err := s.verifySecondFactor(c, user.ID, f)
-		if errors.Is(err, errTwoFactorOff) {
-			return fieldErrors(models.FieldError{Field: "code",
-				Message: "cannot be used: two-factor authentication is off, so send your password"})
-		}
-		if err != nil {
-			return codeFieldError(err)
-		}
-	default:
-		return fieldErrors(models.FieldError{Field: "password", Message: "is required (or, with two-factor authentication on, code)"})
-	}
-	err := s.store.ReauthenticateSession(ctx, user.ID, sess.ID, s.now())
+	err := s.accounts.Reauthenticate(c.UserContext(), clientOf(c), user.ID, sess.ID, req.Password,
+		accounts.Factor{Code: req.Code, BackupCode: req.BackupCode})
 	if errors.Is(err, models.ErrNotFound) { // the session ended meanwhile
 		return unauthorized()
 	}
-	if err != nil {
-		return err
-	}
-	s.audit(c, user.ID, auditReauth, map[string]any{"session_id": sess.ID, "with": with})
-	return nil
+	return codeFieldError(err)
 }
 
 func (s *Server) apiReauth(c *fiber.Ctx) error {
@@ -198,13 +167,12 @@ func (s *Server) pageReauthSubmit(c *fiber.Ctx) error {
 		}
 		return s.renderReauth(c, fiber.StatusUnprocessableEntity, next, msg)
 	}
-	var te *throttledError
-	if errors.As(err, &te) { // the password throttle
-		c.Set(fiber.HeaderRetryAfter, te.retryAfter())
-		return s.renderReauth(c, te.problem().p.Status, next, "Password "+te.fieldMessage()+".")
+	setRetryAfter(c, err)
+	var r *accounts.Refused
+	if errors.As(err, &r) { // the password throttle
+		return s.renderReauth(c, throttleProblem(r).p.Status, next, "Password "+throttleFieldMessage(r)+".")
 	}
-	var pe *problemError
-	if errors.As(err, &pe) && pe.p.Status < fiber.StatusInternalServerError { // a locked second factor, throttling
+	if pe, ok := asProblem(err); ok && pe.p.Status < fiber.StatusInternalServerError { // a locked second factor, throttling
 		return s.renderReauth(c, pe.p.Status, next, pe.p.Detail)
 	}
 	return err

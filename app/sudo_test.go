@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/internal/testdb"
 )
 
@@ -40,7 +41,7 @@ func securityTables(t *testing.T, ts *testServer) map[string]string {
 	db := rawDB(t, ts)
 	out := map[string]string{}
 	for _, table := range []string{"users", "user_totp", "backup_codes", "api_tokens"} {
-		out[table] = dumpTable(t, db, table)
+		out[table] = testdb.Dump(t, db, table)
 	}
 	return out
 }
@@ -119,7 +120,7 @@ func TestSudoModeGuardsSensitiveAPI(t *testing.T) {
 		ada.must(200, "POST", "/api/v1/auth/2fa/setup", nil, &setup)
 		var on backupCodesResponse
 		ada.must(200, "POST", "/api/v1/auth/2fa/enable", map[string]string{"code": codeAt(t, setup.Secret, clk.Now())}, &on)
-		if len(on.BackupCodes) != backupCodeCount {
+		if len(on.BackupCodes) != accounts.BackupCodeCount {
 			t.Fatalf("enable after reauth: %+v", on)
 		}
 		// A token cannot re-authenticate (it cannot do the sensitive

@@ -16,6 +16,7 @@ import (
 
 	"github.com/corkboard/corkboard/internal/testdb"
 	"github.com/corkboard/corkboard/internal/testredis"
+	"github.com/corkboard/corkboard/internal/testsmtp"
 	"github.com/corkboard/corkboard/kv"
 )
 
@@ -31,7 +32,7 @@ import (
 type burstServer struct {
 	*testServer
 	base  string
-	inbox func() []Mail
+	inbox func() []testsmtp.Mail
 }
 
 func newBurstServer(t *testing.T, databaseURL string, clock *testClock, adjust func(*Config)) *burstServer {
@@ -41,7 +42,7 @@ func newBurstServer(t *testing.T, databaseURL string, clock *testClock, adjust f
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	smtpURL, inbox := newSMTPSink(t)
+	smtpURL, inbox := testsmtp.Start(t)
 	ts := newTestServerWith(t, databaseURL, base, func(cfg *Config) {
 		cfg.SMTPURL, cfg.Now, cfg.RateLimitPerMinute = smtpURL, clock.Now, 1<<20
 		cfg.TOTPKey = strings.Repeat("k", 32) // the same on every instance
@@ -253,7 +254,7 @@ func TestLoginBurstPerAccount(t *testing.T) {
 				// The link mailed at the lock lifts it.
 				var token string
 				waitUntil(t, "the unlock mail arrived", func() bool {
-					for _, m := range mailsTo(bs.inbox(), "alice@example.com") {
+					for _, m := range testsmtp.To(bs.inbox(), "alice@example.com") {
 						if match := tokenInLink.FindStringSubmatch(m.Body); match != nil {
 							token = match[1]
 						}

@@ -1,31 +1,22 @@
 package app
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"strings"
 	"time"
 
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
 )
 
-// Personal API tokens: "cbp_" + 64 hex digits (32 random bytes), sent as
-// Authorization: Bearer. Only the SHA-256 is stored (a 256-bit random token
-// needs no slow hash); the prefix lets secret scanners and people
-// recognise one.
+// Personal API tokens on requests: authenticating a bearer "cbp_…" token,
+// what a token may do, and "last used". Creating and revoking them is
+// accounts' (accounts.CreateToken, RevokeToken).
 
-const (
-	apiTokenPrefix = "cbp_"
-	// tokenTouchEvery bounds the writes "last used" costs: one per token
-	// per minute at most, whatever the request rate.
-	tokenTouchEvery = time.Minute
-)
-
-// tokenLifetimes are the expiries offered, in days.
-var tokenLifetimes = []int{7, 30, 90, 365}
+// tokenTouchEvery bounds the writes "last used" costs: one per token per
+// minute at most, whatever the request rate.
+const tokenTouchEvery = time.Minute
 
 var (
 	errReadOnlyToken = newProblem(fiber.StatusForbidden, "read-only-token", "Read-only token",
@@ -33,20 +24,6 @@ var (
 	errTokenNotAllowed = newProblem(fiber.StatusForbidden, "token-not-allowed", "Not with an API token",
 		"API tokens cannot manage tokens, sessions, two-factor authentication or the password: sign in.")
 )
-
-func newAPIToken() (token, hash string, err error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", "", err
-	}
-	token = apiTokenPrefix + hex.EncodeToString(b)
-	return token, hashAPIToken(token), nil
-}
-
-func hashAPIToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
 
 // currentToken is the API token the caller authenticated with, if any.
 func currentToken(c *fiber.Ctx) (models.APIToken, bool) {
@@ -72,7 +49,7 @@ func (s *Server) authenticateToken(c *fiber.Ctx, raw string) error {
 	if !isAPI(c) {
 		return c.Next()
 	}
-	tok, user, err := s.store.TokenUser(c.UserContext(), hashAPIToken(raw), s.now())
+	tok, user, err := s.store.TokenUser(c.UserContext(), accounts.HashToken(raw), s.now())
 	if errors.Is(err, models.ErrNotFound) {
 		return unauthorized()
 	}
@@ -112,7 +89,7 @@ func (s *Server) touchToken(c *fiber.Ctx, userID string, tok models.APIToken) {
 		return
 	}
 	if first {
-		s.audit(c, userID, auditTokenUsed, map[string]any{"token_id": tok.ID, "name": tok.Name})
+		s.audit(c, userID, accounts.AuditTokenUsed, map[string]any{"token_id": tok.ID, "name": tok.Name})
 	}
 }
 
@@ -129,44 +106,18 @@ type createdToken struct {
 	Token string `json:"token"`
 }
 
-func (s *Server) createToken(c *fiber.Ctx, user models.User, req createTokenRequest) (createdToken, error) {
-	v := &models.ValidationError{}
-	known := false
-	for _, d := range tokenLifetimes {
-		known = known || d == req.ExpiresInDays
-	}
-	if !known {
-		v.Add("expires_in_days", "must be one of 7, 30, 90 or 365")
-	}
-	if req.Scope != string(models.ScopeRead) && req.Scope != string(models.ScopeWrite) {
-		v.Add("scope", "must be read or write")
-	}
-	if err := v.Err(); err != nil {
-		return createdToken{}, err
-	}
-	token, hash, err := newAPIToken()
-	if err != nil {
-		return createdToken{}, err
-	}
-	now := s.now()
-	t, err := s.store.CreateToken(c.UserContext(), user.ID, models.TokenInput{Name: req.Name, Scope: models.TokenScope(req.Scope),
-		TokenHash: hash, Prefix: token[:len(apiTokenPrefix)+8], CreatedAt: now,
-		ExpiresAt: now.Add(time.Duration(req.ExpiresInDays) * 24 * time.Hour)})
-	if err != nil {
-		return createdToken{}, err
-	}
-	s.audit(c, user.ID, auditTokenCreated, map[string]any{"token_id": t.ID, "name": t.Name, "scope": string(t.Scope)})
-	return createdToken{APIToken: t, Token: token}, nil
+func (s *Server) createToken(c *fiber.Ctx, user models.User, req accounts.TokenRequest) (createdToken, error) {
+	t, token, err := s.accounts.CreateToken(c.UserContext(), clientOf(c), user, req)
+	return createdToken{APIToken: t, Token: token}, err
 }
 
 // revokeToken deletes the token and closes the sockets it opened.
 func (s *Server) revokeToken(c *fiber.Ctx, user models.User, tokenID string) error {
-	t, err := s.store.DeleteToken(c.UserContext(), user.ID, tokenID)
+	t, err := s.accounts.RevokeToken(c.UserContext(), clientOf(c), user, tokenID)
 	if err != nil {
 		return err
 	}
 	s.sessionsEnded(t.ID)
-	s.audit(c, user.ID, auditTokenRevoked, map[string]any{"token_id": t.ID, "name": t.Name})
 	return nil
 }
 

@@ -3,10 +3,9 @@ package app
 import (
 	"errors"
 	"html/template"
-	"net/url"
 	"strconv"
-	"time"
 
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
 )
@@ -14,8 +13,6 @@ import (
 // Pages of the account's security: the second sign-in step, the 2FA
 // set-up, and the sessions, tokens and 2FA sections of the account page.
 // Plain forms: everything works without JavaScript.
-
-const pendingCookie = "corkboard_2fa"
 
 // accountSecurity is the account page's data for the security sections.
 func (s *Server) accountSecurity(c *fiber.Ctx, user models.User) (fiber.Map, error) {
@@ -35,71 +32,13 @@ func (s *Server) accountSecurity(c *fiber.Ctx, user models.User) (fiber.Map, err
 	if err != nil {
 		return nil, err
 	}
-	return fiber.Map{"Sessions": sessions, "Tokens": views, "TwoFactor": tf, "TokenLifetimes": tokenLifetimes,
+	return fiber.Map{"Sessions": sessions, "Tokens": views, "TwoFactor": tf, "TokenLifetimes": accounts.TokenLifetimes(),
 		"TokenForm": fiber.Map{"name": "", "scope": "read", "expires_in_days": "30"}, "TokenErrors": map[string]string{}}, nil
 }
 
 type tokenView struct {
 	models.APIToken
 	Expired bool
-}
-
-// --- sign-in, second step ---
-
-// pageLoginNeedsCode sends a correct password of an account with 2FA on to
-// /login/2fa, holding the pending token in a short-lived cookie.
-func (s *Server) pageLoginNeedsCode(c *fiber.Ctx, user models.User, next string) (done bool, err error) {
-	on, err := s.store.TwoFactorEnabled(c.UserContext(), user.ID)
-	if err != nil || !on {
-		return false, err
-	}
-	token, err := s.issuePendingToken(user.ID)
-	if err != nil {
-		return true, err
-	}
-	s.setCookie(c, &fiber.Cookie{Name: pendingCookie, Value: token, Path: "/login", HTTPOnly: true,
-		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(pendingLoginTTL.Seconds())})
-	return true, c.Redirect("/login/2fa?next="+url.QueryEscape(localPath(next)), fiber.StatusSeeOther)
-}
-
-func (s *Server) clearPendingCookie(c *fiber.Ctx) {
-	s.setCookie(c, &fiber.Cookie{Name: pendingCookie, Value: "", Path: "/login", HTTPOnly: true,
-		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(1, 0), MaxAge: -1})
-}
-
-func (s *Server) pageLoginCode(c *fiber.Ctx) error {
-	if _, err := s.parsePendingToken(s.readCookie(c, pendingCookie)); err != nil {
-		return s.back(c, "/login?next="+url.QueryEscape(localPath(c.Query("next"))), false,
-			"Sign in with your password first (the code step lasts 5 minutes).")
-	}
-	return s.render(c, 200, "login_2fa", "Two-factor authentication", nil, fiber.Map{"Next": c.Query("next")})
-}
-
-func (s *Server) pageLoginCodeSubmit(c *fiber.Ctx) error {
-	next := c.FormValue("next")
-	f := secondFactor{Code: c.FormValue("code"), BackupCode: c.FormValue("backup_code")}
-	if f.empty() {
-		return s.render(c, fiber.StatusUnprocessableEntity, "login_2fa", "Two-factor authentication", nil,
-			fiber.Map{"Next": next, "Error": "Enter the code from your app, or a backup code."})
-	}
-	user, err := s.completeSecondFactor(c, s.readCookie(c, pendingCookie), f)
-	if errors.Is(err, errBadPendingToken) {
-		s.clearPendingCookie(c)
-		return s.back(c, "/login?next="+url.QueryEscape(localPath(next)), false, "That took too long: sign in again.")
-	}
-	var pe *problemError
-	if errors.As(err, &pe) && (pe.p.Status == fiber.StatusUnauthorized || pe.p.Status == fiber.StatusTooManyRequests) {
-		return s.render(c, pe.p.Status, "login_2fa", "Two-factor authentication", nil,
-			fiber.Map{"Next": next, "Error": pe.p.Detail})
-	}
-	if err != nil {
-		return err
-	}
-	s.clearPendingCookie(c)
-	if err := s.startSession(c, user); err != nil {
-		return err
-	}
-	return c.Redirect(localPath(next), fiber.StatusSeeOther)
 }
 
 // --- two-factor set-up and management ---
@@ -111,26 +50,22 @@ func (s *Server) pageTwoFactor(c *fiber.Ctx) error {
 
 func (s *Server) renderTwoFactorSetup(c *fiber.Ctx, status int, errMsg string) error {
 	user, _ := currentUser(c)
-	key, err := s.pendingTwoFactor(c.UserContext(), user)
-	if errors.Is(err, models.ErrNotFound) || errors.Is(err, errTwoFactorOn) {
+	setup, err := s.accounts.PendingTwoFactor(c.UserContext(), user)
+	if errors.Is(err, models.ErrNotFound) || errors.Is(err, accounts.ErrTwoFactorOn) {
 		return c.Redirect("/settings", fiber.StatusSeeOther)
 	}
-	if err != nil {
-		return err
-	}
-	qr, err := qrDataURL(key)
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store") // the secret
 	return s.render(c, status, "two_factor_setup", "Set up two-factor authentication",
 		[]crumb{{"Account", "/settings"}, {"Two-factor authentication", ""}},
-		fiber.Map{"QR": template.URL(qr), "Secret": key.Secret(), "Error": errMsg}) // #nosec: our own PNG data: URL
+		fiber.Map{"QR": template.URL(setup.QR), "Secret": setup.Secret, "Error": errMsg}) // #nosec: our own PNG data: URL
 }
 
 func (s *Server) pageTwoFactorSetup(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	if _, err := s.beginTwoFactor(c.UserContext(), user); errors.Is(err, errTwoFactorOn) {
+	if _, err := s.accounts.BeginTwoFactor(c.UserContext(), user); errors.Is(err, accounts.ErrTwoFactorOn) {
 		return s.back(c, "/settings", false, "Two-factor authentication is already on.")
 	} else if err != nil {
 		return err
@@ -140,12 +75,13 @@ func (s *Server) pageTwoFactorSetup(c *fiber.Ctx) error {
 
 func (s *Server) pageTwoFactorEnable(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	codes, err := s.enableTwoFactor(c, user, c.FormValue("code"))
-	if msg, status, ok := codeRefusal(err); ok {
+	codes, err := s.accounts.EnableTwoFactor(c.UserContext(), clientOf(c), user, c.FormValue("code"))
+	if msg, status, ok := codeRefusal(c, err); ok {
 		return s.renderTwoFactorSetup(c, status, msg)
 	}
-	if errors.Is(err, errNoSetup) || errors.Is(err, errTwoFactorOn) {
-		return s.back(c, "/settings", false, err.(*problemError).p.Detail)
+	if errors.Is(err, accounts.ErrNoSetup) || errors.Is(err, accounts.ErrTwoFactorOn) {
+		pe, _ := asProblem(err)
+		return s.back(c, "/settings", false, pe.p.Detail)
 	}
 	if err != nil {
 		return err
@@ -159,10 +95,12 @@ func (s *Server) renderBackupCodes(c *fiber.Ctx, codes []string, heading string)
 		[]crumb{{"Account", "/settings"}, {"Backup codes", ""}}, fiber.Map{"Codes": codes, "Heading": heading})
 }
 
-// codeRefusal turns a wrong or locked code into a message for the form.
-func codeRefusal(err error) (msg string, status int, ok bool) {
-	var pe *problemError
-	if errors.As(err, &pe) && (pe.p.Type == errWrongCode.p.Type || pe.p.Status == fiber.StatusTooManyRequests) {
+// codeRefusal turns a wrong or locked code into a message for the form
+// (a lock's Retry-After set on c).
+func codeRefusal(c *fiber.Ctx, err error) (msg string, status int, ok bool) {
+	pe, isProblem := asProblem(err)
+	if isProblem && (errors.Is(err, accounts.ErrWrongCode) || pe.p.Status == fiber.StatusTooManyRequests) {
+		setRetryAfter(c, err)
 		status = pe.p.Status
 		if status == fiber.StatusUnauthorized {
 			status = fiber.StatusUnprocessableEntity // the session is fine; the code is not
@@ -174,12 +112,12 @@ func codeRefusal(err error) (msg string, status int, ok bool) {
 
 func (s *Server) pageTwoFactorDisable(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	f := secondFactor{Code: c.FormValue("code"), BackupCode: c.FormValue("backup_code")}
-	err := s.disableTwoFactor(c, user, c.FormValue("password"), f)
-	if msg, _, ok := codeRefusal(err); ok {
+	f := accounts.Factor{Code: c.FormValue("code"), BackupCode: c.FormValue("backup_code")}
+	err := s.accounts.DisableTwoFactor(c.UserContext(), clientOf(c), user, c.FormValue("password"), f)
+	if msg, _, ok := codeRefusal(c, err); ok {
 		return s.back(c, "/settings", false, msg)
 	}
-	if errors.Is(err, errWrongPassword) {
+	if errors.Is(err, accounts.ErrWrongPassword) {
 		return s.back(c, "/settings", false, "The password is not right.")
 	}
 	if err != nil {
@@ -190,8 +128,8 @@ func (s *Server) pageTwoFactorDisable(c *fiber.Ctx) error {
 
 func (s *Server) pageRegenerateBackupCodes(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	codes, err := s.regenerateBackupCodes(c, user, secondFactor{Code: c.FormValue("code")})
-	if msg, _, ok := codeRefusal(err); ok {
+	codes, err := s.accounts.RegenerateBackupCodes(c.UserContext(), clientOf(c), user, accounts.Factor{Code: c.FormValue("code")})
+	if msg, _, ok := codeRefusal(c, err); ok {
 		return s.back(c, "/settings", false, msg)
 	}
 	if err != nil {
@@ -230,7 +168,7 @@ func (s *Server) pageCreateToken(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
 	form := fiber.Map{"name": c.FormValue("name"), "scope": c.FormValue("scope"), "expires_in_days": c.FormValue("expires_in_days")}
 	days, _ := strconv.Atoi(c.FormValue("expires_in_days"))
-	out, err := s.createToken(c, user, createTokenRequest{Name: c.FormValue("name"), Scope: c.FormValue("scope"), ExpiresInDays: days})
+	out, err := s.createToken(c, user, accounts.TokenRequest{Name: c.FormValue("name"), Scope: c.FormValue("scope"), ExpiresInDays: days})
 	if fields, ok := fieldMap(err); ok {
 		return s.renderAccountWith(c, fiber.StatusUnprocessableEntity, fiber.Map{}, map[string]string{},
 			fiber.Map{"TokenForm": form, "TokenErrors": fields})

@@ -1,4 +1,7 @@
-package app
+// Package testsmtp is an in-process SMTP server (emersion/go-smtp) that
+// stands in for a mail catcher in tests: the code under test sends through
+// its real SMTP mailer to it. It is imported only by tests.
+package testsmtp
 
 import (
 	"errors"
@@ -23,16 +26,15 @@ type Mail struct {
 	Body    string
 }
 
-// smtpSink is an in-process SMTP server (emersion/go-smtp) standing in for
-// a mail catcher: the app sends through its real SMTP mailer to it.
+// smtpSink holds the messages received.
 type smtpSink struct {
 	mu    sync.Mutex
 	inbox []Mail
 }
 
-// newSMTPSink starts a sink on 127.0.0.1 and returns its SMTP_URL and a
+// Start starts a sink on 127.0.0.1 and returns its SMTP_URL and a
 // function returning a copy of the messages received so far.
-func newSMTPSink(t *testing.T) (url string, inbox func() []Mail) {
+func Start(t *testing.T) (url string, inbox func() []Mail) {
 	t.Helper()
 	sink := &smtpSink{}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
@@ -90,14 +92,14 @@ func (s *sinkSession) Data(r io.Reader) error {
 	return nil
 }
 
-// waitForMail polls inbox until a message to `to` arrives (the app sends in
+// Wait polls inbox until a message to `to` arrives (mail is sent in
 // the background) and returns the newest one; it fails the test at the
 // deadline.
-func waitForMail(t *testing.T, inbox func() []Mail, to string, deadline time.Duration) Mail {
+func Wait(t *testing.T, inbox func() []Mail, to string, deadline time.Duration) Mail {
 	t.Helper()
 	end := time.Now().Add(deadline)
 	for {
-		msgs := mailsTo(inbox(), to)
+		msgs := To(inbox(), to)
 		if len(msgs) > 0 {
 			return msgs[len(msgs)-1]
 		}
@@ -108,8 +110,8 @@ func waitForMail(t *testing.T, inbox func() []Mail, to string, deadline time.Dur
 	}
 }
 
-// mailsTo keeps the messages addressed to `to`.
-func mailsTo(msgs []Mail, to string) []Mail {
+// To keeps the messages addressed to `to`.
+func To(msgs []Mail, to string) []Mail {
 	var out []Mail
 	for _, m := range msgs {
 		for _, rcpt := range m.To {

@@ -1,4 +1,4 @@
-package app
+package accounts
 
 import (
 	"strings"
@@ -17,9 +17,10 @@ const minStrength = 3
 // characters are strong is strong.
 const strengthRunes = 64
 
-// validatePassword checks length and strength. userInputs (the email, the
-// display name) count as easy to guess, as zxcvbn's user inputs.
-func validatePassword(v *models.ValidationError, field, password string, userInputs ...string) {
+// ValidatePassword checks length and strength, adding what is wrong to v
+// under field. userInputs (the email, the display name) count as easy to
+// guess, as zxcvbn's user inputs.
+func ValidatePassword(v *models.ValidationError, field, password string, userInputs ...string) {
 	switch n := len([]rune(password)); {
 	case n < 8:
 		v.Add(field, "must be at least 8 characters")

@@ -1,4 +1,4 @@
-package app
+package accounts
 
 import (
 	"context"
@@ -24,13 +24,17 @@ var (
 	_ Mailer = (*logMailer)(nil)
 )
 
-// newMailer picks the mailer for SMTP_URL: SMTP when set, the log when not.
-func newMailer(cfg Config, log *slog.Logger) (Mailer, error) {
-	if cfg.SMTPURL == "" {
-		return &logMailer{log: log}, nil
+// NewMailer picks the mailer for SMTP_URL (smtpURL): SMTP when set, the
+// log when not. from is MAIL_FROM ("": noreply@ the host of publicURL).
+func NewMailer(smtpURL, from, publicURL string, log *slog.Logger) (Mailer, error) {
+	if smtpURL == "" {
+		return NewLogMailer(log), nil
 	}
-	return newSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL)
+	return NewSMTPMailer(smtpURL, from, publicURL)
 }
+
+// NewLogMailer is the development mailer (no SMTP_URL).
+func NewLogMailer(log *slog.Logger) Mailer { return &logMailer{log: log} }
 
 // logMailer is the development mailer (no SMTP_URL): the whole message,
 // links included, goes to the log at info level. Only this mailer ever
@@ -50,10 +54,10 @@ type smtpMailer struct {
 	host string
 }
 
-// newSMTPMailer reads smtp://[user:pass@]host[:port] (STARTTLS when the
+// NewSMTPMailer reads smtp://[user:pass@]host[:port] (STARTTLS when the
 // server offers it; port 587 by default) or smtps://… (implicit TLS, port
 // 465). Credentials are only sent over TLS (or to localhost).
-func newSMTPMailer(rawURL, from, publicURL string) (*smtpMailer, error) {
+func NewSMTPMailer(rawURL, from, publicURL string) (Mailer, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Hostname() == "" || (u.Scheme != "smtp" && u.Scheme != "smtps") {
 		return nil, errors.New("SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465")
@@ -112,15 +116,4 @@ func (m *smtpMailer) Send(ctx context.Context, to, subject, body string) error {
 		return err
 	}
 	return client.DialAndSendWithContext(ctx, msg)
-}
-
-// sendMail sends in the background (callers answer at once, the same way
-// whether or not a mail goes out). A failure is logged without the body:
-// it holds a link that works.
-func (s *Server) sendMail(to, subject, body string) {
-	s.background(func(ctx context.Context) {
-		if err := s.mailer.Send(ctx, to, subject, body); err != nil {
-			s.log.Error("sending e-mail failed", "to", to, "subject", subject, "err", err)
-		}
-	})
 }
