@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/internal/testdb"
 )
 
@@ -12,7 +13,7 @@ import (
 func benchAccounts(b *testing.B) *testServer {
 	t := &testing.T{}
 	ts := newTestServerWith(t, testdb.SQLite(b), "http://localhost:3000", func(cfg *Config) {
-		cfg.Password = DefaultPasswordParams
+		cfg.Password = accounts.DefaultPasswordParams()
 		cfg.Throttle = Throttle{FreeFailures: 1 << 30, LockAfter: 1<<30 + 1, IPFailures: 1 << 30}
 		cfg.RateLimitPerMinute = 1 << 30
 	})

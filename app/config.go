@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/app/config"
 	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/realtime"
@@ -26,7 +27,7 @@ type Config struct {
 	// Now is the clock of throttling and mailed links (nil: time.Now);
 	// tests move it instead of sleeping.
 	Now        func() time.Time
-	Password   PasswordParams
+	Password   accounts.PasswordParams
 	SessionTTL time.Duration
 	Logger     *slog.Logger
 	Version    string
@@ -37,23 +38,6 @@ type Config struct {
 	// KV is the shared-state store; nil: Redis on RedisURL when set,
 	// memory otherwise.
 	KV kv.Store
-}
-
-// ConfigFromEnv reads the environment for cmd/corkboard: config.FromEnv
-// (every variable and its default), then the check that SMTP_URL and
-// MAIL_FROM make a mailer, which needs the mail code.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	env, err := config.FromEnv(getenv)
-	cfg := Config{Config: env}
-	if err != nil {
-		return cfg, err
-	}
-	if cfg.SMTPURL != "" {
-		if _, err := newSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL); err != nil {
-			return cfg, err
-		}
-	}
-	return cfg, nil
 }
 
 // loadOrCreateSecret returns the secret in DATA_DIR/name, creating it (32

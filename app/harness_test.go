@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/app/config"
 	"github.com/corkboard/corkboard/internal/testdb"
 	"github.com/corkboard/corkboard/models"
@@ -26,7 +27,7 @@ type testServer struct {
 	t *testing.T
 }
 
-var fastPasswords = PasswordParams{Memory: 1024, Time: 1, Threads: 1}
+var fastPasswords = accounts.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()

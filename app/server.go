@@ -61,7 +61,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.SessionTTL = defaultSessionTTL
 	}
 	if cfg.Password.Memory == 0 {
-		cfg.Password = DefaultPasswordParams
+		cfg.Password = accounts.DefaultPasswordParams()
 	}
 	cfg.Config = cfg.Config.WithDefaults() // limits, timings, the Redis prefix, the pool
 	s := &Server{cfg: cfg, log: cfg.Logger, stop: make(chan struct{}), kv: cfg.KV}

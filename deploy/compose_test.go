@@ -13,7 +13,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
-	"github.com/corkboard/corkboard/app"
+	"github.com/corkboard/corkboard/app/config"
 )
 
 // Docker cannot run here, so these tests read docker-compose.yml the way
@@ -109,7 +109,7 @@ func TestComposeWiring(t *testing.T) {
 			}
 		}
 		// What the replica will read is a configuration the app accepts.
-		cfg, err := app.ConfigFromEnv(func(k string) string { return e[k] })
+		cfg, err := config.FromEnv(func(k string) string { return e[k] })
 		if err != nil {
 			t.Errorf("%s: the app refuses its environment: %v", name, err)
 			continue

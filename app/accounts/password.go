@@ -22,7 +22,9 @@ type PasswordParams struct {
 
 // DefaultPasswordParams follow OWASP's argon2id recommendation
 // (m=19 MiB, t=2, p=1): about 30 ms per hash on a 2-core machine.
-var DefaultPasswordParams = PasswordParams{Memory: 19 * 1024, Time: 2, Threads: 1}
+func DefaultPasswordParams() PasswordParams {
+	return PasswordParams{Memory: 19 * 1024, Time: 2, Threads: 1}
+}
 
 const (
 	saltLen = 16
@@ -44,7 +46,7 @@ type Hasher struct {
 // per CPU, at least two.
 func NewHasher(params PasswordParams) *Hasher {
 	if params.Memory == 0 {
-		params = DefaultPasswordParams
+		params = DefaultPasswordParams()
 	}
 	return &Hasher{Params: params, Slots: make(chan struct{}, max(2, runtime.NumCPU()))}
 }

@@ -51,7 +51,7 @@ func TestHasher(t *testing.T) {
 		t.Fatal("two hashes of one password are equal: no salt")
 	}
 	other := accounts.NewHasher(accounts.PasswordParams{})
-	if other.Params != accounts.DefaultPasswordParams || cap(other.Slots) < 2 {
+	if other.Params != accounts.DefaultPasswordParams() || cap(other.Slots) < 2 {
 		t.Fatalf("defaults: %+v, %d slots", other.Params, cap(other.Slots))
 	}
 	for pw, want := range map[string]bool{"correct horse battery": true, "correct horse batter": false, "": false} {

@@ -41,7 +41,7 @@ type Deps struct {
 	Mailer Mailer
 	Now    func() time.Time // nil: time.Now; tests move it
 	Log    *slog.Logger     // nil: discarded
-	Hasher *Hasher          // nil: NewHasher(DefaultPasswordParams)
+	Hasher *Hasher          // nil: NewHasher(DefaultPasswordParams())
 	// Throttle is the LOGIN_* settings; zero fields take the defaults.
 	Throttle Throttle
 	// TOTPKey encrypts two-factor secrets at rest (any string of 32+
@@ -85,7 +85,7 @@ func New(d Deps) (*Service, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.hasher == nil {
-		s.hasher = NewHasher(DefaultPasswordParams)
+		s.hasher = NewHasher(DefaultPasswordParams())
 	}
 	if s.meter == nil {
 		s.meter = noMeter{}

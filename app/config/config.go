@@ -179,6 +179,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if cfg.Throttle, err = throttleFromEnv(get, d.Throttle); err != nil {
 		return cfg, err
 	}
+	if cfg.SMTPURL != "" { // SMTP_URL and MAIL_FROM must make a mailer
+		if _, err := accounts.NewSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL); err != nil {
+			return cfg, err
+		}
+	}
 	if cfg.JWTSecret != "" && len(cfg.JWTSecret) < 32 {
 		return cfg, errors.New("JWT_SECRET must be at least 32 characters")
 	}

@@ -327,3 +327,34 @@ func TestFromEnvThrottle(t *testing.T) {
 		t.Fatalf("WithDefaults: %+v", got)
 	}
 }
+
+// TestFromEnvMail: the mail variables, and the refusals of settings that
+// make no mailer.
+func TestFromEnvMail(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	cfg, err := FromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.SMTPURL != "" || cfg.MailFrom != "" {
+		t.Fatalf("defaults: %q %q", cfg.SMTPURL, cfg.MailFrom)
+	}
+	cfg, err = FromEnv(env(map[string]string{"SMTP_URL": "smtps://u:p%40ss@mail.example.com",
+		"MAIL_FROM": "Board <board@example.com>", "LOGIN_LOCK_AFTER": "9"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MailFrom != "Board <board@example.com>" || cfg.Throttle.LockAfter != 9 {
+		t.Fatalf("set: %q %+v", cfg.MailFrom, cfg.Throttle)
+	}
+	for k, v := range map[string]string{"SMTP_URL": "http://mail.example.com", "MAIL_FROM": "not an address",
+		"JWT_SECRET": "short", "LOGIN_LOCK_AFTER": "2"} {
+		vars := map[string]string{k: v}
+		if k == "MAIL_FROM" {
+			vars["SMTP_URL"] = "smtp://mail.example.com"
+		}
+		if _, err := FromEnv(env(vars)); err == nil {
+			t.Errorf("%s=%s accepted", k, v)
+		}
+	}
+}

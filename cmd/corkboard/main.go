@@ -23,6 +23,7 @@ import (
 	"syscall"
 
 	"github.com/corkboard/corkboard/app"
+	"github.com/corkboard/corkboard/app/config"
 	"github.com/corkboard/corkboard/models"
 	"golang.org/x/term"
 )
@@ -43,11 +44,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
-	cfg, err := app.ConfigFromEnv(getenv)
+	env, err := config.FromEnv(getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, "corkboard: configuration:", err)
 		return 2
 	}
+	cfg := app.Config{Config: env}
 	cfg.Version = version
 	cfg.Logger = newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	switch cmd {

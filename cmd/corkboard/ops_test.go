@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/corkboard/corkboard/app"
+	"github.com/corkboard/corkboard/app/config"
 	"github.com/corkboard/corkboard/internal/testdb"
 	"github.com/corkboard/corkboard/models"
 )
@@ -37,10 +38,11 @@ func TestBackupCommand(t *testing.T) {
 		t.Fatalf("backup of a missing database: exit %d %q", code, errb.String())
 	}
 
-	cfg, err := app.ConfigFromEnv(e)
+	settings, err := config.FromEnv(e)
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg := app.Config{Config: settings}
 	srv, err := app.New(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -12,38 +12,6 @@ import (
 	"github.com/corkboard/corkboard/internal/testsmtp"
 )
 
-// TestConfigFromEnvMail: the mail variables and the refusals of bad ones,
-// what ConfigFromEnv checks on top of config.FromEnv (whose own tests,
-// LOGIN_* included, are in app/config); FromEnv's refusals reach its caller.
-func TestConfigFromEnvMail(t *testing.T) {
-	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
-	cfg, err := ConfigFromEnv(env(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.SMTPURL != "" || cfg.MailFrom != "" {
-		t.Fatalf("defaults: %q %q", cfg.SMTPURL, cfg.MailFrom)
-	}
-	cfg, err = ConfigFromEnv(env(map[string]string{"SMTP_URL": "smtps://u:p%40ss@mail.example.com",
-		"MAIL_FROM": "Board <board@example.com>", "LOGIN_LOCK_AFTER": "9"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.MailFrom != "Board <board@example.com>" || cfg.Throttle.LockAfter != 9 {
-		t.Fatalf("set: %q %+v", cfg.MailFrom, cfg.Throttle)
-	}
-	for k, v := range map[string]string{"SMTP_URL": "http://mail.example.com", "MAIL_FROM": "not an address",
-		"JWT_SECRET": "short", "LOGIN_LOCK_AFTER": "2"} {
-		vars := map[string]string{k: v}
-		if k == "MAIL_FROM" {
-			vars["SMTP_URL"] = "smtp://mail.example.com"
-		}
-		if _, err := ConfigFromEnv(env(vars)); err == nil {
-			t.Errorf("%s=%s accepted", k, v)
-		}
-	}
-}
-
 // syncBuffer is a log destination safe for the background goroutines.
 type syncBuffer struct {
 	mu  sync.Mutex
