@@ -17,7 +17,6 @@ import (
 	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/internal/testdb"
 	"github.com/corkboard/corkboard/internal/testsmtp"
-	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/models"
 )
 
@@ -400,12 +399,9 @@ func TestLoginThrottleAcrossInstances(t *testing.T) {
 		prefix := "test:" + randomHex(6) + ":"
 		clock := newTestClock()
 		instance := func() *testServer {
-			store, err := kv.DialRedis(context.Background(), redisURL, prefix)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { store.Close() })
-			return newTestServerWith(t, url, "http://localhost:3000", func(cfg *Config) { cfg.Now, cfg.KV = clock.Now, store })
+			return newTestServerWith(t, url, "http://localhost:3000", func(cfg *Config) {
+				cfg.Now, cfg.RedisURL, cfg.RedisPrefix = clock.Now, redisURL, prefix
+			})
 		}
 		one, two := instance(), instance()
 		one.register("alice@example.com", "Alice")

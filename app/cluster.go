@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/realtime"
 	"github.com/google/uuid"
 )
@@ -11,6 +13,20 @@ import (
 // What makes N instances behave as one: the broker between them, readiness
 // that includes Redis, session ends and connection caps that cross
 // instances. With no REDIS_URL all of it is in-process.
+
+// openKV is the shared-state store: Redis on REDIS_URL (so counters hold
+// across instances; returned twice, as the store and as Redis), memory
+// otherwise (redis nil).
+func (s *Server) openKV(ctx context.Context) (store kv.Store, redis *kv.Redis, err error) {
+	if s.cfg.RedisURL == "" {
+		return kv.NewMemoryClock(s.now), nil, nil
+	}
+	r, err := kv.DialRedis(ctx, s.cfg.RedisURL, s.cfg.RedisPrefix)
+	if err != nil {
+		return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	return r, r, nil
+}
 
 // defaultBroker is Redis pub/sub when the shared state is on Redis (other
 // instances share it), the in-process broker otherwise.

@@ -13,7 +13,6 @@ import (
 
 	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/app/config"
-	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/realtime"
 )
 
@@ -35,9 +34,6 @@ type Config struct {
 	// in-process broker.
 	NewBroker func(realtime.Handler) realtime.Broker
 	Hub       realtime.Options // tests shorten timings
-	// KV is the shared-state store; nil: Redis on RedisURL when set,
-	// memory otherwise.
-	KV kv.Store
 }
 
 // loadOrCreateSecret returns the secret in DATA_DIR/name, creating it (32

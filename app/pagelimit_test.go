@@ -15,7 +15,6 @@ import (
 
 	"github.com/corkboard/corkboard/internal/testdb"
 	"github.com/corkboard/corkboard/internal/testsmtp"
-	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/models"
 )
 
@@ -246,13 +245,8 @@ func TestPageRateLimitAcrossInstances(t *testing.T) {
 	clock := newTestClock()
 	dbURL := testdb.SQLite(t)
 	instance := func() *testServer {
-		store, err := kv.DialRedis(context.Background(), redisURL, prefix)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { store.Close() })
 		return newTestServerWith(t, dbURL, "http://localhost:3000", func(cfg *Config) {
-			cfg.Now, cfg.KV, cfg.RateLimitPerMinute = clock.Now, store, 4
+			cfg.Now, cfg.RedisURL, cfg.RedisPrefix, cfg.RateLimitPerMinute = clock.Now, redisURL, prefix, 4
 		})
 	}
 	one, two := instance(), instance()

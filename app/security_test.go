@@ -21,12 +21,10 @@ import (
 	"github.com/coder/websocket"
 	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/internal/testdb"
-	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/models"
 	"github.com/corkboard/corkboard/realtime"
 	"github.com/google/uuid"
 	"github.com/pquerna/otp/totp"
-	"github.com/redis/go-redis/v9"
 )
 
 // Tests of accounts part 2: TOTP two-factor authentication, the sessions
@@ -354,12 +352,6 @@ func TestTwoFactorLockout(t *testing.T) {
 // Redis add up to one lock that both enforce.
 func TestTwoFactorLockAcrossInstances(t *testing.T) {
 	redisURL := testRedisURL(t)
-	opt, err := redis.ParseURL(redisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { rdb.Close() })
 	// A prefix of its own on the shared Redis; the keys expire by themselves
 	// (15 minutes).
 	prefix := "test-2fa-" + uuid.NewString() + ":"
@@ -368,7 +360,7 @@ func TestTwoFactorLockAcrossInstances(t *testing.T) {
 	start := func() *testServer {
 		return newTestServerWith(t, dbURL, "http://localhost:3000", func(cfg *Config) {
 			cfg.Now = clk.Now
-			cfg.KV = kv.NewRedis(rdb, prefix)
+			cfg.RedisURL, cfg.RedisPrefix = redisURL, prefix
 			cfg.TOTPKey = strings.Repeat("k", 32) // the same on every instance, like JWT_SECRET
 		})
 	}

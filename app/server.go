@@ -42,9 +42,8 @@ type Server struct {
 	stopOnce  sync.Once
 	limiter   *rateLimiter      // RATE_LIMIT_PER_MINUTE per caller: /api/v1 and the account forms
 	metrics   *metrics          // this instance's Prometheus registry; the hub's Observer
-	kv        kv.Store          // counters shared by instances (login throttling)
-	ownKV     bool              // New opened kv: Shutdown closes it
-	redis     *kv.Redis         // kv when it is on Redis (nil: one instance): the broker and connection caps use it too
+	kv        kv.Store          // counters shared by instances: s.redis, or memory with one instance
+	redis     *kv.Redis         // REDIS_URL's store (nil: one instance): the broker and connection caps use it too
 	accounts  *accounts.Service // the account rules (sign-in, 2FA, resets, tokens, mail)
 	passwords *accounts.Hasher  // argon2id, Config.Password, a bounded number at once
 	leaseMu   sync.Mutex
@@ -64,7 +63,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Password = accounts.DefaultPasswordParams()
 	}
 	cfg.Config = cfg.Config.WithDefaults() // limits, timings, the Redis prefix, the pool
-	s := &Server{cfg: cfg, log: cfg.Logger, stop: make(chan struct{}), kv: cfg.KV}
+	s := &Server{cfg: cfg, log: cfg.Logger, stop: make(chan struct{}), }
 	s.limiter = newRateLimiter(cfg.RateLimitPerMinute, s.now) // Config.Now: tests move it
 	mailer, err := accounts.NewMailer(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL, s.log)
 	if err != nil {
@@ -101,25 +100,19 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.store.Close()
 		return nil, err
 	}
-	if s.kv == nil {
-		if s.kv, err = s.openKV(ctx); err != nil {
-			s.store.Close()
-			return nil, err
-		}
-		s.ownKV = true
-	}
 	// Decided once, here: shared state on Redis means several instances,
 	// so the hub's broker and the per-user socket cap go through Redis.
-	s.redis, _ = s.kv.(*kv.Redis)
+	if s.kv, s.redis, err = s.openKV(ctx); err != nil {
+		s.store.Close()
+		return nil, err
+	}
 	s.metrics = newMetrics()
 	s.passwords = accounts.NewHasher(cfg.Password)
 	s.accounts, err = accounts.New(accounts.Deps{Store: s.store, KV: s.kv, Mailer: mailer, Now: s.now, Log: s.log,
 		Hasher: s.passwords, Throttle: cfg.Throttle, TOTPKey: totpKey, JWTKey: s.jwtKey, PublicURL: publicURL,
 		Meter: s.metrics})
 	if err != nil {
-		if s.ownKV {
-			s.kv.Close()
-		}
+		s.kv.Close()
 		s.store.Close()
 		return nil, err
 	}
@@ -209,9 +202,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if err == nil {
 		err = herr
 	}
-	if s.ownKV {
-		s.kv.Close()
-	}
+	s.kv.Close()
 	if cerr := s.store.Close(); err == nil {
 		err = cerr
 	}

@@ -1,34 +1,18 @@
 package app
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"time"
 
 	"github.com/corkboard/corkboard/app/accounts"
-	"github.com/corkboard/corkboard/kv"
 	"github.com/gofiber/fiber/v2"
 )
 
 // Throttle is the sign-in throttle's settings (the rule itself is
 // accounts.Guard's).
 type Throttle = accounts.Throttle
-
-// openKV is the shared-state store when Config.KV is nil: Redis on
-// REDIS_URL (so counters hold across instances), memory otherwise.
-func (s *Server) openKV(ctx context.Context) (kv.Store, error) {
-	if s.cfg.RedisURL == "" {
-		return kv.NewMemoryClock(s.now), nil
-	}
-	r, err := kv.DialRedis(ctx, s.cfg.RedisURL, s.cfg.RedisPrefix)
-	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
-	}
-	return r, nil
-}
 
 // The password throttle's refusals (*accounts.Refused) as answers: 429
 // while a delay runs or the IP is over its limit, 423 while the account is

@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -17,7 +16,6 @@ import (
 	"github.com/corkboard/corkboard/internal/testdb"
 	"github.com/corkboard/corkboard/internal/testredis"
 	"github.com/corkboard/corkboard/internal/testsmtp"
-	"github.com/corkboard/corkboard/kv"
 )
 
 // Throttles under concurrency (DESIGN.md "Hardening"): bursts of
@@ -349,13 +347,8 @@ func TestLoginBurstAcrossInstances(t *testing.T) {
 	prefix := testredis.Prefix("test")
 	clock := newTestClock()
 	instance := func(adjust func(*Config)) *burstServer {
-		store, err := kv.DialRedis(context.Background(), redisURL, prefix)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { store.Close() })
 		return newBurstServer(t, dbURL, clock, func(cfg *Config) {
-			cfg.KV = store
+			cfg.RedisURL, cfg.RedisPrefix = redisURL, prefix
 			if adjust != nil {
 				adjust(cfg)
 			}
