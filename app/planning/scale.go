@@ -111,3 +111,32 @@ func Location(name string) (loc *time.Location, ok bool) {
 	}
 	return loc, true
 }
+
+// Settings are a project's planning settings as a change sends them; nil
+// fields stay as they are.
+type Settings struct {
+	EstimateScale     *string
+	UnestimatedEffort *int
+	Timezone          *string
+	CapacityPolicy    *string
+}
+
+// Check says what is wrong with s.
+func (s Settings) Check() []FieldError {
+	var out []FieldError
+	if s.EstimateScale != nil && !ValidScale(*s.EstimateScale) {
+		out = append(out, FieldError{"estimate_scale", "must be free, fibonacci, linear, exponential or tshirt"})
+	}
+	if s.UnestimatedEffort != nil && (*s.UnestimatedEffort < 0 || *s.UnestimatedEffort > MaxUnestimatedEffort) {
+		out = append(out, FieldError{"unestimated_effort", "must be between 0 and " + strconv.Itoa(MaxUnestimatedEffort)})
+	}
+	if s.Timezone != nil {
+		if _, ok := Location(*s.Timezone); !ok {
+			out = append(out, FieldError{"timezone", "must be an IANA time zone such as Europe/Paris or UTC"})
+		}
+	}
+	if s.CapacityPolicy != nil && !ValidPolicy(*s.CapacityPolicy) {
+		out = append(out, FieldError{"capacity_policy", "must be warn or block"})
+	}
+	return out
+}

@@ -58,3 +58,21 @@ func TestLocation(t *testing.T) {
 		}
 	}
 }
+
+func TestSettingsCheck(t *testing.T) {
+	s, n, bad := func(v string) *string { return &v }, func(v int) *int { return &v }, Settings{}
+	if got := (Settings{EstimateScale: s("tshirt"), UnestimatedEffort: n(21), Timezone: s("Europe/Paris"), CapacityPolicy: s("block")}).Check(); len(got) != 0 {
+		t.Errorf("valid settings refused: %v", got)
+	}
+	bad = Settings{EstimateScale: s("points"), UnestimatedEffort: n(22), Timezone: s("Mars/Olympus"), CapacityPolicy: s("deny")}
+	got := []string{}
+	for _, f := range bad.Check() {
+		got = append(got, f.Field)
+	}
+	if strings.Join(got, ",") != "estimate_scale,unestimated_effort,timezone,capacity_policy" {
+		t.Errorf("fields %v", got)
+	}
+	if len((Settings{UnestimatedEffort: n(-1)}).Check()) != 1 || len((Settings{}).Check()) != 0 {
+		t.Error("bounds")
+	}
+}
