@@ -11,7 +11,11 @@ import (
 type boardResponse struct {
 	Project models.Project  `json:"project"`
 	Issues  []models.Issue  `json:"issues"`
-	Members []models.Member `json:"members"`
+	Members []models.Member `json:"members"` // with their capacity
+	// Cycles are the cycles that are not completed, by start date;
+	// Capacities their per-member overrides.
+	Cycles     []models.Cycle         `json:"cycles"`
+	Capacities []models.CycleCapacity `json:"capacities"`
 }
 
 func (s *Server) apiBoard(c *fiber.Ctx) error {
@@ -35,5 +39,9 @@ func (s *Server) loadBoard(c *fiber.Ctx) (boardResponse, error) {
 	if err != nil {
 		return boardResponse{}, err
 	}
-	return boardResponse{Project: p, Issues: issues, Members: members}, nil
+	cycles, caps, err := s.store.PlanningBoard(c.UserContext(), user.ID, pid)
+	if err != nil {
+		return boardResponse{}, err
+	}
+	return boardResponse{Project: p, Issues: issues, Members: members, Cycles: cycles, Capacities: caps}, nil
 }

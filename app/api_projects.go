@@ -1,6 +1,7 @@
 package app
 
 import (
+	"github.com/corkboard/corkboard/app/planning"
 	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
 )
@@ -48,6 +49,10 @@ func (s *Server) apiUpdateProject(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
 	var req models.ProjectPatch
 	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := planningInvalid(planning.Settings{EstimateScale: req.EstimateScale, UnestimatedEffort: req.UnestimatedEffort,
+		Timezone: req.Timezone, CapacityPolicy: req.CapacityPolicy}.Check()); err != nil {
 		return err
 	}
 	p, ev, err := s.store.UpdateProject(c.UserContext(), user, c.Params("pid"), req)
@@ -98,8 +103,11 @@ func (s *Server) apiAddMember(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(m)
 }
 
+// updateMemberRequest changes a role and/or a capacity (points per
+// cycle; null: not set).
 type updateMemberRequest struct {
-	Role models.Role `json:"role"`
+	Role     *models.Role         `json:"role"`
+	Capacity models.Optional[int] `json:"capacity"`
 }
 
 func (s *Server) apiUpdateMember(c *fiber.Ctx) error {
@@ -108,7 +116,11 @@ func (s *Server) apiUpdateMember(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	m, ev, err := s.store.UpdateMember(c.UserContext(), user, c.Params("pid"), c.Params("uid"), req.Role)
+	if req.Role == nil && !req.Capacity.Set {
+		return fieldErrors(models.FieldError{Field: "role", Message: "send role and/or capacity"})
+	}
+	m, ev, err := s.store.PatchMember(c.UserContext(), user, c.Params("pid"), c.Params("uid"),
+		models.MemberPatch{Role: req.Role, Capacity: req.Capacity})
 	if err != nil {
 		return err
 	}

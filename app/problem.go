@@ -24,6 +24,12 @@ type problem struct {
 	LockedUntil *time.Time `json:"locked_until,omitempty"`
 	// RequestID names a 5xx in the log; its body says nothing else.
 	RequestID string `json:"request_id,omitempty"`
+	// Over capacity (409 over-capacity): whose load in which cycle the
+	// change would have raised to Load, above Capacity.
+	UserID   string `json:"user_id,omitempty"`
+	CycleID  string `json:"cycle_id,omitempty"`
+	Load     *int   `json:"load,omitempty"`
+	Capacity *int   `json:"capacity,omitempty"`
 }
 
 // problemError lets a handler return a specific problem.
@@ -97,6 +103,7 @@ func asProblem(err error) (*problemError, bool) {
 func toProblem(err error) problem {
 	var ve *models.ValidationError
 	var se *models.StaleError
+	var oc *models.OverCapacityError
 	var fe *fiber.Error
 	var refused *accounts.Refused
 	if ap, ok := asProblem(err); ok {
@@ -112,6 +119,10 @@ func toProblem(err error) problem {
 		cur := se.Current
 		return problem{Type: "urn:corkboard:problem:stale-version", Title: "Stale version", Status: 409,
 			Detail: "The issue was changed by someone else; current holds it as it is now.", Current: &cur}
+	case errors.As(err, &oc):
+		return problem{Type: "urn:corkboard:problem:over-capacity", Title: "Over capacity", Status: 409,
+			Detail: "The change would raise a member's load in the cycle above their capacity, and the project blocks that.",
+			UserID: oc.UserID, CycleID: oc.CycleID, Load: &oc.Load, Capacity: &oc.Capacity}
 	case errors.Is(err, models.ErrNotFound):
 		return problem{Type: "about:blank", Title: "Not found", Status: 404,
 			Detail: "There is nothing here, or you are not allowed to see it."}

@@ -71,6 +71,15 @@ func (s *Server) routes(app *fiber.App) {
 	p.Delete("/:pid/issues/:iid", s.apiDeleteIssue)
 	p.Post("/:pid/issues/:iid/move", s.apiMoveIssue)
 
+	// Cycles and capacities (planning).
+	p.Get("/:pid/cycles", s.apiListCycles)
+	p.Post("/:pid/cycles", s.apiCreateCycle)
+	p.Post("/:pid/cycles/schedule", s.apiScheduleCycles)
+	p.Get("/:pid/cycles/:cid", s.apiGetCycle)
+	p.Patch("/:pid/cycles/:cid", s.apiUpdateCycle)
+	p.Delete("/:pid/cycles/:cid", s.apiDeleteCycle)
+	p.Put("/:pid/cycles/:cid/capacity/:uid", s.apiSetCycleCapacity)
+
 	// The event log.
 	p.Get("/:pid/events", s.apiEvents)
 	p.Get("/:pid/ws", s.apiWebSocket)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/corkboard/corkboard/app/accounts"
+	"github.com/corkboard/corkboard/app/planning"
 	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/models"
 	"github.com/corkboard/corkboard/realtime"
@@ -63,7 +64,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Password = accounts.DefaultPasswordParams()
 	}
 	cfg.Config = cfg.Config.WithDefaults() // limits, timings, the Redis prefix, the pool
-	s := &Server{cfg: cfg, log: cfg.Logger, stop: make(chan struct{}), }
+	s := &Server{cfg: cfg, log: cfg.Logger, stop: make(chan struct{})}
 	s.limiter = newRateLimiter(cfg.RateLimitPerMinute, s.now) // Config.Now: tests move it
 	mailer, err := accounts.NewMailer(cfg.SMTPURL, cfg.MailFrom, cfg.PublicURL, s.log)
 	if err != nil {
@@ -88,7 +89,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	s.store, err = models.Open(ctx, cfg.DatabaseURL, models.Options{MaxOpenConns: cfg.DBMaxConns,
-		MaxIdleConns: cfg.DBMaxIdleConns, ConnMaxLifetime: cfg.DBConnMaxLifetime, Logger: s.log})
+		MaxIdleConns: cfg.DBMaxIdleConns, ConnMaxLifetime: cfg.DBConnMaxLifetime, Logger: s.log,
+		Planning: planning.Rules{Now: s.now}}) // cycle states on the server's clock (Config.Now)
 	if err != nil {
 		return nil, err
 	}

@@ -16,13 +16,14 @@ import (
 // statements the writer prepares once per connection (writer.go).
 const (
 	sqlTakeSeq = `UPDATE projects SET seq = seq + 1 WHERE id = ?
-		RETURNING id, key, name, description, seq, issue_counter, created_at, updated_at`
+		RETURNING id, key, name, description, seq, issue_counter, created_at, updated_at,
+		estimate_scale, unestimated_effort, timezone, capacity_policy`
 	// On SQLite, where a statement is no round trip, the UPDATE and a
 	// SELECT cost 12 µs where RETURNING costs 19 µs (it builds a temporary
 	// table of the returned rows).
 	sqlBumpSeq    = `UPDATE projects SET seq = seq + 1 WHERE id = ?`
-	sqlProjectRow = `SELECT id, key, name, description, seq, issue_counter, created_at, updated_at
-		FROM projects WHERE id = ?`
+	sqlProjectRow = `SELECT id, key, name, description, seq, issue_counter, created_at, updated_at,
+		estimate_scale, unestimated_effort, timezone, capacity_policy FROM projects WHERE id = ?`
 	sqlMemberRole  = `SELECT role FROM members WHERE project_id = ? AND user_id = ?`
 	sqlInsertEvent = `INSERT INTO events (project_id, seq, type, actor_id, actor_name, payload, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`
@@ -72,7 +73,8 @@ func (s *Store) change(ctx context.Context, actor User, projectID string, need R
 		} else {
 			taken = w.queryRow(sqlTakeSeq, projectID)
 		}
-		err := taken.Scan(&p.ID, &p.Key, &p.Name, &p.Description, &p.Seq, &p.IssueCounter, &p.CreatedAt, &p.UpdatedAt)
+		err := taken.Scan(&p.ID, &p.Key, &p.Name, &p.Description, &p.Seq, &p.IssueCounter, &p.CreatedAt, &p.UpdatedAt,
+			&p.EstimateScale, &p.UnestimatedEffort, &p.Timezone, &p.CapacityPolicy)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && p.Seq == 0 {
 			return ErrNotFound
 		}

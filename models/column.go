@@ -14,6 +14,24 @@ type Column struct {
 	Key      string `json:"key"`
 	Name     string `json:"name"`
 	WIPLimit *int   `json:"wip_limit"`
+	Category string `json:"category"` // todo | started | done: "completed" means in a done column
+}
+
+// Column categories.
+const (
+	CategoryTodo    = "todo"
+	CategoryStarted = "started"
+	CategoryDone    = "done"
+)
+
+func validCategory(c string) bool {
+	return c == CategoryTodo || c == CategoryStarted || c == CategoryDone
+}
+
+func validateCategory(v *ValidationError, c string) {
+	if !validCategory(c) {
+		v.Add("category", "must be todo, started or done")
+	}
 }
 
 type columnRow struct {
@@ -23,11 +41,14 @@ type columnRow struct {
 	Name      string
 	Position  int
 	WIPLimit  *int `gorm:"column:wip_limit"`
+	Category  string
 }
 
 func (columnRow) TableName() string { return "board_columns" }
 
-func (r columnRow) view() Column { return Column{Key: r.Key, Name: r.Name, WIPLimit: r.WIPLimit} }
+func (r columnRow) view() Column {
+	return Column{Key: r.Key, Name: r.Name, WIPLimit: r.WIPLimit, Category: r.Category}
+}
 
 func columnViews(rows []columnRow) []Column {
 	out := make([]Column, len(rows))
@@ -37,18 +58,21 @@ func columnViews(rows []columnRow) []Column {
 	return out
 }
 
-// ColumnInput adds a column. Key may be empty: it is then derived from the name.
+// ColumnInput adds a column. Key may be empty: it is then derived from the
+// name; Category empty is todo.
 type ColumnInput struct {
 	Key      string `json:"key"`
 	Name     string `json:"name"`
 	WIPLimit *int   `json:"wip_limit"`
+	Category string `json:"category"`
 }
 
-// ColumnPatch changes a column's name or WIP limit (a column's key is its
-// identity and does not change).
+// ColumnPatch changes a column's name, WIP limit or category (a column's
+// key is its identity and does not change).
 type ColumnPatch struct {
 	Name     *string       `json:"name"`
 	WIPLimit Optional[int] `json:"wip_limit"`
+	Category *string       `json:"category"`
 }
 
 // ColumnChange is the payload of column.* events: the column concerned and
@@ -132,6 +156,10 @@ func (s *Store) AddColumn(ctx context.Context, actor User, projectID string, in 
 		v.Add("key", "must be lower-case letters, digits or _, starting with a letter (at most 30)")
 	}
 	validateWIP(v, in.WIPLimit)
+	if in.Category == "" {
+		in.Category = CategoryTodo
+	}
+	validateCategory(v, in.Category)
 	if err := v.Err(); err != nil {
 		return ColumnChange{}, Event{}, err
 	}
@@ -150,7 +178,7 @@ func (s *Store) AddColumn(ctx context.Context, actor User, projectID string, in 
 			}
 		}
 		row := columnRow{ID: uuid.NewString(), ProjectID: projectID, Key: in.Key,
-			Name: strings.TrimSpace(in.Name), Position: len(rows), WIPLimit: in.WIPLimit}
+			Name: strings.TrimSpace(in.Name), Position: len(rows), WIPLimit: in.WIPLimit, Category: in.Category}
 		if len(rows) > 0 {
 			row.Position = rows[len(rows)-1].Position + 1
 		}
@@ -172,6 +200,9 @@ func (s *Store) UpdateColumn(ctx context.Context, actor User, projectID, key str
 	if p.WIPLimit.Set {
 		validateWIP(v, p.WIPLimit.Value)
 	}
+	if p.Category != nil {
+		validateCategory(v, *p.Category)
+	}
 	if err := v.Err(); err != nil {
 		return ColumnChange{}, Event{}, err
 	}
@@ -186,6 +217,9 @@ func (s *Store) UpdateColumn(ctx context.Context, actor User, projectID, key str
 		}
 		if p.WIPLimit.Set {
 			updates["wip_limit"] = p.WIPLimit.Value
+		}
+		if p.Category != nil {
+			updates["category"] = *p.Category
 		}
 		q := c.tx.Model(&columnRow{}).Where("project_id = ? AND key = ?", projectID, key)
 		var n int64

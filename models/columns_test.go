@@ -41,7 +41,7 @@ func TestColumns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(out.Column, models.Column{Key: "code_review", Name: "Code review", WIPLimit: ptr(3)}) ||
+		if !reflect.DeepEqual(out.Column, models.Column{Key: "code_review", Name: "Code review", WIPLimit: ptr(3), Category: "todo"}) ||
 			len(out.Columns) != 4 || keys() != "open,in_progress,done,code_review" {
 			t.Fatalf("added %+v; board %s", out, keys())
 		}
@@ -69,7 +69,7 @@ func TestColumns(t *testing.T) {
 		// Update: name and WIP limit; an absent WIP limit stays, Null clears it.
 		out, _, err = s.UpdateColumn(ctx, f.owner, f.p.ID, "code_review",
 			models.ColumnPatch{Name: ptr("Review"), WIPLimit: models.Some(5)})
-		if err != nil || !reflect.DeepEqual(out.Column, models.Column{Key: "code_review", Name: "Review", WIPLimit: ptr(5)}) {
+		if err != nil || !reflect.DeepEqual(out.Column, models.Column{Key: "code_review", Name: "Review", WIPLimit: ptr(5), Category: "todo"}) {
 			t.Fatalf("update: %+v, %v", out.Column, err)
 		}
 		if _, _, err := s.UpdateColumn(ctx, f.owner, f.p.ID, "code_review", models.ColumnPatch{Name: ptr("In review")}); err != nil {

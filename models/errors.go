@@ -25,6 +25,21 @@ func (e *StaleError) Error() string {
 	return fmt.Sprintf("stale version: issue is at version %d", e.Current.Version)
 }
 
+// OverCapacityError refuses an issue change that would raise a member's
+// load in a cycle above their capacity, under the block policy. Load is
+// the load as it would have been.
+type OverCapacityError struct {
+	UserID   string
+	CycleID  string
+	Load     int
+	Capacity int
+}
+
+func (e *OverCapacityError) Error() string {
+	return fmt.Sprintf("over capacity: user %s would carry %d points in cycle %s, capacity %d",
+		e.UserID, e.Load, e.CycleID, e.Capacity)
+}
+
 // FieldError is one invalid input field.
 type FieldError struct {
 	Field   string `json:"field"`

@@ -58,6 +58,15 @@ const (
 	EventColumnUpdated    = "column.updated"
 	EventColumnDeleted    = "column.deleted"
 	EventColumnsReordered = "column.reordered"
+
+	// Planning (cycle.go): cycle.created carries a Cycle, cycle.scheduled
+	// a CycleList (the cycles one schedule made), cycle.updated a Cycle,
+	// cycle.deleted a CycleDeleted, cycle.capacity_updated a CycleCapacity.
+	EventCycleCreated         = "cycle.created"
+	EventCycleScheduled       = "cycle.scheduled"
+	EventCycleUpdated         = "cycle.updated"
+	EventCycleDeleted         = "cycle.deleted"
+	EventCycleCapacityUpdated = "cycle.capacity_updated"
 )
 
 // EventPage is a slice of the log after some seq.

@@ -27,6 +27,8 @@ type Issue struct {
 	Version     int64     `json:"version"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	CycleID     *string   `json:"cycle_id"`
+	Carryover   int       `json:"carryover"` // times it rolled over from a completed cycle
 }
 
 type issueRow struct {
@@ -46,6 +48,8 @@ type issueRow struct {
 	Version     int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	CycleID     *string
+	Carryover   int
 }
 
 func (issueRow) TableName() string { return "issues" }
@@ -56,7 +60,8 @@ func (r issueRow) view(projectKey string) Issue {
 	return Issue{ID: r.ID, ProjectID: r.ProjectID, Number: r.Number, Key: projectKey + "-" + strconv.FormatInt(r.Number, 10),
 		Title: r.Title, Description: r.Description, Status: r.Status, Priority: r.Priority,
 		AssigneeID: r.AssigneeID, AuthorID: r.AuthorID, Labels: labels, Effort: r.Effort, DueDate: r.DueDate,
-		Rank: r.Rank, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		Rank: r.Rank, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		CycleID: r.CycleID, Carryover: r.Carryover}
 }
 
 // Priorities, lowest first.
@@ -73,6 +78,7 @@ type IssueInput struct {
 	Labels      []string `json:"labels"`
 	Effort      *int     `json:"effort"`
 	DueDate     *string  `json:"due_date"`
+	CycleID     *string  `json:"cycle_id"`
 }
 
 // IssuePatch changes an issue whose version is Version; absent fields stay.
@@ -85,6 +91,7 @@ type IssuePatch struct {
 	Labels      *[]string        `json:"labels"`
 	Effort      Optional[int]    `json:"effort"`
 	DueDate     Optional[string] `json:"due_date"`
+	CycleID     Optional[string] `json:"cycle_id"`
 	Version     int64            `json:"version"`
 }
 
@@ -190,6 +197,9 @@ func (in *IssueInput) validate() error {
 	if in.AssigneeID != nil && *in.AssigneeID == "" {
 		in.AssigneeID = nil
 	}
+	if in.CycleID != nil && *in.CycleID == "" {
+		in.CycleID = nil
+	}
 	return v.Err()
 }
 
@@ -219,6 +229,9 @@ func (p *IssuePatch) validate() error {
 	}
 	if p.AssigneeID.Set && p.AssigneeID.Value != nil && *p.AssigneeID.Value == "" {
 		p.AssigneeID.Value = nil
+	}
+	if p.CycleID.Set && p.CycleID.Value != nil && *p.CycleID.Value == "" {
+		p.CycleID.Value = nil
 	}
 	return v.Err()
 }

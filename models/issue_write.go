@@ -13,7 +13,8 @@ import (
 // sqlIssueRow reads the issue a change edits, moves or deletes: a hot
 // statement (change.go).
 const sqlIssueRow = `SELECT id, project_id, number, title, description, status, priority, assignee_id, author_id,
-		labels, effort, due_date, rank, version, created_at, updated_at FROM issues WHERE id = ? AND project_id = ?`
+		labels, effort, due_date, rank, version, created_at, updated_at, cycle_id, carryover
+		FROM issues WHERE id = ? AND project_id = ?`
 
 // CreateIssue adds an issue at the bottom of its column (editor).
 func (s *Store) CreateIssue(ctx context.Context, actor User, projectID string, in IssueInput) (Issue, Event, error) {
@@ -35,6 +36,12 @@ func (s *Store) CreateIssue(ctx context.Context, actor User, projectID string, i
 		if err := c.checkAssignee(in.AssigneeID); err != nil {
 			return "", nil, err
 		}
+		if err := c.checkEffort(in.Effort); err != nil {
+			return "", nil, err
+		}
+		if err := c.checkCycle(in.CycleID); err != nil {
+			return "", nil, err
+		}
 		rank, err := c.place("", in.Status, nil, nil)
 		if err != nil {
 			return "", nil, err
@@ -50,8 +57,11 @@ func (s *Store) CreateIssue(ctx context.Context, actor User, projectID string, i
 		row := issueRow{ID: uuid.NewString(), ProjectID: projectID, Number: number, Title: strings.TrimSpace(in.Title),
 			Description: in.Description, Status: in.Status, Priority: in.Priority, AssigneeID: in.AssigneeID,
 			AuthorID: &author, Labels: string(labels), Effort: in.Effort, DueDate: in.DueDate, Rank: rank,
-			Version: 1, CreatedAt: now, UpdatedAt: now}
+			Version: 1, CreatedAt: now, UpdatedAt: now, CycleID: in.CycleID}
 		if err := c.tx.Create(&row).Error; err != nil {
+			return "", nil, err
+		}
+		if err := c.checkLoad(issueRow{}, row); err != nil {
 			return "", nil, err
 		}
 		out = row.view(c.project.Key)
@@ -76,6 +86,7 @@ func (s *Store) UpdateIssue(ctx context.Context, actor User, projectID, issueID 
 		if row.Version != p.Version {
 			return "", nil, &StaleError{Current: row.view(c.project.Key)}
 		}
+		before := row
 		if p.Title != nil {
 			row.Title = strings.TrimSpace(*p.Title)
 		}
@@ -89,8 +100,17 @@ func (s *Store) UpdateIssue(ctx context.Context, actor User, projectID, issueID 
 			b, _ := json.Marshal(*p.Labels)
 			row.Labels = string(b)
 		}
-		if p.Effort.Set {
+		if p.Effort.Set && !sameInt(p.Effort.Value, row.Effort) {
+			if err := c.checkEffort(p.Effort.Value); err != nil {
+				return "", nil, err
+			}
 			row.Effort = p.Effort.Value
+		}
+		if p.CycleID.Set && deref(p.CycleID.Value) != deref(row.CycleID) {
+			if err := c.checkCycle(p.CycleID.Value); err != nil {
+				return "", nil, err
+			}
+			row.CycleID = p.CycleID.Value
 		}
 		if p.DueDate.Set {
 			row.DueDate = p.DueDate.Value
@@ -109,6 +129,9 @@ func (s *Store) UpdateIssue(ctx context.Context, actor User, projectID, issueID 
 			row.Status, row.Rank = *p.Status, rank
 		}
 		if err := c.saveIssue(&row); err != nil {
+			return "", nil, err
+		}
+		if err := c.checkLoad(before, row); err != nil {
 			return "", nil, err
 		}
 		out = row.view(c.project.Key)
@@ -138,7 +161,7 @@ func (c *change) issueRow(issueID string) (issueRow, error) {
 	}
 	err := c.w.queryRow(sqlIssueRow, issueID, c.project.ID).Scan(&r.ID, &r.ProjectID, &r.Number, &r.Title,
 		&r.Description, &r.Status, &r.Priority, &r.AssigneeID, &r.AuthorID, &r.Labels, &r.Effort, &r.DueDate,
-		&r.Rank, &r.Version, &r.CreatedAt, &r.UpdatedAt)
+		&r.Rank, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.CycleID, &r.Carryover)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, ErrNotFound
 	}
@@ -151,7 +174,7 @@ func (c *change) saveIssue(row *issueRow) error {
 	return c.tx.Model(&issueRow{}).Where("id = ?", row.ID).Updates(map[string]any{
 		"title": row.Title, "description": row.Description, "status": row.Status, "priority": row.Priority,
 		"assignee_id": row.AssigneeID, "labels": row.Labels, "effort": row.Effort, "due_date": row.DueDate,
-		"rank": row.Rank, "version": row.Version, "updated_at": row.UpdatedAt,
+		"rank": row.Rank, "version": row.Version, "updated_at": row.UpdatedAt, "cycle_id": row.CycleID,
 	}).Error
 }
 

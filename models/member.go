@@ -13,11 +13,27 @@ type Member struct {
 	Email       string `json:"email"`
 	DisplayName string `json:"display_name"`
 	Role        Role   `json:"role"`
+	Capacity    *int   `json:"capacity"` // points per cycle; nil: not set (no limit)
+}
+
+// MemberPatch changes a member's role and/or capacity; absent fields stay.
+type MemberPatch struct {
+	Role     *Role         `json:"role"`
+	Capacity Optional[int] `json:"capacity"`
+}
+
+// MaxCapacity bounds a capacity (points per cycle).
+const MaxCapacity = 100000
+
+func validateCapacity(v *ValidationError, field string, c *int) {
+	if c != nil && (*c < 0 || *c > MaxCapacity) {
+		v.Add(field, "must be between 0 and "+itoa(MaxCapacity)+", or null for no capacity")
+	}
 }
 
 func (s *Store) membersOf(db *gorm.DB, projectID string, userID string) ([]Member, error) {
 	var out []Member
-	q := db.Table("members").Select("members.user_id, users.email, users.display_name, members.role").
+	q := db.Table("members").Select("members.user_id, users.email, users.display_name, members.role, members.capacity").
 		Joins("JOIN users ON users.id = members.user_id").Where("members.project_id = ?", projectID)
 	if userID != "" {
 		q = q.Where("members.user_id = ?", userID)
@@ -68,8 +84,21 @@ func (s *Store) AddMember(ctx context.Context, actor User, projectID, email stri
 // UpdateMember changes a member's role (owner). A project keeps at least one
 // owner.
 func (s *Store) UpdateMember(ctx context.Context, actor User, projectID, userID string, role Role) (Member, Event, error) {
-	if !role.Valid() {
-		return Member{}, Event{}, invalid("role", "must be owner, editor or viewer")
+	return s.PatchMember(ctx, actor, projectID, userID, MemberPatch{Role: &role})
+}
+
+// PatchMember changes a member's role and/or capacity (owner), in one
+// member.updated event. A project keeps at least one owner.
+func (s *Store) PatchMember(ctx context.Context, actor User, projectID, userID string, p MemberPatch) (Member, Event, error) {
+	v := &ValidationError{}
+	if p.Role != nil && !p.Role.Valid() {
+		v.Add("role", "must be owner, editor or viewer")
+	}
+	if p.Capacity.Set {
+		validateCapacity(v, "capacity", p.Capacity.Value)
+	}
+	if err := v.Err(); err != nil {
+		return Member{}, Event{}, err
 	}
 	var out Member
 	ev, err := s.change(ctx, actor, projectID, RoleOwner, func(c *change) (string, any, error) {
@@ -77,16 +106,24 @@ func (s *Store) UpdateMember(ctx context.Context, actor User, projectID, userID 
 		if err != nil {
 			return "", nil, err
 		}
-		if m.Role == RoleOwner && role != RoleOwner {
-			if err := c.keepAnOwner(); err != nil {
+		updates := map[string]any{}
+		if p.Role != nil {
+			if m.Role == RoleOwner && *p.Role != RoleOwner {
+				if err := c.keepAnOwner(); err != nil {
+					return "", nil, err
+				}
+			}
+			updates["role"], m.Role = *p.Role, *p.Role
+		}
+		if p.Capacity.Set {
+			updates["capacity"], m.Capacity = p.Capacity.Value, p.Capacity.Value
+		}
+		if len(updates) > 0 {
+			if err := c.tx.Model(&memberRow{}).Where("project_id = ? AND user_id = ?", projectID, userID).
+				Updates(updates).Error; err != nil {
 				return "", nil, err
 			}
 		}
-		if err := c.tx.Model(&memberRow{}).Where("project_id = ? AND user_id = ?", projectID, userID).
-			Update("role", role).Error; err != nil {
-			return "", nil, err
-		}
-		m.Role = role
 		out = m
 		return EventMemberUpdated, out, nil
 	})

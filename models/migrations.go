@@ -178,6 +178,50 @@ CREATE INDEX api_tokens_user_id ON api_tokens (user_id);
 	{"0005_session_reauth", `
 ALTER TABLE sessions ADD COLUMN auth_at {{ts}};
 `},
+	// Planning: estimate scales and capacity policy per project, column
+	// categories (what "completed" means), cycles, capacities per member and
+	// per cycle, an issue's cycle and its roll-over count. Dates are
+	// calendar dates as YYYY-MM-DD text (they sort as dates).
+	{"0006_planning", `
+ALTER TABLE projects ADD COLUMN estimate_scale TEXT NOT NULL DEFAULT 'free'
+	CHECK (estimate_scale IN ('free', 'fibonacci', 'linear', 'exponential', 'tshirt'));
+ALTER TABLE projects ADD COLUMN unestimated_effort INTEGER NOT NULL DEFAULT 1
+	CHECK (unestimated_effort BETWEEN 0 AND 21);
+ALTER TABLE projects ADD COLUMN timezone TEXT NOT NULL DEFAULT 'UTC' CHECK (length(timezone) BETWEEN 1 AND 64);
+ALTER TABLE projects ADD COLUMN capacity_policy TEXT NOT NULL DEFAULT 'warn' CHECK (capacity_policy IN ('warn', 'block'));
+ALTER TABLE projects ADD COLUMN cycle_counter BIGINT NOT NULL DEFAULT 0;
+
+ALTER TABLE board_columns ADD COLUMN category TEXT NOT NULL DEFAULT 'todo' CHECK (category IN ('todo', 'started', 'done'));
+UPDATE board_columns SET category = 'started' WHERE key = 'in_progress';
+UPDATE board_columns SET category = 'done' WHERE key = 'done';
+
+CREATE TABLE cycles (
+	id         TEXT PRIMARY KEY,
+	project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+	number     BIGINT NOT NULL CHECK (number >= 1),
+	name       TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+	starts_on  TEXT NOT NULL CHECK (length(starts_on) = 10),
+	ends_on    TEXT NOT NULL CHECK (length(ends_on) = 10 AND ends_on >= starts_on),
+	goal       TEXT NOT NULL DEFAULT '' CHECK (length(goal) <= 2000),
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL,
+	UNIQUE (project_id, number)
+);
+CREATE INDEX cycles_dates ON cycles (project_id, starts_on);
+
+ALTER TABLE members ADD COLUMN capacity INTEGER CHECK (capacity IS NULL OR capacity >= 0);
+
+CREATE TABLE cycle_capacities (
+	cycle_id TEXT NOT NULL REFERENCES cycles (id) ON DELETE CASCADE,
+	user_id  TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	points   INTEGER NOT NULL CHECK (points >= 0),
+	PRIMARY KEY (cycle_id, user_id)
+);
+
+ALTER TABLE issues ADD COLUMN cycle_id TEXT REFERENCES cycles (id) ON DELETE SET NULL;
+ALTER TABLE issues ADD COLUMN carryover INTEGER NOT NULL DEFAULT 0 CHECK (carryover >= 0);
+CREATE INDEX issues_cycle ON issues (cycle_id, assignee_id);
+`},
 }
 
 func (s *Store) ddl(sql string) string {

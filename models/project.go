@@ -42,6 +42,15 @@ type Project struct {
 	Columns     []Column  `json:"columns"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	ProjectSettings
+}
+
+// ProjectSettings are a project's planning settings (README "Planning").
+type ProjectSettings struct {
+	EstimateScale     string `json:"estimate_scale"`     // free | fibonacci | linear | exponential | tshirt
+	UnestimatedEffort int    `json:"unestimated_effort"` // what an issue without effort counts as, 0–21
+	Timezone          string `json:"timezone"`           // IANA; cycle dates are dates there
+	CapacityPolicy    string `json:"capacity_policy"`    // warn | block
 }
 
 type projectRow struct {
@@ -53,6 +62,7 @@ type projectRow struct {
 	IssueCounter int64
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	ProjectSettings
 }
 
 func (projectRow) TableName() string { return "projects" }
@@ -62,7 +72,7 @@ func (r projectRow) view(role Role, cols []Column) Project {
 		cols = []Column{}
 	}
 	return Project{ID: r.ID, Key: r.Key, Name: r.Name, Description: r.Description, Role: role,
-		Seq: r.Seq, Columns: cols, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		Seq: r.Seq, Columns: cols, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ProjectSettings: r.ProjectSettings}
 }
 
 type memberRow struct {
@@ -70,6 +80,7 @@ type memberRow struct {
 	UserID    string
 	Role      Role
 	CreatedAt time.Time
+	Capacity  *int
 }
 
 func (memberRow) TableName() string { return "members" }
@@ -102,11 +113,17 @@ type ProjectInput struct {
 	Key         string `json:"key"`
 }
 
-// ProjectPatch changes a project; nil fields stay as they are.
+// ProjectPatch changes a project; nil fields stay as they are. The
+// planning settings are checked by the caller (app/planning.CheckSettings):
+// here only the database's constraints hold them.
 type ProjectPatch struct {
-	Name        *string `json:"name"`
-	Description *string `json:"description"`
-	Key         *string `json:"key"`
+	Name              *string `json:"name"`
+	Description       *string `json:"description"`
+	Key               *string `json:"key"`
+	EstimateScale     *string `json:"estimate_scale"`
+	UnestimatedEffort *int    `json:"unestimated_effort"`
+	Timezone          *string `json:"timezone"`
+	CapacityPolicy    *string `json:"capacity_policy"`
 }
 
 var keyPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]{1,9}$`)
@@ -167,8 +184,14 @@ func DeriveKey(name string) string {
 	return key
 }
 
-var defaultColumns = []struct{ key, name string }{
-	{"open", "Open"}, {"in_progress", "In progress"}, {"done", "Done"},
+var defaultColumns = []struct{ key, name, category string }{
+	{"open", "Open", CategoryTodo}, {"in_progress", "In progress", CategoryStarted}, {"done", "Done", CategoryDone},
+}
+
+// defaultSettings are a new project's planning settings (the migration's
+// column defaults).
+func defaultSettings() ProjectSettings {
+	return ProjectSettings{EstimateScale: "free", UnestimatedEffort: 1, Timezone: "UTC", CapacityPolicy: "warn"}
 }
 
 // CreateProject makes a project with the default columns; the creator is
@@ -189,7 +212,7 @@ func (s *Store) CreateProject(ctx context.Context, actor User, in ProjectInput) 
 	}
 	now := s.now()
 	row := projectRow{ID: uuid.NewString(), Key: key, Name: strings.TrimSpace(in.Name),
-		Description: in.Description, CreatedAt: now, UpdatedAt: now}
+		Description: in.Description, CreatedAt: now, UpdatedAt: now, ProjectSettings: defaultSettings()}
 	var cols []columnRow
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
@@ -199,7 +222,8 @@ func (s *Store) CreateProject(ctx context.Context, actor User, in ProjectInput) 
 			return err
 		}
 		for i, c := range defaultColumns {
-			cols = append(cols, columnRow{ID: uuid.NewString(), ProjectID: row.ID, Key: c.key, Name: c.name, Position: i})
+			cols = append(cols, columnRow{ID: uuid.NewString(), ProjectID: row.ID, Key: c.key, Name: c.name, Position: i,
+				Category: c.category})
 		}
 		return tx.Create(&cols).Error
 	})
@@ -283,9 +307,22 @@ func (s *Store) UpdateProject(ctx context.Context, actor User, projectID string,
 		if p.Key != nil {
 			r.Key = *p.Key
 		}
+		set := func(dst *string, v *string) {
+			if v != nil {
+				*dst = *v
+			}
+		}
+		set(&r.EstimateScale, p.EstimateScale)
+		set(&r.Timezone, p.Timezone)
+		set(&r.CapacityPolicy, p.CapacityPolicy)
+		if p.UnestimatedEffort != nil {
+			r.UnestimatedEffort = *p.UnestimatedEffort
+		}
 		r.UpdatedAt = c.s.now()
 		if err := c.tx.Model(&projectRow{}).Where("id = ?", r.ID).Updates(map[string]any{
 			"name": r.Name, "description": r.Description, "key": r.Key, "updated_at": r.UpdatedAt,
+			"estimate_scale": r.EstimateScale, "unestimated_effort": r.UnestimatedEffort,
+			"timezone": r.Timezone, "capacity_policy": r.CapacityPolicy,
 		}).Error; err != nil {
 			return "", nil, err
 		}

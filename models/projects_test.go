@@ -13,7 +13,8 @@ func TestCreateProject(t *testing.T) {
 		ctx := t.Context()
 		owner := newUser(t, s, "Owner")
 		p := newProject(t, s, owner, "Corkboard")
-		want := []models.Column{{Key: "open", Name: "Open"}, {Key: "in_progress", Name: "In progress"}, {Key: "done", Name: "Done"}}
+		want := []models.Column{{Key: "open", Name: "Open", Category: "todo"},
+			{Key: "in_progress", Name: "In progress", Category: "started"}, {Key: "done", Name: "Done", Category: "done"}}
 		if p.ID == "" || p.Key != "CORK" || p.Name != "Corkboard" || p.Role != models.RoleOwner || p.Seq != 0 ||
 			!reflect.DeepEqual(p.Columns, want) {
 			t.Fatalf("created %+v", p)

@@ -32,6 +32,21 @@ type Options struct {
 	MaxIdleConns    int           // 0: MaxOpenConns
 	ConnMaxLifetime time.Duration // 0: connections are kept until idle 5 minutes
 	Logger          *slog.Logger
+	// Planning is the planning rules changes apply in their transaction
+	// (app/planning.Rules; the app always sets it). Nil: cycle states are
+	// empty and efforts are only held to 0–1000 (tools such as migrate).
+	Planning PlanningRules
+}
+
+// PlanningRules are the planning rules a change applies inside its
+// transaction, where the project's settings are read under its lock. They
+// live in app/planning, which models may not import: app passes them in.
+type PlanningRules interface {
+	// CycleState is upcoming, active or completed: where today, in the
+	// IANA zone tz on the server's clock, falls against the dates.
+	CycleState(startsOn, endsOn, tz string) string
+	// CheckEffort says what is wrong with effort on scale ("" if nothing).
+	CheckEffort(scale string, effort int) string
 }
 
 // DefaultMaxOpenConns is the pool size when Options leave it 0: 16 per
@@ -50,6 +65,7 @@ type Store struct {
 	hot          hotCache      // the change path's prepared statements
 	checkpointer *checkpointer // SQLite: WAL checkpoints off the writer's path
 	sessions     sessionCache  // SessionUserCached (session_cache.go)
+	planning     PlanningRules // Options.Planning; nil: see there
 }
 
 // Open connects to DATABASE_URL-style addresses: sqlite://PATH or
@@ -130,7 +146,8 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	// A bounded lifetime lets connections move to a restarted or failed-over
 	// PostgreSQL (or rebalance behind PgBouncer) without a restart here.
 	sqlDB.SetConnMaxLifetime(opts.ConnMaxLifetime)
-	s := &Store{db: db, wdb: wdb, dialect: dialect, log: opts.Logger, now: func() time.Time { return time.Now().UTC() }}
+	s := &Store{db: db, wdb: wdb, dialect: dialect, log: opts.Logger, now: func() time.Time { return time.Now().UTC() },
+		planning: opts.Planning}
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err

@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	_ "time/tzdata" // project time zones load where the system has no zoneinfo
 
 	"github.com/corkboard/corkboard/app"
 	"github.com/corkboard/corkboard/app/config"
