@@ -64,7 +64,7 @@ func generate(n, events int, seed uint64) planning.Input {
 	}
 	createEvery := max(1, (events/4)/n) // the first quarter of the log creates the issues
 	for len(in.Changes) < events {
-		if len(issues) < n && len(in.Changes)%createEvery == 0 {
+		if len(issues) < n && (len(issues) == 0 || len(in.Changes)%createEvery == 0) {
 			s := planning.IssueState{ID: fmt.Sprintf("issue-%05d", len(issues)), Key: fmt.Sprintf("CORK-%d", len(issues)+1),
 				Status: columns[rng.IntN(2)].Key, Effort: efforts[rng.IntN(len(efforts))], CycleID: cycles[rng.IntN(len(cycles))]}
 			if rng.IntN(5) > 0 {
@@ -73,9 +73,6 @@ func generate(n, events int, seed uint64) planning.Input {
 			issues = append(issues, s)
 			c := s
 			emit(planning.Change{Issue: &c})
-			continue
-		}
-		if len(issues) == 0 {
 			continue
 		}
 		k := rng.IntN(len(issues))
