@@ -110,41 +110,43 @@ func TestReportReasons(t *testing.T) {
 		build func(h *history)
 		now   string
 		want  []string
+		msg   string // of the first reason, when set
 	}{
 		{"behind_pace", func(h *history) {
 			h.issue("2026-03-01T10:00:00Z", issue{id: "A", status: "open", effort: 4, cycle: "c1"})
 			h.issue("2026-03-01T10:00:00Z", issue{id: "B", status: "open", effort: 4, cycle: "c1"})
 			h.issue("2026-03-02T10:00:00Z", issue{id: "A", status: "done", effort: 4, cycle: "c1"})
-		}, "2026-03-05T12:00:00Z", []string{"behind_pace"}},
+		}, "2026-03-05T12:00:00Z", []string{"behind_pace"}, ""},
 		{"over_capacity", func(h *history) {
 			h.issue("2026-03-01T10:00:00Z", issue{id: "A", status: "done", effort: 6, cycle: "c1", assignee: "ann"})
 			h.issue("2026-03-01T10:00:00Z", issue{id: "B", status: "done", effort: 11, cycle: "c1", assignee: "bob"})
 			h.issue("2026-03-01T10:00:00Z", issue{id: "C", status: "done", effort: 9, cycle: "c1", assignee: "cy"}) // no capacity
 			h.issue("2026-03-01T10:00:00Z", issue{id: "D", status: "done", effort: 9, assignee: "ann"})             // not in the cycle
-		}, "2026-03-02T12:00:00Z", []string{"over_capacity:ann", "over_capacity:bob"}},
+		}, "2026-03-02T12:00:00Z", []string{"over_capacity:ann", "over_capacity:bob"}, ""},
 		{"scope_creep", func(h *history) {
 			h.issue("2026-03-01T10:00:00Z", issue{id: "A", status: "done", effort: 5, cycle: "c1"})
 			h.issue("2026-03-02T10:00:00Z", issue{id: "B", status: "done", effort: 5, cycle: "c1"})
-		}, "2026-03-02T12:00:00Z", []string{"scope_creep"}},
+		}, "2026-03-02T12:00:00Z", []string{"scope_creep"}, ""},
 		{"carried_over", func(h *history) {
 			h.issue("2026-03-01T10:00:00Z", issue{id: "A", status: "done", effort: 5, cycle: "c1"})
 			h.issue("2026-03-02T00:00:30Z", issue{id: "B", status: "done", effort: 5, cycle: "c1", carryover: 1})
-		}, "2026-03-02T12:00:00Z", []string{"carried_over"}},
+		}, "2026-03-02T12:00:00Z", []string{"carried_over"}, ""},
 		{"stale", func(h *history) {
 			h.issue("2026-02-26T11:59:00Z", issue{id: "A", status: "doing", effort: 5, cycle: "c1"})
+			h.issue("2026-02-26T12:00:00Z", issue{id: "Z", status: "doing", effort: 5, cycle: "c1"}) // exactly 3 days
 			h.issue("2026-02-26T12:01:00Z", issue{id: "B", status: "doing", effort: 5, cycle: "c1"}) // 2d 23h 59m
 			h.issue("2026-02-26T10:00:00Z", issue{id: "C", status: "doing", effort: 5, cycle: "c1"})
 			h.add("2026-03-01T10:00:00Z", planning.Change{Touched: "C"})                            // a comment
 			h.issue("2026-02-20T10:00:00Z", issue{id: "D", status: "doing", effort: 5})             // not in the cycle
 			h.issue("2026-02-20T10:00:00Z", issue{id: "E", status: "open", effort: 5, cycle: "c1"}) // not started
-		}, "2026-03-01T12:00:00Z", []string{"stale"}},
+		}, "2026-03-01T12:00:00Z", []string{"stale"}, "2 started issues untouched for 3 days or more: CORK-A, CORK-Z."},
 		{"wip_exceeded", func(h *history) {
 			h.column("2026-02-01T09:00:00Z", "open", planning.CategoryTodo, 2)
 			h.column("2026-02-01T09:00:00Z", "doing", planning.CategoryStarted, 5)
 			h.issue("2026-03-01T10:00:00Z", issue{id: "A", status: "open", effort: 5, cycle: "c1"})
 			h.issue("2026-03-01T10:00:00Z", issue{id: "B", status: "open", effort: 5}) // the project's, not the cycle's
 			h.issue("2026-03-01T10:00:00Z", issue{id: "C", status: "open", effort: 5, cycle: "c0"})
-		}, "2026-03-01T12:00:00Z", []string{"wip_exceeded"}},
+		}, "2026-03-01T12:00:00Z", []string{"wip_exceeded"}, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -153,6 +155,9 @@ func TestReportReasons(t *testing.T) {
 			r := planning.BuildReport(cycleInput(t, h, tc.now))
 			if got := codes(r.Health); fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Fatalf("reasons %v, want %v (%+v)", got, tc.want, r.Health.Reasons)
+			}
+			if tc.msg != "" && r.Health.Reasons[0].Message != tc.msg {
+				t.Fatalf("message %q, want %q", r.Health.Reasons[0].Message, tc.msg)
 			}
 			for _, reason := range r.Health.Reasons {
 				if reason.Message == "" || reason.Penalty < 1 {
@@ -243,5 +248,17 @@ func TestHealthStatusThresholds(t *testing.T) {
 	if !strings.HasPrefix(planning.Assess(planning.Facts{Stale: []string{"A", "B", "C", "D", "E", "F", "G"}}).Reasons[0].Message,
 		"7 started issues untouched for 3 days or more: A, B, C, D, E and 2 more") {
 		t.Error("stale message does not cut the list at five")
+	}
+}
+
+// The example of docs/HEALTH.md, so the document stays true.
+func TestHealthDocumentedExample(t *testing.T) {
+	h := planning.Assess(planning.Facts{DaysElapsed: 5, DaysTotal: 10, Scope: 40, Completed: 10, Issues: 9, CompletedIssues: 3,
+		Overloads:    []planning.Overload{{UserID: "ann", Name: "Ann", Load: 30, Capacity: 10}},
+		ScopeAtStart: 30, Added: 10,
+		WIP: []planning.WIPExcess{{Column: "Doing", Issues: 7, Limit: 5}}})
+	if h.Score != 40 || h.Status != planning.AtRisk ||
+		fmt.Sprint(codes(h)) != "[behind_pace over_capacity:ann scope_creep wip_exceeded]" {
+		t.Fatalf("%d %s %v, want 40 at_risk [behind_pace over_capacity:ann scope_creep wip_exceeded]", h.Score, h.Status, codes(h))
 	}
 }
