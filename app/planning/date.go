@@ -18,9 +18,9 @@ type Date struct {
 // ErrBadDate: the text is not a YYYY-MM-DD date of the calendar.
 var ErrBadDate = errors.New("not a date (YYYY-MM-DD)")
 
-// ParseDate reads YYYY-MM-DD, refusing anything the calendar does not have
+// ReadDate reads YYYY-MM-DD, refusing anything the calendar does not have
 // (2026-02-30) and any other shape.
-func ParseDate(s string) (Date, error) {
+func ReadDate(s string) (Date, error) {
 	if len(s) != 10 {
 		return Date{}, ErrBadDate
 	}
@@ -47,7 +47,7 @@ func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 // UnmarshalText reads YYYY-MM-DD (also from JSON).
 func (d *Date) UnmarshalText(b []byte) error {
-	v, err := ParseDate(string(b))
+	v, err := ReadDate(string(b))
 	if err != nil {
 		return err
 	}
@@ -104,17 +104,8 @@ func cmpInt(a, b int) int {
 	return 0
 }
 
-// Period is a run of dates, both ends inclusive, like a cycle's.
-type Period struct {
-	StartsOn Date `json:"starts_on"`
-	EndsOn   Date `json:"ends_on"`
-}
-
-// Days is how many dates the period holds (0 when it ends before it starts).
-func (p Period) Days() int {
-	n := p.StartsOn.DaysUntil(p.EndsOn) + 1
-	if n < 0 {
-		return 0
-	}
-	return n
+// DaysThrough is how many dates run from d to e, both included (0 when e
+// is before d): a cycle's length.
+func (d Date) DaysThrough(e Date) int {
+	return max(0, d.DaysUntil(e)+1)
 }

@@ -8,13 +8,13 @@ import (
 	"github.com/corkboard/corkboard/app/planning"
 )
 
-func TestParseDate(t *testing.T) {
+func TestReadDate(t *testing.T) {
 	for _, s := range []string{"", "2026-02-30", "2026-2-03", "2026-02-03T00:00:00Z", "03/02/2026", "2026-13-01", " 2026-02-03"} {
-		if _, err := planning.ParseDate(s); !errors.Is(err, planning.ErrBadDate) {
-			t.Errorf("ParseDate(%q): %v, want ErrBadDate", s, err)
+		if _, err := planning.ReadDate(s); !errors.Is(err, planning.ErrBadDate) {
+			t.Errorf("ReadDate(%q): %v, want ErrBadDate", s, err)
 		}
 	}
-	d, err := planning.ParseDate("2028-02-29")
+	d, err := planning.ReadDate("2028-02-29")
 	if err != nil || d.String() != "2028-02-29" {
 		t.Fatalf("leap day: %v %v", d, err)
 	}
@@ -42,10 +42,10 @@ func TestDateArithmetic(t *testing.T) {
 		}
 	}
 	// Across the spring change in Berlin a day has 23 hours, still one day.
-	if n := (planning.Period{StartsOn: date(t, "2026-03-28"), EndsOn: date(t, "2026-03-30")}).Days(); n != 3 {
+	if n := date(t, "2026-03-28").DaysThrough(date(t, "2026-03-30")); n != 3 {
 		t.Errorf("Days = %d, want 3", n)
 	}
-	if n := (planning.Period{StartsOn: date(t, "2026-03-28"), EndsOn: date(t, "2026-03-20")}).Days(); n != 0 {
+	if n := date(t, "2026-03-28").DaysThrough(date(t, "2026-03-20")); n != 0 {
 		t.Errorf("Days of a backwards period = %d, want 0", n)
 	}
 	if !d.Before(d.AddDays(1)) || !d.AddDays(40).After(d) || d.Compare(d) != 0 {

@@ -5,7 +5,7 @@
 // Fiber, GORM, models or app.
 //
 //   - date.go: Date, a calendar date that becomes instants only in the
-//     project's time zone, and Period, a run of dates (a cycle's).
+//     project's time zone.
 //   - report.go: BuildReport, a cycle's report computed in one pass over
 //     the event log (Input, Change): totals, one point per day at the end
 //     of each day in the project's time zone, members' load against

@@ -55,7 +55,8 @@ type Change struct {
 // snapshot given as changes that recreate each issue and column).
 type Input struct {
 	CycleID     string
-	Period      Period
+	StartsOn    Date           // the cycle's first day
+	EndsOn      Date           // and its last, included
 	Location    *time.Location // the project's time zone; nil: UTC
 	Now         time.Time
 	Unestimated int // what an issue without effort counts as
@@ -186,20 +187,16 @@ func BuildReport(in Input) Report {
 	if loc == nil {
 		loc = time.UTC
 	}
-	period := in.Period
-	start := period.StartsOn.Start(loc).UnixNano()
-	end := period.EndsOn.AddDays(1).Start(loc).UnixNano()
+	start := in.StartsOn.Start(loc).UnixNano()
+	end := in.EndsOn.AddDays(1).Start(loc).UnixNano()
 
 	// The days to report: starts_on .. min(today, ends_on).
 	today := DateOf(in.Now, loc)
-	last := period.EndsOn
+	last := in.EndsOn
 	if today.Before(last) {
 		last = today
 	}
-	nDays := period.StartsOn.DaysUntil(last) + 1
-	if nDays < 0 {
-		nDays = 0
-	}
+	nDays := in.StartsOn.DaysThrough(last)
 	// Changes up to now count, and none from after the cycle's end.
 	stop := in.Now.UnixNano() + 1
 	if end < stop && nDays > 0 {
@@ -209,7 +206,7 @@ func BuildReport(in Input) Report {
 	days := make([]Day, nDays)
 	ends := make([]int64, nDays)
 	for i := range days {
-		d := period.StartsOn.AddDays(i)
+		d := in.StartsOn.AddDays(i)
 		days[i].Date = d
 		ends[i] = d.AddDays(1).Start(loc).UnixNano()
 	}
@@ -305,7 +302,7 @@ func BuildReport(in Input) Report {
 	})
 
 	f := Facts{
-		DaysElapsed: nDays, DaysTotal: period.Days(),
+		DaysElapsed: nDays, DaysTotal: in.StartsOn.DaysThrough(in.EndsOn),
 		Scope: totals.Scope, Completed: totals.Completed,
 		ScopeAtStart: scopeAtStart, Added: totals.Added, CarriedOver: totals.CarriedOver,
 		Issues: cycleIssues, CompletedIssues: doneIssues,

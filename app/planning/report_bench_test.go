@@ -21,9 +21,8 @@ func generate(n, events int, seed uint64) planning.Input {
 	if err != nil {
 		panic(err)
 	}
-	period := planning.Period{StartsOn: planning.Date{Year: 2026, Month: 3, Day: 2},
-		EndsOn: planning.Date{Year: 2026, Month: 3, Day: 15}}
-	start := period.StartsOn.Start(berlin)
+	startsOn, endsOn := planning.Date{Year: 2026, Month: 3, Day: 2}, planning.Date{Year: 2026, Month: 3, Day: 15}
+	start := startsOn.Start(berlin)
 	first := start.Add(-14 * 24 * time.Hour)
 	now := start.Add(10*24*time.Hour + 15*time.Hour)
 
@@ -35,7 +34,7 @@ func generate(n, events int, seed uint64) planning.Input {
 		{Key: "done", Name: "Done", Category: planning.CategoryDone},
 	}
 	users := make([]string, 12)
-	in := planning.Input{CycleID: "c1", Period: period, Location: berlin, Now: now, Unestimated: 1,
+	in := planning.Input{CycleID: "c1", StartsOn: startsOn, EndsOn: endsOn, Location: berlin, Now: now, Unestimated: 1,
 		Capacities: map[string]*int{}, Names: map[string]string{}, Changes: make([]planning.Change, 0, events)}
 	for i := range users {
 		users[i] = fmt.Sprintf("user-%02d", i)

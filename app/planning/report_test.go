@@ -16,7 +16,7 @@ import (
 
 func date(t *testing.T, s string) planning.Date {
 	t.Helper()
-	d, err := planning.ParseDate(s)
+	d, err := planning.ReadDate(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,8 @@ func board(t *testing.T) *history {
 func cycleInput(t *testing.T, h *history, now string) planning.Input {
 	return planning.Input{
 		CycleID:     "c1",
-		Period:      planning.Period{StartsOn: date(t, "2026-03-02"), EndsOn: date(t, "2026-03-06")},
+		StartsOn:    date(t, "2026-03-02"),
+		EndsOn:      date(t, "2026-03-06"),
 		Location:    time.UTC,
 		Now:         at(t, now),
 		Unestimated: 1,
@@ -244,7 +245,7 @@ func TestReportTimeZone(t *testing.T) {
 			in := cycleInput(t, h, tc.now)
 			in.Location = tc.loc
 			s := date(t, tc.starts)
-			in.Period = planning.Period{StartsOn: s, EndsOn: s.AddDays(4)}
+			in.StartsOn, in.EndsOn = s, s.AddDays(4)
 			r := planning.BuildReport(in)
 			var got []int
 			for _, d := range r.Days {
