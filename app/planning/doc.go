@@ -4,6 +4,10 @@
 // values here and write the answer; nothing in this package imports
 // Fiber, GORM, models or app.
 //
+//   - scale.go: estimate scales, capacity policies, the planning settings
+//     and time zones, checked.
+//   - cycle.go: cycle periods over YYYY-MM-DD strings (checks, overlaps,
+//     state from today's date), schedules, and the Rules the store applies.
 //   - date.go: Date, a calendar date that becomes instants only in the
 //     project's time zone.
 //   - report.go: BuildReport, a cycle's report computed in one pass over
