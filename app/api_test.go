@@ -81,6 +81,8 @@ func TestAccessMatrix(t *testing.T) {
 		{"PATCH", "{issue}", func(f *fixture) any { return map[string]any{"title": "Edited", "version": f.issues[0].Version} }, models.RoleEditor, 200},
 		{"DELETE", "{issue}", nil, models.RoleEditor, 204},
 		{"POST", "{issue}/move", func(*fixture) any { return map[string]string{"status": "done"} }, models.RoleEditor, 200},
+		{"GET", "{issue}/comments", nil, models.RoleViewer, 200},
+		{"POST", "{issue}/comments", func(*fixture) any { return map[string]string{"body": "Hi"} }, models.RoleEditor, 201},
 		{"GET", "/events?since=0", nil, models.RoleViewer, 200},
 	}
 	for _, r := range routes {
@@ -254,7 +256,9 @@ func TestIssueLifecycle(t *testing.T) {
 		}
 		// A stale version is 409 with the current issue.
 		res, b := f.owner.do("PATCH", f.path("/issues/"+is.ID), map[string]any{"title": "Mine", "version": 1})
-		var p problem
+		var p struct {
+			Current *models.Issue `json:"current"`
+		}
 		mustJSON(t, b, &p)
 		if res.StatusCode != 409 || p.Current == nil || p.Current.Version != 2 || p.Current.Title != "Ship it today" {
 			t.Fatalf("stale: %d %s", res.StatusCode, b)

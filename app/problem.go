@@ -14,12 +14,14 @@ import (
 
 // problem is an RFC 9457 problem document. Every API error is one.
 type problem struct {
-	Type    string              `json:"type"`
-	Title   string              `json:"title"`
-	Status  int                 `json:"status"`
-	Detail  string              `json:"detail"` // always set: every error says what to do
-	Errors  []models.FieldError `json:"errors,omitempty"`
-	Current *models.Issue       `json:"current,omitempty"`
+	Type   string              `json:"type"`
+	Title  string              `json:"title"`
+	Status int                 `json:"status"`
+	Detail string              `json:"detail"` // always set: every error says what to do
+	Errors []models.FieldError `json:"errors,omitempty"`
+	// Current is what a stale edit (409) was about, as it is now: a
+	// *models.Issue or a *models.Comment.
+	Current any `json:"current,omitempty"`
 	// LockedUntil is when a locked account (423) opens again.
 	LockedUntil *time.Time `json:"locked_until,omitempty"`
 	// RequestID names a 5xx in the log; its body says nothing else.
@@ -104,6 +106,7 @@ func toProblem(err error) problem {
 	var ve *models.ValidationError
 	var se *models.StaleError
 	var oc *models.OverCapacityError
+	var sc *models.CommentStaleError
 	var fe *fiber.Error
 	var refused *accounts.Refused
 	if ap, ok := asProblem(err); ok {
@@ -123,6 +126,10 @@ func toProblem(err error) problem {
 		return problem{Type: "urn:corkboard:problem:over-capacity", Title: "Over capacity", Status: 409,
 			Detail: "The change would raise a member's load in the cycle above their capacity, and the project blocks that.",
 			UserID: oc.UserID, CycleID: oc.CycleID, Load: &oc.Load, Capacity: &oc.Capacity}
+	case errors.As(err, &sc):
+		cur := sc.Current
+		return problem{Type: "urn:corkboard:problem:stale-version", Title: "Stale version", Status: 409,
+			Detail: "The comment was changed since you read it; current holds it as it is now.", Current: &cur}
 	case errors.Is(err, models.ErrNotFound):
 		return problem{Type: "about:blank", Title: "Not found", Status: 404,
 			Detail: "There is nothing here, or you are not allowed to see it."}

@@ -80,6 +80,12 @@ func (s *Server) routes(app *fiber.App) {
 	p.Delete("/:pid/cycles/:cid", s.apiDeleteCycle)
 	p.Put("/:pid/cycles/:cid/capacity/:uid", s.apiSetCycleCapacity)
 
+	// Comments.
+	p.Get("/:pid/issues/:iid/comments", s.apiListComments)
+	p.Post("/:pid/issues/:iid/comments", s.apiCreateComment)
+	p.Patch("/:pid/issues/:iid/comments/:cid", s.apiUpdateComment)
+	p.Delete("/:pid/issues/:iid/comments/:cid", s.apiDeleteComment)
+
 	// The event log.
 	p.Get("/:pid/events", s.apiEvents)
 	p.Get("/:pid/ws", s.apiWebSocket)
@@ -131,6 +137,9 @@ func (s *Server) routes(app *fiber.App) {
 	pages.Get("/projects/:pid/issues/:iid", s.pageIssue)
 	pages.Post("/projects/:pid/issues/:iid", s.pageUpdateIssue)
 	pages.Post("/projects/:pid/issues/:iid/delete", s.pageDeleteIssue)
+	pages.Post("/projects/:pid/issues/:iid/comments", s.pageCreateComment)
+	pages.Post("/projects/:pid/issues/:iid/comments/:cid", s.pageUpdateComment)
+	pages.Post("/projects/:pid/issues/:iid/comments/:cid/delete", s.pageDeleteComment)
 	pages.Get("/projects/:pid/settings", s.pageProjectSettings)
 	pages.Post("/projects/:pid/settings", s.pageUpdateProject)
 	pages.Post("/projects/:pid/delete", s.pageDeleteProject)

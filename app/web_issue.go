@@ -9,7 +9,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// The issue page: show, edit (with the stale-edit comparison) and delete.
+// The issue page: show, edit (with the stale-edit comparison) and delete,
+// and the issue's comments.
 
 func (s *Server) pageCreateIssue(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
@@ -38,8 +39,18 @@ func (s *Server) pageIssue(c *fiber.Ctx) error {
 // renderIssue shows an issue with its edit form (form holds what the user
 // typed; conflict, when set, is the newer version someone else saved).
 func (s *Server) renderIssue(c *fiber.Ctx, status int, is models.Issue, form fiber.Map, errs map[string]string, conflict *models.Issue) error {
+	return s.renderIssueWith(c, status, is, form, errs, conflict, commentForms{})
+}
+
+// renderIssueWith is renderIssue with the comment forms' state.
+func (s *Server) renderIssueWith(c *fiber.Ctx, status int, is models.Issue, form fiber.Map, errs map[string]string,
+	conflict *models.Issue, forms commentForms) error {
 	user, _ := currentUser(c)
 	p, err := s.store.GetProject(c.UserContext(), user.ID, is.ProjectID)
+	if err != nil {
+		return err
+	}
+	comments, err := s.commentsPage(c, user.ID, is)
 	if err != nil {
 		return err
 	}
@@ -61,7 +72,7 @@ func (s *Server) renderIssue(c *fiber.Ctx, status int, is models.Issue, form fib
 	return s.render(c, status, "issue", is.Key+" "+is.Title,
 		[]crumb{{"Projects", "/projects"}, {p.Name, "/projects/" + p.ID}, {is.Key, ""}},
 		fiber.Map{"Project": p, "Issue": is, "Members": members, "Names": names, "Form": form, "Errors": errs,
-			"Conflict": conflict, "Diff": diff})
+			"Conflict": conflict, "Diff": diff, "Comments": comments, "CommentForms": forms})
 }
 
 // fieldDiff is one field where the user's form and the saved issue differ.
@@ -219,4 +230,104 @@ func (s *Server) pageDeleteIssue(c *fiber.Ctx) error {
 	}
 	s.announce(ev)
 	return s.back(c, "/projects/"+pid, true, "Issue deleted.")
+}
+
+// Comments on the issue page: the list, and forms to add, edit (the author)
+// and delete (the author or an owner) that work without JavaScript.
+
+// commentForms is what the comment forms hold after a refused submit: the
+// text typed and the error beside it, and, for a stale edit, the comment
+// as it is now.
+type commentForms struct {
+	New, NewError string
+	EditID        string
+	Edit          string
+	EditVersion   int64
+	EditError     string
+	Conflict      *models.Comment
+}
+
+// commentsPage is the issue page's comments: up to 200 from the cursor in
+// ?comments= (a "later comments" link follows), oldest first.
+func (s *Server) commentsPage(c *fiber.Ctx, userID string, is models.Issue) (models.CommentPage, error) {
+	page, err := s.store.ListComments(c.UserContext(), userID, is.ProjectID, is.ID, c.Query("comments"), 200)
+	if _, bad := fieldMap(err); bad {
+		// A mangled cursor in the address: show the first comments.
+		page, err = s.store.ListComments(c.UserContext(), userID, is.ProjectID, is.ID, "", 200)
+	}
+	return page, err
+}
+
+func (s *Server) pageCreateComment(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	pid, iid := c.Params("pid"), c.Params("iid")
+	back := "/projects/" + pid + "/issues/" + iid
+	body := textareaValue(c, "body")
+	cm, ev, err := s.store.CreateComment(c.UserContext(), user, pid, iid, body)
+	if fields, ok := fieldMap(err); ok {
+		return s.renderIssueComments(c, fiber.StatusUnprocessableEntity, pid, iid,
+			commentForms{New: body, NewError: commentError(fields)})
+	}
+	if err != nil {
+		return s.pageError(c, back, err)
+	}
+	s.announce(ev)
+	return s.back(c, back+"#comment-"+cm.ID, true, "Comment added.")
+}
+
+func (s *Server) pageUpdateComment(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	pid, iid, cid := c.Params("pid"), c.Params("iid"), c.Params("cid")
+	back := "/projects/" + pid + "/issues/" + iid
+	body := textareaValue(c, "body")
+	version, _ := strconv.ParseInt(c.FormValue("version"), 10, 64)
+	cm, ev, err := s.store.UpdateComment(c.UserContext(), user, pid, iid, cid, models.CommentPatch{Body: body, Version: version})
+	forms := commentForms{EditID: cid, Edit: body, EditVersion: version}
+	var stale *models.CommentStaleError
+	if errors.As(err, &stale) {
+		cur := stale.Current
+		forms.EditVersion, forms.Conflict = cur.Version, &cur
+		return s.renderIssueComments(c, fiber.StatusConflict, pid, iid, forms)
+	}
+	if fields, ok := fieldMap(err); ok {
+		forms.EditError = commentError(fields)
+		return s.renderIssueComments(c, fiber.StatusUnprocessableEntity, pid, iid, forms)
+	}
+	if err != nil {
+		return s.pageError(c, back, err)
+	}
+	s.announce(ev)
+	return s.back(c, back+"#comment-"+cm.ID, true, "Comment saved.")
+}
+
+func (s *Server) pageDeleteComment(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	pid, iid := c.Params("pid"), c.Params("iid")
+	back := "/projects/" + pid + "/issues/" + iid
+	ev, err := s.store.DeleteComment(c.UserContext(), user, pid, iid, c.Params("cid"))
+	if err != nil {
+		return s.pageError(c, back, err)
+	}
+	s.announce(ev)
+	return s.back(c, back+"#comments", true, "Comment deleted.")
+}
+
+// renderIssueComments shows the issue page again after a refused comment
+// form, with what was typed and why it was refused.
+func (s *Server) renderIssueComments(c *fiber.Ctx, status int, pid, iid string, forms commentForms) error {
+	user, _ := currentUser(c)
+	is, err := s.store.GetIssue(c.UserContext(), user.ID, pid, iid)
+	if err != nil {
+		return err
+	}
+	return s.renderIssueWith(c, status, is, issueForm(is), nil, nil, forms)
+}
+
+// commentError is the message beside a comment box ("version" problems
+// come from a form the page itself filled: reloading fixes them).
+func commentError(fields map[string]string) string {
+	if m, ok := fields["body"]; ok {
+		return "Comment " + m + "."
+	}
+	return "The form is out of date: reload the page."
 }

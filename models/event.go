@@ -67,6 +67,12 @@ const (
 	EventCycleUpdated         = "cycle.updated"
 	EventCycleDeleted         = "cycle.deleted"
 	EventCycleCapacityUpdated = "cycle.capacity_updated"
+
+	// Comments (comment.go): created and updated carry a Comment, deleted
+	// a DeletedComment.
+	EventCommentCreated = "comment.created"
+	EventCommentUpdated = "comment.updated"
+	EventCommentDeleted = "comment.deleted"
 )
 
 // EventPage is a slice of the log after some seq.

@@ -29,6 +29,8 @@ type Issue struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 	CycleID     *string   `json:"cycle_id"`
 	Carryover   int       `json:"carryover"` // times it rolled over from a completed cycle
+	// CommentCount is kept in the issues row by the comment changes.
+	CommentCount int64 `json:"comment_count"`
 }
 
 type issueRow struct {
@@ -50,6 +52,8 @@ type issueRow struct {
 	UpdatedAt   time.Time
 	CycleID     *string
 	Carryover   int
+	// CommentCount is changed only by the comment changes (comment.go).
+	CommentCount int64
 }
 
 func (issueRow) TableName() string { return "issues" }
@@ -61,7 +65,7 @@ func (r issueRow) view(projectKey string) Issue {
 		Title: r.Title, Description: r.Description, Status: r.Status, Priority: r.Priority,
 		AssigneeID: r.AssigneeID, AuthorID: r.AuthorID, Labels: labels, Effort: r.Effort, DueDate: r.DueDate,
 		Rank: r.Rank, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
-		CycleID: r.CycleID, Carryover: r.Carryover}
+		CycleID: r.CycleID, Carryover: r.Carryover, CommentCount: r.CommentCount}
 }
 
 // Priorities, lowest first.

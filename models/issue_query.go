@@ -44,7 +44,7 @@ func (s *Store) Board(ctx context.Context, userID, projectID string) (Project, [
 	}
 	// Scanned by hand: GORM's reflection was a third of a 1,000-card load.
 	rows, err := s.read(ctx).Raw(`SELECT id, project_id, number, title, description, status, priority, assignee_id,
-		author_id, labels, effort, due_date, rank, version, created_at, updated_at, cycle_id, carryover
+		author_id, labels, effort, due_date, rank, version, created_at, updated_at, cycle_id, carryover, comment_count
 		FROM issues WHERE project_id = ? ORDER BY rank, id`, projectID).Rows()
 	if err != nil {
 		return Project{}, nil, translate(err)
@@ -55,7 +55,7 @@ func (s *Store) Board(ctx context.Context, userID, projectID string) (Project, [
 		var r issueRow
 		if err := rows.Scan(&r.ID, &r.ProjectID, &r.Number, &r.Title, &r.Description, &r.Status, &r.Priority,
 			&r.AssigneeID, &r.AuthorID, &r.Labels, &r.Effort, &r.DueDate, &r.Rank, &r.Version, &r.CreatedAt, &r.UpdatedAt,
-			&r.CycleID, &r.Carryover); err != nil {
+			&r.CycleID, &r.Carryover, &r.CommentCount); err != nil {
 			return Project{}, nil, translate(err)
 		}
 		out = append(out, r.view(p.Key))

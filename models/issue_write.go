@@ -13,7 +13,7 @@ import (
 // sqlIssueRow reads the issue a change edits, moves or deletes: a hot
 // statement (change.go).
 const sqlIssueRow = `SELECT id, project_id, number, title, description, status, priority, assignee_id, author_id,
-		labels, effort, due_date, rank, version, created_at, updated_at, cycle_id, carryover
+		labels, effort, due_date, rank, version, created_at, updated_at, cycle_id, carryover, comment_count
 		FROM issues WHERE id = ? AND project_id = ?`
 
 // CreateIssue adds an issue at the bottom of its column (editor).
@@ -161,7 +161,7 @@ func (c *change) issueRow(issueID string) (issueRow, error) {
 	}
 	err := c.w.queryRow(sqlIssueRow, issueID, c.project.ID).Scan(&r.ID, &r.ProjectID, &r.Number, &r.Title,
 		&r.Description, &r.Status, &r.Priority, &r.AssigneeID, &r.AuthorID, &r.Labels, &r.Effort, &r.DueDate,
-		&r.Rank, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.CycleID, &r.Carryover)
+		&r.Rank, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.CycleID, &r.Carryover, &r.CommentCount)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, ErrNotFound
 	}

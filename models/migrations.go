@@ -222,6 +222,27 @@ ALTER TABLE issues ADD COLUMN cycle_id TEXT REFERENCES cycles (id) ON DELETE SET
 ALTER TABLE issues ADD COLUMN carryover INTEGER NOT NULL DEFAULT 0 CHECK (carryover >= 0);
 CREATE INDEX issues_cycle ON issues (cycle_id, assignee_id);
 `},
+	// Comments on issues. The issue keeps its comment_count, changed in the
+	// same transaction as the comments, so a board of N cards reads it with
+	// no count per card. An author's account is never deleted today; the
+	// reference has no ON DELETE so whoever adds that decides what happens
+	// to their comments (and the counts) rather than inheriting a silent
+	// cascade.
+	{"0008_comments", `
+CREATE TABLE comments (
+	id         TEXT PRIMARY KEY,
+	project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+	issue_id   TEXT NOT NULL REFERENCES issues (id) ON DELETE CASCADE,
+	author_id  TEXT NOT NULL REFERENCES users (id),
+	body       TEXT NOT NULL CHECK (length(body) BETWEEN 1 AND 20000),
+	version    BIGINT NOT NULL DEFAULT 1,
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL
+);
+CREATE INDEX comments_issue ON comments (issue_id, created_at, id);
+CREATE INDEX comments_author ON comments (author_id);
+ALTER TABLE issues ADD COLUMN comment_count INTEGER NOT NULL DEFAULT 0 CHECK (comment_count >= 0);
+`},
 }
 
 func (s *Store) ddl(sql string) string {
