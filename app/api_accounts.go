@@ -1,6 +1,7 @@
 package app
 
 import (
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
 )
@@ -11,6 +12,7 @@ type registerRequest struct {
 	Email       string `json:"email"`
 	Password    string `json:"password"`
 	DisplayName string `json:"display_name"`
+	Handle      string `json:"handle"` // optional: absent or empty derives one from the email
 }
 
 func (s *Server) apiRegister(c *fiber.Ctx) error {
@@ -18,7 +20,8 @@ func (s *Server) apiRegister(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	user, err := s.accounts.Register(c.UserContext(), req.Email, req.Password, req.DisplayName)
+	user, err := s.accounts.Register(c.UserContext(), accounts.Registration{Email: req.Email, Password: req.Password,
+		DisplayName: req.DisplayName, Handle: req.Handle})
 	if err != nil {
 		return err
 	}
@@ -81,6 +84,39 @@ func (s *Server) endSession(c *fiber.Ctx) error {
 func (s *Server) apiMe(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
 	return c.JSON(user)
+}
+
+// updateMeRequest changes the profile; absent fields stay. (DESIGN's
+// email_notifications joins it with notifications.)
+type updateMeRequest struct {
+	DisplayName models.Optional[string] `json:"display_name"`
+	Handle      models.Optional[string] `json:"handle"`
+}
+
+func (s *Server) apiUpdateMe(c *fiber.Ctx) error {
+	var req updateMeRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	v := &models.ValidationError{}
+	for _, f := range []struct {
+		name string
+		o    models.Optional[string]
+	}{{"display_name", req.DisplayName}, {"handle", req.Handle}} {
+		if f.o.Set && f.o.Value == nil {
+			v.Add(f.name, "may be left out but not null: it cannot be removed")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	user, _ := currentUser(c)
+	updated, err := s.accounts.UpdateProfile(c.UserContext(), user, accounts.ProfileChange{
+		DisplayName: req.DisplayName.Value, Handle: req.Handle.Value})
+	if err != nil {
+		return err
+	}
+	return c.JSON(updated)
 }
 
 // --- password reset and unlock ---

@@ -63,7 +63,7 @@ func TestCommentsAPI(t *testing.T) {
 		iid := f.issues[0].ID
 		var c models.Comment
 		f.editor.must(201, "POST", f.commentsPath(iid), map[string]string{"body": "**hello** <b>there</b>"}, &c)
-		if c.IssueID != iid || c.Author.ID != f.editor.user.ID || c.Author.Name != "Editor" || c.Author.Handle != "" ||
+		if c.IssueID != iid || c.Author.ID != f.editor.user.ID || c.Author.Name != "Editor" || c.Author.Handle == "" || c.Author.Handle != f.editor.user.Handle ||
 			c.Body != "**hello** <b>there</b>" || c.Version != 1 {
 			t.Fatalf("created %+v", c)
 		}

@@ -183,5 +183,5 @@ func (s *Server) readCookie(c *fiber.Ctx, base string) string {
 // CreateUser registers an account outside HTTP (the CLI's user create),
 // with the same validation as the register endpoint.
 func (s *Server) CreateUser(ctx context.Context, email, password, displayName string) (models.User, error) {
-	return s.accounts.Register(ctx, email, password, displayName)
+	return s.accounts.Register(ctx, accounts.Registration{Email: email, Password: password, DisplayName: displayName})
 }

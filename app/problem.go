@@ -68,6 +68,8 @@ var accountErrors = []struct {
 		"The email or password is not right.")},
 	{accounts.ErrEmailTaken, newProblem(fiber.StatusConflict, "email-taken", "Email already registered",
 		"An account with this email exists; sign in instead.")},
+	{accounts.ErrHandleTaken, newProblem(fiber.StatusConflict, "handle-taken", "Handle taken",
+		"Another account has this handle (handles are unique ignoring case); choose another.")},
 	{accounts.ErrWrongCode, newProblem(fiber.StatusUnauthorized, "wrong-code", "Wrong code",
 		"The code is not right, already used, or expired; use the current code from your app or a backup code.")},
 	{accounts.ErrTwoFactorOff, newProblem(fiber.StatusConflict, "two-factor-off", "Two-factor authentication is off",

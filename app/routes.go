@@ -16,6 +16,7 @@ func (s *Server) routes(app *fiber.App) {
 	api.Post("/auth/login", s.apiLogin)
 	api.Post("/auth/logout", requireAPIUser, s.apiLogout)
 	api.Get("/auth/me", requireAPIUser, s.apiMe)
+	api.Patch("/auth/me", requireAPIUser, s.apiUpdateMe)
 	api.Post("/auth/forgot-password", s.apiForgotPassword)
 	api.Post("/auth/reset-password", s.apiResetPassword)
 	api.Post("/auth/unlock", s.apiUnlock)

@@ -2,10 +2,8 @@ package app
 
 import (
 	"errors"
-	"strings"
 
 	"github.com/corkboard/corkboard/app/accounts"
-	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -35,6 +33,9 @@ func (s *Server) renderAccountWith(c *fiber.Ctx, status int, form fiber.Map, err
 	if _, ok := form["display_name"]; !ok {
 		form["display_name"] = user.DisplayName
 	}
+	if _, ok := form["handle"]; !ok {
+		form["handle"] = user.Handle
+	}
 	data["Form"], data["Errors"] = form, errs
 	for k, v := range extra {
 		data[k] = v
@@ -44,16 +45,19 @@ func (s *Server) renderAccountWith(c *fiber.Ctx, status int, form fiber.Map, err
 
 func (s *Server) pageAccountProfile(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	raw := c.FormValue("display_name")
-	name := strings.TrimSpace(raw)
-	if n := len([]rune(name)); n == 0 || n > 80 || !models.ValidText(name) || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 }) {
-		return s.renderAccount(c, fiber.StatusUnprocessableEntity, fiber.Map{"display_name": raw},
-			map[string]string{"display_name": "must be 1 to 80 characters"})
+	name, handle := c.FormValue("display_name"), c.FormValue("handle")
+	change, form := accounts.ProfileChange{DisplayName: &name}, fiber.Map{"display_name": name}
+	if c.Request().PostArgs().Has("handle") { // a form from before handles leaves it as it is
+		change.Handle, form["handle"] = &handle, handle
 	}
-	if _, err := s.store.UpdateProfile(c.UserContext(), user.ID, name); err != nil {
-		if fields, ok := fieldMap(err); ok {
-			return s.renderAccount(c, fiber.StatusUnprocessableEntity, fiber.Map{"display_name": raw}, fields)
-		}
+	_, err := s.accounts.UpdateProfile(c.UserContext(), user, change)
+	if fields, ok := fieldMap(err); ok {
+		return s.renderAccount(c, fiber.StatusUnprocessableEntity, form, fields)
+	}
+	if errors.Is(err, accounts.ErrHandleTaken) {
+		return s.renderAccount(c, fiber.StatusConflict, form, map[string]string{"handle": handleTakenMessage})
+	}
+	if err != nil {
 		return err
 	}
 	return s.back(c, "/settings", true, "Profile saved.")

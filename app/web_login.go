@@ -52,14 +52,20 @@ func (s *Server) pageRegister(c *fiber.Ctx) error {
 
 func (s *Server) pageRegisterSubmit(c *fiber.Ctx) error {
 	next := c.FormValue("next")
-	form := fiber.Map{"email": c.FormValue("email"), "display_name": c.FormValue("display_name")}
-	user, err := s.accounts.Register(c.UserContext(), c.FormValue("email"), c.FormValue("password"), c.FormValue("display_name"))
+	form := fiber.Map{"email": c.FormValue("email"), "display_name": c.FormValue("display_name"), "handle": c.FormValue("handle")}
+	user, err := s.accounts.Register(c.UserContext(), accounts.Registration{Email: c.FormValue("email"),
+		Password: c.FormValue("password"), DisplayName: c.FormValue("display_name"), Handle: c.FormValue("handle")})
+	refused := func(status int, fields map[string]string) error {
+		return s.render(c, status, "register", "Create an account", nil, fiber.Map{"Next": next, "Form": form, "Errors": fields})
+	}
 	if fields, ok := fieldMap(err); ok {
-		return s.render(c, fiber.StatusUnprocessableEntity, "register", "Create an account", nil, fiber.Map{"Next": next, "Form": form, "Errors": fields})
+		return refused(fiber.StatusUnprocessableEntity, fields)
 	}
 	if errors.Is(err, accounts.ErrEmailTaken) {
-		return s.render(c, fiber.StatusConflict, "register", "Create an account", nil, fiber.Map{"Next": next, "Form": form,
-			"Errors": map[string]string{"email": "already has an account: sign in instead"}})
+		return refused(fiber.StatusConflict, map[string]string{"email": "already has an account: sign in instead"})
+	}
+	if errors.Is(err, accounts.ErrHandleTaken) {
+		return refused(fiber.StatusConflict, map[string]string{"handle": handleTakenMessage})
 	}
 	if err != nil {
 		return err
@@ -69,6 +75,9 @@ func (s *Server) pageRegisterSubmit(c *fiber.Ctx) error {
 	}
 	return s.back(c, localPath(next), true, "Welcome to Corkboard, "+user.DisplayName+".")
 }
+
+// handleTakenMessage follows the field's label on the pages ("Handle …").
+const handleTakenMessage = "is taken by another account (handles ignore case): choose another"
 
 func (s *Server) pageLogout(c *fiber.Ctx) error {
 	if err := s.endSession(c); err != nil {

@@ -18,7 +18,7 @@ func benchStore(b *testing.B, issues int) (*Store, User, Project, []Issue) {
 	if err := s.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
-	u, err := s.CreateUser(ctx, "bench@example.com", "Bench", "x")
+	u, err := s.CreateUser(ctx, "bench@example.com", "bench", "Bench", "x")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -91,15 +91,9 @@ func validateCommentBody(v *ValidationError, body string) {
 	}
 }
 
-// commentAuthorHandle is the SQL expression for the author's handle in
-// commentSelect. Users have no handle column yet (it is being added
-// elsewhere): until it exists every handle is empty. When users.handle
-// lands, this returns "users.handle" and nothing else changes.
-func commentAuthorHandle() string { return "''" }
-
 // commentSelect reads comments with their author's name and handle.
 func commentSelect() string {
-	return `SELECT comments.id, comments.issue_id, comments.author_id, users.display_name, ` + commentAuthorHandle() + `,
+	return `SELECT comments.id, comments.issue_id, comments.author_id, users.display_name, users.handle,
 		comments.body, comments.version, comments.created_at, comments.updated_at
 		FROM comments JOIN users ON users.id = comments.author_id`
 }

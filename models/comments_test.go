@@ -80,7 +80,7 @@ func TestCommentLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.ID == "" || c.IssueID != is.ID || c.Author.ID != f.editor.ID || c.Author.Name != "Editor" ||
+		if c.ID == "" || c.IssueID != is.ID || c.Author.ID != f.editor.ID || c.Author.Name != "Editor" || c.Author.Handle != "editor" ||
 			c.Body != "**first**\n\nline" || c.Version != 1 || c.CreatedAt.IsZero() || !c.UpdatedAt.Equal(c.CreatedAt) {
 			t.Fatalf("created %+v", c)
 		}

@@ -1,6 +1,9 @@
 package models
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // CountProjectRows counts the rows of a table that belong to a project. It
 // exists for the black-box tests (models_test) to check that deleting a
@@ -9,4 +12,25 @@ func CountProjectRows(ctx context.Context, s *Store, table, projectID string) (i
 	var n int64
 	err := s.read(ctx).Table(table).Where("project_id = ?", projectID).Count(&n).Error
 	return n, err
+}
+
+// MigrateUpTo applies the migrations before id (not id itself), so a test
+// can fill a database with the schema an older version had and then run
+// the rest with Migrate.
+func MigrateUpTo(ctx context.Context, s *Store, id string) error {
+	for i, m := range migrations {
+		if m.id == id {
+			if i == 0 {
+				return nil
+			}
+			return s.migrate(ctx, migrations[i-1].id)
+		}
+	}
+	return fmt.Errorf("no migration %s", id)
+}
+
+// Exec runs a statement on the writer, for tests that write rows as an
+// older version would have.
+func Exec(ctx context.Context, s *Store, sql string, args ...any) error {
+	return s.write(ctx).Exec(sql, args...).Error
 }

@@ -95,7 +95,7 @@ func TestSessionCacheSeesLocalWritesAtOnce(t *testing.T) {
 		if _, got, err := s.SessionUserCached(ctx, sess.ID); err != nil || got.DisplayName != "Cached" {
 			t.Fatalf("first read: %+v %v", got, err)
 		}
-		if _, err := s.UpdateProfile(ctx, u.ID, "Renamed"); err != nil {
+		if _, err := s.UpdateProfile(ctx, u.ID, models.ProfilePatch{DisplayName: ptr("Renamed")}); err != nil {
 			t.Fatal(err)
 		}
 		if _, got, err := s.SessionUserCached(ctx, sess.ID); err != nil || got.DisplayName != "Renamed" {

@@ -11,6 +11,7 @@ import (
 type Member struct {
 	UserID      string `json:"user_id"`
 	Email       string `json:"email"`
+	Handle      string `json:"handle"`
 	DisplayName string `json:"display_name"`
 	Role        Role   `json:"role"`
 	Capacity    *int   `json:"capacity"` // points per cycle; nil: not set (no limit)
@@ -33,7 +34,7 @@ func validateCapacity(v *ValidationError, field string, c *int) {
 
 func (s *Store) membersOf(db *gorm.DB, projectID string, userID string) ([]Member, error) {
 	var out []Member
-	q := db.Table("members").Select("members.user_id, users.email, users.display_name, members.role, members.capacity").
+	q := db.Table("members").Select("members.user_id, users.email, users.handle, users.display_name, members.role, members.capacity").
 		Joins("JOIN users ON users.id = members.user_id").Where("members.project_id = ?", projectID)
 	if userID != "" {
 		q = q.Where("members.user_id = ?", userID)
@@ -75,7 +76,7 @@ func (s *Store) AddMember(ctx context.Context, actor User, projectID, email stri
 		if err := c.tx.Create(&memberRow{ProjectID: projectID, UserID: u.ID, Role: role, CreatedAt: c.s.now()}).Error; err != nil {
 			return "", nil, err
 		}
-		out = Member{UserID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Role: role}
+		out = Member{UserID: u.ID, Email: u.Email, Handle: u.Handle, DisplayName: u.DisplayName, Role: role}
 		return EventMemberAdded, out, nil
 	})
 	return out, ev, err

@@ -14,7 +14,7 @@ func TestAddMember(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := models.Member{UserID: f.outsider.ID, Email: f.outsider.Email, DisplayName: f.outsider.DisplayName, Role: models.RoleEditor}
+		want := models.Member{UserID: f.outsider.ID, Email: f.outsider.Email, Handle: "outsider", DisplayName: f.outsider.DisplayName, Role: models.RoleEditor}
 		if m != want {
 			t.Fatalf("added %+v, want %+v", m, want)
 		}

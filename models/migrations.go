@@ -243,6 +243,27 @@ CREATE INDEX comments_issue ON comments (issue_id, created_at, id);
 CREATE INDEX comments_author ON comments (author_id);
 ALTER TABLE issues ADD COLUMN comment_count INTEGER NOT NULL DEFAULT 0 CHECK (comment_count >= 0);
 `},
+	// Handles (@alice): 2 to 32 of a-z 0-9 _ . -, starting with a letter or
+	// digit, stored lower-cased (the CHECK refuses capitals) so the unique
+	// index is case-insensitive. The column is added nullable; then
+	// backfillHandles (Go, below) gives every existing account one, adds the
+	// unique index and makes the column required.
+	{"0007_handles", `
+ALTER TABLE users ADD COLUMN handle TEXT CHECK (length(handle) BETWEEN 2 AND 32
+	AND trim(handle, 'abcdefghijklmnopqrstuvwxyz0123456789_.-') = ''
+	AND substr(handle, 1, 1) NOT IN ('_', '.', '-'));
+`},
+}
+
+// migrationCode is the part of a migration that SQL shared by both
+// databases cannot say; it runs after the migration's SQL, in its
+// transaction.
+func (s *Store) migrationCode(id string) func(tx *gorm.DB) error {
+	switch id {
+	case "0007_handles":
+		return s.backfillHandles
+	}
+	return nil
 }
 
 func (s *Store) ddl(sql string) string {
@@ -254,10 +275,14 @@ func (s *Store) ddl(sql string) string {
 }
 
 // Migrate applies every migration not yet applied, in order.
-func (s *Store) Migrate(ctx context.Context) error {
+func (s *Store) Migrate(ctx context.Context) error { return s.migrate(ctx, "") }
+
+// migrate applies the migrations not yet applied up to and including id
+// ("": all of them).
+func (s *Store) migrate(ctx context.Context, to string) error {
 	list := make([]*gormigrate.Migration, len(migrations))
 	for i, m := range migrations {
-		sql := s.ddl(m.sql)
+		sql, code := s.ddl(m.sql), s.migrationCode(m.id)
 		list[i] = &gormigrate.Migration{
 			ID: m.id,
 			Migrate: func(tx *gorm.DB) error {
@@ -269,16 +294,27 @@ func (s *Store) Migrate(ctx context.Context) error {
 						return fmt.Errorf("migration %s: %w", m.id, err)
 					}
 				}
+				if code != nil {
+					if err := code(tx); err != nil {
+						return fmt.Errorf("migration %s: %w", m.id, err)
+					}
+				}
 				return nil
 			},
 		}
 	}
 	opts := *gormigrate.DefaultOptions
 	opts.UseTransaction = true
+	run := func(g *gormigrate.Gormigrate) error {
+		if to != "" {
+			return g.MigrateTo(to)
+		}
+		return g.Migrate()
+	}
 	if s.dialect != "postgres" {
 		// SQLite is one instance's file: its single writer connection
 		// already serialises everything.
-		return gormigrate.New(s.wdb.WithContext(ctx), &opts, list).Migrate()
+		return run(gormigrate.New(s.wdb.WithContext(ctx), &opts, list))
 	}
 	// Several instances may start at once on one PostgreSQL. gormigrate
 	// reads the applied IDs and then creates tables, so two of them would
@@ -310,7 +346,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}()
 	onConn := s.wdb.WithContext(ctx).Session(&gorm.Session{})
 	onConn.Statement.ConnPool = conn
-	return gormigrate.New(onConn, &opts, list).Migrate()
+	return run(gormigrate.New(onConn, &opts, list))
 }
 
 // migrateLockClass is the first key of the migration advisory lock (the

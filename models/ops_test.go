@@ -93,7 +93,7 @@ func TestConcurrentMigrateOnPostgres(t *testing.T) {
 	}
 	// The schema works, from every instance; a later start is a no-op.
 	for i, s := range stores {
-		if _, err := s.CreateUser(t.Context(), fmt.Sprintf("u%d@example.com", i), "U", "hash"); err != nil {
+		if _, err := s.CreateUser(t.Context(), fmt.Sprintf("u%d@example.com", i), fmt.Sprintf("u%d", i), "U", "hash"); err != nil {
 			t.Errorf("instance %d: create user: %v", i, err)
 		}
 		if err := s.Migrate(t.Context()); err != nil {
@@ -341,7 +341,7 @@ func BenchmarkBackup(b *testing.B) {
 	if err := s.Migrate(b.Context()); err != nil {
 		b.Fatal(err)
 	}
-	u, _ := s.CreateUser(b.Context(), "b@example.com", "B", "hash")
+	u, _ := s.CreateUser(b.Context(), "b@example.com", "b0", "B", "hash")
 	p, err := s.CreateProject(b.Context(), u, models.ProjectInput{Name: "Big"})
 	if err != nil {
 		b.Fatal(err)

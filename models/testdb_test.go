@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/corkboard/corkboard/internal/testdb"
@@ -35,7 +36,7 @@ func forEachStore(t *testing.T, fn func(t *testing.T, s *models.Store)) {
 
 func newUser(t *testing.T, s *models.Store, name string) models.User {
 	t.Helper()
-	u, err := s.CreateUser(t.Context(), name+"@example.com", name, "dummy-hash")
+	u, err := s.CreateUser(t.Context(), name+"@example.com", strings.ToLower(name), name, "dummy-hash")
 	if err != nil {
 		t.Fatalf("create user %s: %v", name, err)
 	}

@@ -2,10 +2,14 @@ package models
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/mattn/go-sqlite3"
 	"gorm.io/gorm"
 )
 
@@ -14,6 +18,7 @@ import (
 type User struct {
 	ID          string `json:"id"`
 	Email       string `json:"email"`
+	Handle      string `json:"handle"` // @handle: lower-case, unique (the rule: accounts.NormalizeHandle)
 	DisplayName string `json:"display_name"`
 	Invisible   bool   `json:"invisible"` // watches boards without appearing in presence
 }
@@ -21,6 +26,7 @@ type User struct {
 type userRow struct {
 	ID           string
 	Email        string
+	Handle       string
 	DisplayName  string
 	PasswordHash string
 	Invisible    bool
@@ -31,7 +37,7 @@ type userRow struct {
 func (userRow) TableName() string { return "users" }
 
 func (r userRow) view() User {
-	return User{ID: r.ID, Email: r.Email, DisplayName: r.DisplayName, Invisible: r.Invisible}
+	return User{ID: r.ID, Email: r.Email, Handle: r.Handle, DisplayName: r.DisplayName, Invisible: r.Invisible}
 }
 
 // NormalizeEmail case-folds and trims an address; emails are stored this way
@@ -41,17 +47,37 @@ func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSp
 // ValidText reports whether s can be stored as text: valid UTF-8, no NUL.
 func ValidText(s string) bool { return validText(s) }
 
-// CreateUser stores a new account. A taken email is ErrConflict.
-func (s *Store) CreateUser(ctx context.Context, email, displayName, passwordHash string) (User, error) {
+// ErrHandleTaken is a handle another account has: an ErrConflict on the
+// users' handle index, told apart from a taken email.
+var ErrHandleTaken = fmt.Errorf("handle taken: %w", ErrConflict)
+
+// CreateUser stores a new account with its handle (valid and lower-cased:
+// accounts' rule; the schema refuses anything else). A taken handle is
+// ErrHandleTaken, a taken email ErrConflict.
+func (s *Store) CreateUser(ctx context.Context, email, handle, displayName, passwordHash string) (User, error) {
 	now := s.now()
 	row := userRow{
-		ID: uuid.NewString(), Email: NormalizeEmail(email), DisplayName: strings.TrimSpace(displayName),
+		ID: uuid.NewString(), Email: NormalizeEmail(email), Handle: handle, DisplayName: strings.TrimSpace(displayName),
 		PasswordHash: passwordHash, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := translate(s.write(ctx).Create(&row).Error); err != nil {
+	if err := userConflict(s.write(ctx).Create(&row).Error); err != nil {
 		return User{}, err
 	}
 	return row.view(), nil
+}
+
+// userConflict is translate, with a unique violation of the handle index
+// as ErrHandleTaken.
+func userConflict(err error) error {
+	var pge *pgconn.PgError
+	var sqe sqlite3.Error
+	onHandle := errors.As(err, &pge) && pge.ConstraintName == "users_handle_key" ||
+		errors.As(err, &sqe) && strings.Contains(sqe.Error(), "users.handle")
+	err = translate(err)
+	if onHandle && errors.Is(err, ErrConflict) {
+		return fmt.Errorf("%w: %v", ErrHandleTaken, err)
+	}
+	return err
 }
 
 // Credentials returns the user and password hash for a login attempt.
@@ -86,17 +112,31 @@ func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
 	return row.view(), nil
 }
 
-// UpdateProfile changes the display name.
-func (s *Store) UpdateProfile(ctx context.Context, userID, displayName string) (User, error) {
+// ProfilePatch changes a user's profile; nil fields stay. Handle must be
+// valid and lower-cased (accounts' rule).
+type ProfilePatch struct {
+	DisplayName *string
+	Handle      *string
+}
+
+// UpdateProfile changes the display name and/or handle in one statement:
+// both or neither. A handle another account has is ErrHandleTaken.
+func (s *Store) UpdateProfile(ctx context.Context, userID string, p ProfilePatch) (User, error) {
 	v := &ValidationError{}
-	validateName(v, "display_name", displayName, 80)
+	set := map[string]any{"updated_at": s.now()}
+	if p.DisplayName != nil {
+		validateName(v, "display_name", *p.DisplayName, 80)
+		set["display_name"] = strings.TrimSpace(*p.DisplayName)
+	}
+	if p.Handle != nil {
+		set["handle"] = *p.Handle
+	}
 	if err := v.Err(); err != nil {
 		return User{}, err
 	}
 	defer s.sessions.forgetUser(userID)
-	res := s.write(ctx).Model(&userRow{}).Where("id = ?", userID).
-		Updates(map[string]any{"display_name": strings.TrimSpace(displayName), "updated_at": s.now()})
-	if err := translate(res.Error); err != nil {
+	res := s.write(ctx).Model(&userRow{}).Where("id = ?", userID).Updates(set)
+	if err := userConflict(res.Error); err != nil {
 		return User{}, err
 	}
 	if res.RowsAffected == 0 {

@@ -12,7 +12,7 @@ import (
 func TestUsers(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *models.Store) {
 		ctx := t.Context()
-		u, err := s.CreateUser(ctx, " Alice@X.com ", " Alice ", "h1")
+		u, err := s.CreateUser(ctx, " Alice@X.com ", "alice", " Alice ", "h1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -20,7 +20,7 @@ func TestUsers(t *testing.T) {
 			t.Fatalf("created %+v", u)
 		}
 		for _, email := range []string{"alice@x.com", "ALICE@X.COM"} {
-			_, err := s.CreateUser(ctx, email, "Other", "h")
+			_, err := s.CreateUser(ctx, email, "other", "Other", "h")
 			wantErr(t, err, models.ErrConflict)
 		}
 

@@ -20,7 +20,7 @@ func TestWriterSurvivesAPanickingChange(t *testing.T) {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	u, err := s.CreateUser(ctx, "p@example.com", "P", "x")
+	u, err := s.CreateUser(ctx, "p@example.com", "p0", "P", "x")
 	if err != nil {
 		t.Fatal(err)
 	}

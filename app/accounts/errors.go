@@ -13,6 +13,7 @@ import (
 var (
 	ErrBadCredentials  = errors.New("wrong email or password")
 	ErrEmailTaken      = errors.New("email already registered")
+	ErrHandleTaken     = errors.New("handle taken by another account")
 	ErrWrongCode       = errors.New("wrong, reused or expired two-factor code")
 	ErrTwoFactorOff    = errors.New("two-factor authentication is off")
 	ErrTwoFactorOn     = errors.New("two-factor authentication is already on")

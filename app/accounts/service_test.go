@@ -76,7 +76,7 @@ func eachDB(t *testing.T, th accounts.Throttle, fn func(t *testing.T, e *env)) {
 
 func (e *env) register(email, name string) models.User {
 	e.t.Helper()
-	u, err := e.Register(context.Background(), email, goodPassword, name)
+	u, err := e.Register(context.Background(), accounts.Registration{Email: email, Password: goodPassword, DisplayName: name})
 	if err != nil {
 		e.t.Fatalf("register %s: %v", email, err)
 	}

@@ -129,32 +129,107 @@ func (s *Service) CompleteSignIn(ctx context.Context, cl Client, pendingToken st
 	return s.store.UserByID(ctx, userID)
 }
 
+// Registration is what a new account is made from. Handle is optional
+// (empty: derived from the email, made unique with digits).
+type Registration struct {
+	Email, Password, DisplayName, Handle string
+}
+
 // Register validates and creates an account (the register endpoint and
-// page, and the CLI's user create). A taken email is ErrEmailTaken.
-func (s *Service) Register(ctx context.Context, email, password, name string) (models.User, error) {
+// page, and the CLI's user create). A taken email is ErrEmailTaken; a
+// chosen handle already taken (in any case) is ErrHandleTaken.
+func (s *Service) Register(ctx context.Context, r Registration) (models.User, error) {
 	v := &models.ValidationError{}
-	email = models.NormalizeEmail(email)
+	email, name := models.NormalizeEmail(r.Email), r.DisplayName
 	if len(email) < 3 || len(email) > 254 || !strings.Contains(email, "@") || strings.ContainsAny(email, " \t\r\n<>\x00") || !models.ValidText(email) ||
 		strings.HasPrefix(email, "@") || strings.HasSuffix(email, "@") {
 		v.Add("email", "must be an email address")
 	}
+	validateDisplayName(v, name)
+	handle, chosen := "", strings.TrimSpace(r.Handle) != ""
+	if chosen {
+		var err error
+		if handle, err = NormalizeHandle(r.Handle); err != nil {
+			v.Add("handle", handleInvalid)
+		}
+	}
+	ValidatePassword(v, "password", r.Password, email, name)
+	if err := v.Err(); err != nil {
+		return models.User{}, err
+	}
+	hash, err := s.hasher.Hash(r.Password)
+	if err != nil {
+		return models.User{}, err
+	}
+	if chosen {
+		return s.createUser(ctx, email, handle, name, hash)
+	}
+	// A derived handle: try base, base2, base3 … and let the unique index
+	// decide (no look-up first, which two registrations could both pass).
+	base := HandleFromEmail(email)
+	for n := 1; ; n++ {
+		user, err := s.createUser(ctx, email, HandleCandidate(base, n), name, hash)
+		if !errors.Is(err, ErrHandleTaken) || n == maxHandleTries {
+			return user, err
+		}
+	}
+}
+
+// maxHandleTries bounds the candidates of a derived handle: base … base100.
+// Past it registration fails (ErrHandleTaken) rather than looping.
+const maxHandleTries = 100
+
+func (s *Service) createUser(ctx context.Context, email, handle, name, hash string) (models.User, error) {
+	user, err := s.store.CreateUser(ctx, email, handle, name, hash)
+	switch {
+	case errors.Is(err, models.ErrHandleTaken):
+		return models.User{}, ErrHandleTaken
+	case errors.Is(err, models.ErrConflict):
+		return models.User{}, ErrEmailTaken
+	}
+	return user, err
+}
+
+func validateDisplayName(v *models.ValidationError, name string) {
 	if n := len([]rune(strings.TrimSpace(name))); n == 0 || n > 80 || !models.ValidText(name) ||
 		strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 }) {
 		v.Add("display_name", "must be 1 to 80 characters")
 	}
-	ValidatePassword(v, "password", password, email, name)
+}
+
+// ProfileChange is a change to the signed-in user's profile; nil fields
+// stay as they are.
+type ProfileChange struct {
+	DisplayName *string
+	Handle      *string
+}
+
+// UpdateProfile changes the display name and/or handle of user, together
+// or not at all: an invalid value is a field error, a handle another
+// account has (in any case) ErrHandleTaken. Profile changes are not
+// security events: they are not audited (as before handles).
+func (s *Service) UpdateProfile(ctx context.Context, user models.User, c ProfileChange) (models.User, error) {
+	v := &models.ValidationError{}
+	var patch models.ProfilePatch
+	if c.DisplayName != nil {
+		validateDisplayName(v, *c.DisplayName)
+		patch.DisplayName = c.DisplayName
+	}
+	if c.Handle != nil {
+		h, err := NormalizeHandle(*c.Handle)
+		if err != nil {
+			v.Add("handle", handleInvalid)
+		}
+		patch.Handle = &h
+	}
 	if err := v.Err(); err != nil {
 		return models.User{}, err
 	}
-	hash, err := s.hasher.Hash(password)
-	if err != nil {
-		return models.User{}, err
+	updated, err := s.store.UpdateProfile(ctx, user.ID, patch)
+	if errors.Is(err, models.ErrHandleTaken) {
+		return models.User{}, ErrHandleTaken
 	}
-	user, err := s.store.CreateUser(ctx, email, name, hash)
-	if errors.Is(err, models.ErrConflict) {
-		return models.User{}, ErrEmailTaken
-	}
-	return user, err
+	return updated, err
 }
 
 // CheckPassword confirms a signed-in user's password. Every "current

@@ -24,10 +24,10 @@ func TestLoginAndRegister(t *testing.T) {
 		if in, err := e.Login(ctx, alice, " ALICE@example.com", goodPassword); err != nil || in.User.ID != u.ID {
 			t.Fatalf("the right password: %+v %v", in, err)
 		}
-		if _, err := e.Register(ctx, "Alice@Example.COM", goodPassword, "Another"); !errors.Is(err, accounts.ErrEmailTaken) {
+		if _, err := e.Register(ctx, accounts.Registration{Email: "Alice@Example.COM", Password: goodPassword, DisplayName: "Another"}); !errors.Is(err, accounts.ErrEmailTaken) {
 			t.Fatalf("a taken email: %v", err)
 		}
-		_, err := e.Register(ctx, "not-an-email", "password1", "")
+		_, err := e.Register(ctx, accounts.Registration{Email: "not-an-email", Password: "password1", DisplayName: ""})
 		if f := fields(t, err); f["email"] == "" || f["display_name"] == "" || !strings.Contains(f["password"], "commonly used") {
 			t.Fatalf("bad registration: %v", f)
 		}

@@ -49,7 +49,7 @@ func TestBackupCommand(t *testing.T) {
 	}
 	defer srv.Shutdown(context.Background())
 	store := srv.Store()
-	owner, err := store.CreateUser(t.Context(), "owner@example.com", "Owner", "hash")
+	owner, err := store.CreateUser(t.Context(), "owner@example.com", "owner", "Owner", "hash")
 	if err != nil {
 		t.Fatal(err)
 	}
