@@ -243,6 +243,8 @@ CREATE INDEX comments_issue ON comments (issue_id, created_at, id);
 CREATE INDEX comments_author ON comments (author_id);
 ALTER TABLE issues ADD COLUMN comment_count INTEGER NOT NULL DEFAULT 0 CHECK (comment_count >= 0);
 `},
+	// (0007 was written alongside 0008 and landed after it; migrations run
+	// in this list's order and are recorded by id, so the order stays.)
 	// Handles (@alice): 2 to 32 of a-z 0-9 _ . -, starting with a letter or
 	// digit, stored lower-cased (the CHECK refuses capitals) so the unique
 	// index is case-insensitive. The column is added nullable; then
