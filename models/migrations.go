@@ -243,6 +243,12 @@ CREATE INDEX comments_issue ON comments (issue_id, created_at, id);
 CREATE INDEX comments_author ON comments (author_id);
 ALTER TABLE issues ADD COLUMN comment_count INTEGER NOT NULL DEFAULT 0 CHECK (comment_count >= 0);
 `},
+	// Roll-over: when a completed cycle's unfinished issues have all moved
+	// on (models/rollover.go). NULL: not yet, so an interrupted run is
+	// finished by the next one.
+	{"0009_cycle_rollover", `
+ALTER TABLE cycles ADD COLUMN rolled_over_at {{ts}};
+`},
 }
 
 func (s *Store) ddl(sql string) string {
