@@ -34,6 +34,9 @@ type Config struct {
 	// in-process broker.
 	NewBroker func(realtime.Handler) realtime.Broker
 	Hub       realtime.Options // tests shorten timings
+	// RollOverInterval is how often each instance checks for completed
+	// cycles to roll over (0: a minute); tests shorten it.
+	RollOverInterval time.Duration
 }
 
 // loadOrCreateSecret returns the secret in DATA_DIR/name, creating it (32

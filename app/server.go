@@ -123,9 +123,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.hub = s.newHub()
 	s.metrics.watch(s)
-	s.loops.Add(2)
+	if s.cfg.RollOverInterval <= 0 {
+		s.cfg.RollOverInterval = defaultRollOverInterval
+	}
+	s.loops.Add(3)
 	go s.pruneLoop()
 	go s.leaseLoop()
+	go s.rollOverLoop()
 	return s, nil
 }
 

@@ -46,6 +46,9 @@ type cycleRow struct {
 	Goal      string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// RolledOverAt: when its unfinished issues had all moved on (nil: not
+	// yet; models/rollover.go).
+	RolledOverAt *time.Time
 }
 
 func (cycleRow) TableName() string { return "cycles" }
@@ -280,8 +283,10 @@ func (s *Store) UpdateCycle(ctx context.Context, actor User, projectID, cycleID 
 			in.Name = "Cycle " + itoa(int(row.Number))
 		}
 		row.Name, row.StartsOn, row.EndsOn, row.Goal, row.UpdatedAt = in.Name, in.StartsOn, in.EndsOn, in.Goal, c.s.now()
+		row.RolledOverAt = c.s.rolledOverAfterUpdate(row, c.project.Timezone)
 		if err := c.tx.Model(&cycleRow{}).Where("id = ?", row.ID).Updates(map[string]any{
 			"name": row.Name, "starts_on": row.StartsOn, "ends_on": row.EndsOn, "goal": row.Goal, "updated_at": row.UpdatedAt,
+			"rolled_over_at": row.RolledOverAt,
 		}).Error; err != nil {
 			return "", nil, err
 		}

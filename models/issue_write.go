@@ -175,6 +175,7 @@ func (c *change) saveIssue(row *issueRow) error {
 		"title": row.Title, "description": row.Description, "status": row.Status, "priority": row.Priority,
 		"assignee_id": row.AssigneeID, "labels": row.Labels, "effort": row.Effort, "due_date": row.DueDate,
 		"rank": row.Rank, "version": row.Version, "updated_at": row.UpdatedAt, "cycle_id": row.CycleID,
+		"carryover": row.Carryover,
 	}).Error
 }
 

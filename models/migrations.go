@@ -255,6 +255,12 @@ ALTER TABLE users ADD COLUMN handle TEXT CHECK (length(handle) BETWEEN 2 AND 32
 	AND trim(handle, 'abcdefghijklmnopqrstuvwxyz0123456789_.-') = ''
 	AND substr(handle, 1, 1) NOT IN ('_', '.', '-'));
 `},
+	// Roll-over: when a completed cycle's unfinished issues have all moved
+	// on (models/rollover.go). NULL: not yet, so an interrupted run is
+	// finished by the next one.
+	{"0009_cycle_rollover", `
+ALTER TABLE cycles ADD COLUMN rolled_over_at {{ts}};
+`},
 }
 
 // migrationCode is the part of a migration that SQL shared by both

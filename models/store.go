@@ -47,6 +47,9 @@ type PlanningRules interface {
 	CycleState(startsOn, endsOn, tz string) string
 	// CheckEffort says what is wrong with effort on scale ("" if nothing).
 	CheckEffort(scale string, effort int) string
+	// NextCycle is the index in startsOn of the cycle that follows one
+	// ending on endsOn (-1: none).
+	NextCycle(endsOn string, startsOn []string) int
 }
 
 // DefaultMaxOpenConns is the pool size when Options leave it 0: 16 per

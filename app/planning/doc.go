@@ -14,6 +14,8 @@
 //     the event log (Input, Change): totals, one point per day at the end
 //     of each day in the project's time zone, members' load against
 //     capacity. Exact for any past day and the same on every instance.
+//   - rollover.go: which cycle is next after a completed one, and when a
+//     cycle is due for roll-over (its unfinished issues move on).
 //   - health.go: Assess, the health score, status and reasons from the
 //     report's Facts; the formula is its comment and docs/HEALTH.md.
 package planning
