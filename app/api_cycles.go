@@ -2,6 +2,7 @@ package app
 
 import (
 	"github.com/corkboard/corkboard/app/planning"
+	"github.com/corkboard/corkboard/app/planning/cyclereport"
 	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
 )
@@ -164,4 +165,16 @@ func (s *Server) apiSetCycleCapacity(c *fiber.Ctx) error {
 	}
 	s.announce(ev)
 	return c.JSON(out)
+}
+
+// apiCycleReport is a cycle's burn-up, load and health, computed from the
+// project's event log (app/planning/cyclereport; 410 once the log was
+// pruned).
+func (s *Server) apiCycleReport(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	r, err := cyclereport.Service{Store: s.store, Now: s.now}.Report(c.UserContext(), user.ID, c.Params("pid"), c.Params("cid"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
 }

@@ -90,7 +90,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.store, err = models.Open(ctx, cfg.DatabaseURL, models.Options{MaxOpenConns: cfg.DBMaxConns,
 		MaxIdleConns: cfg.DBMaxIdleConns, ConnMaxLifetime: cfg.DBConnMaxLifetime, Logger: s.log,
-		Planning: planning.Rules{Now: s.now}}) // cycle states on the server's clock (Config.Now)
+		Planning: planning.Rules{Now: s.now}, // cycle states on the server's clock (Config.Now)
+		Now:      s.now})                     // and the log's times too: reports read them
 	if err != nil {
 		return nil, err
 	}
