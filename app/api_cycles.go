@@ -2,7 +2,6 @@ package app
 
 import (
 	"github.com/corkboard/corkboard/app/planning"
-	"github.com/corkboard/corkboard/app/planning/cyclereport"
 	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
 )
@@ -168,11 +167,11 @@ func (s *Server) apiSetCycleCapacity(c *fiber.Ctx) error {
 }
 
 // apiCycleReport is a cycle's burn-up, load and health, computed from the
-// project's event log (app/planning/cyclereport; 410 once the log was
-// pruned).
+// project's event log (app/planning/cyclereport; 410 once the log's start
+// was pruned and this instance had not read it before).
 func (s *Server) apiCycleReport(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	r, err := cyclereport.Service{Store: s.store, Now: s.now}.Report(c.UserContext(), user.ID, c.Params("pid"), c.Params("cid"))
+	r, err := s.reports.Report(c.UserContext(), user.ID, c.Params("pid"), c.Params("cid"))
 	if err != nil {
 		return err
 	}

@@ -167,14 +167,20 @@ func TestCycleReportHealthAndAccess(t *testing.T) {
 		f.owner.must(204, "DELETE", f.path("/cycles/"+c.ID), nil, nil)
 		f.refused(t, f.viewer, 404, "", "GET", "/cycles/"+c.ID+"/report", nil)
 
-		// Once the log's start is pruned, the report cannot be exact: 410.
-		c2 := f.cycle("2026-12-01", "2026-12-05")
+		// Once the log's start is pruned, a report nobody read before cannot
+		// be exact: 410. One this instance had read keeps its exact answer.
+		before := f.report(f.viewer, f.cycle("2026-12-01", "2026-12-05").ID)
+		oc2 := other.cycle("2026-12-01", "2026-12-05")
+		clk.Advance(4 * day)
 		if _, err := f.ts.Store().PruneEvents(context.Background(), 3*day, 1<<40); err != nil {
 			t.Fatal(err)
 		}
-		p := f.refused(t, f.viewer, 410, "", "GET", "/cycles/"+c2.ID+"/report", nil)
+		p := other.refused(t, other.viewer, 410, "", "GET", "/cycles/"+oc2.ID+"/report", nil)
 		if p.Type != "urn:corkboard:problem:history-pruned" {
 			t.Fatalf("pruned: %+v", p)
+		}
+		if after := f.report(f.viewer, before.Cycle.ID); after.Totals != before.Totals {
+			t.Fatalf("read before the pruning: %+v, then %+v", before.Totals, after.Totals)
 		}
 	})
 }

@@ -41,8 +41,9 @@ type Report struct {
 
 // Service builds cycle reports on the server's clock.
 type Service struct {
-	Store Store
-	Now   func() time.Time // nil: time.Now
+	Store   Store
+	Now     func() time.Time // nil: time.Now
+	History *History         // the logs read so far; nil: read the whole log each time
 }
 
 // pageSize is the most events one read of the log returns.
@@ -111,26 +112,49 @@ func (s Service) Input(ctx context.Context, userID, projectID, cycleID string) (
 	return cy, in, nil
 }
 
-// changes reads the whole log, from its first event, a page at a time.
+// changes is the project's log as Changes: read whole, from its first
+// event, or with a History only the events after those it kept.
 func (s Service) changes(ctx context.Context, projectID string) ([]planning.Change, error) {
-	conv := NewConverter()
-	var since int64
+	if s.History == nil {
+		conv := NewConverter()
+		_, err := readLog(ctx, s.Store, projectID, 0, conv)
+		return conv.Changes, err
+	}
+	pl := s.History.entry(projectID)
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	seq, err := readLog(ctx, s.Store, projectID, pl.seq, pl.conv)
+	pl.seq = seq // what was read is kept, even when a later page failed
+	if errors.Is(err, ErrHistoryPruned) {
+		s.History.drop(projectID, pl)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.History.grew(projectID, pl, len(pl.conv.Changes))
+	// Later reads append past this length, never inside it.
+	return pl.conv.Changes[:len(pl.conv.Changes):len(pl.conv.Changes)], nil
+}
+
+// readLog converts the events after since, a page at a time, and returns
+// the seq of the last one converted.
+func readLog(ctx context.Context, st Store, projectID string, since int64, conv *Converter) (int64, error) {
 	for {
-		page, err := s.Store.Log(ctx, projectID, since, pageSize)
+		page, err := st.Log(ctx, projectID, since, pageSize)
 		if errors.Is(err, models.ErrPruned) {
-			return nil, ErrHistoryPruned
+			return since, ErrHistoryPruned
 		}
 		if err != nil {
-			return nil, err
+			return since, err
 		}
 		for _, ev := range page.Items {
 			if err := conv.Add(ev); err != nil {
-				return nil, err
+				return since, err
 			}
 			since = ev.Seq
 		}
 		if !page.HasMore || len(page.Items) == 0 {
-			return conv.Changes, nil
+			return since, nil
 		}
 	}
 }
