@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -214,4 +215,28 @@ func TestReportConverterCycleDeleted(t *testing.T) {
 	if r := planning.BuildReport(in); r.Totals.Scope != 0 || r.Totals.Completed != 0 || r.Totals.Removed != 5 {
 		t.Fatalf("after the deletion: %+v (%d changes)", r.Totals, len(conv.Changes))
 	}
+}
+
+// TestCycleReportStale: a started issue of the cycle untouched for 3 days
+// is stale; a comment on it is work on it, and it is not.
+func TestCycleReportStale(t *testing.T) {
+	planningFixture(t, func(t *testing.T, f *fixture, clk *testClock) {
+		c := f.cycle("2026-11-23", "2026-12-06")
+		var a, b models.Issue
+		f.editor.must(201, "POST", f.path("/issues"), map[string]any{"title": "A", "cycle_id": c.ID, "status": "in_progress"}, &a)
+		f.editor.must(201, "POST", f.path("/issues"), map[string]any{"title": "B", "cycle_id": c.ID, "status": "in_progress"}, &b)
+		clk.Advance(2 * 24 * time.Hour)
+		f.editor.must(201, "POST", f.path("/issues/"+b.ID+"/comments"), map[string]any{"body": "on it"}, nil)
+		clk.Advance(24*time.Hour + time.Minute)
+		r := f.report(f.viewer, c.ID)
+		var stale []planning.Reason
+		for _, reason := range r.Health.Reasons {
+			if reason.Code == planning.ReasonStale {
+				stale = append(stale, reason)
+			}
+		}
+		if len(stale) != 1 || !strings.Contains(stale[0].Message, a.Key) || strings.Contains(stale[0].Message, b.Key) {
+			t.Fatalf("stale reasons %+v, want %s only", stale, a.Key)
+		}
+	})
 }

@@ -24,7 +24,7 @@ func TestHistory(t *testing.T) {
 		if err := st.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
-		u, err := st.CreateUser(ctx, "h@example.com", "H", "x")
+		u, err := st.CreateUser(ctx, "h@example.com", "hh", "H", "x")
 		if err != nil {
 			t.Fatal(err)
 		}
