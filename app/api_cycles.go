@@ -165,3 +165,15 @@ func (s *Server) apiSetCycleCapacity(c *fiber.Ctx) error {
 	s.announce(ev)
 	return c.JSON(out)
 }
+
+// apiCycleReport is a cycle's burn-up, load and health, computed from the
+// project's event log (app/planning/cyclereport; 410 once the log's start
+// was pruned and this instance had not read it before).
+func (s *Server) apiCycleReport(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	r, err := s.reports.Report(c.UserContext(), user.ID, c.Params("pid"), c.Params("cid"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/corkboard/corkboard/app/accounts"
+	"github.com/corkboard/corkboard/app/planning/cyclereport"
 	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
@@ -138,6 +139,9 @@ func toProblem(err error) problem {
 	case errors.Is(err, models.ErrPruned):
 		return problem{Type: "urn:corkboard:problem:resync", Title: "Events no longer retained", Status: 410,
 			Detail: "The events after this seq were pruned from the log: reload the board and follow from its seq."}
+	case errors.Is(err, cyclereport.ErrHistoryPruned):
+		return problem{Type: "urn:corkboard:problem:history-pruned", Title: "History no longer retained", Status: 410,
+			Detail: "The project's event log was pruned (EVENT_RETENTION), so this report cannot be computed exactly from it."}
 	case errors.Is(err, models.ErrForbidden):
 		return problem{Type: "urn:corkboard:problem:forbidden", Title: "Forbidden", Status: 403,
 			Detail: "Your role in this project does not allow this."}

@@ -77,6 +77,7 @@ func (s *Server) routes(app *fiber.App) {
 	p.Post("/:pid/cycles", s.apiCreateCycle)
 	p.Post("/:pid/cycles/schedule", s.apiScheduleCycles)
 	p.Get("/:pid/cycles/:cid", s.apiGetCycle)
+	p.Get("/:pid/cycles/:cid/report", s.apiCycleReport)
 	p.Patch("/:pid/cycles/:cid", s.apiUpdateCycle)
 	p.Delete("/:pid/cycles/:cid", s.apiDeleteCycle)
 	p.Put("/:pid/cycles/:cid/capacity/:uid", s.apiSetCycleCapacity)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/app/planning"
+	"github.com/corkboard/corkboard/app/planning/cyclereport"
 	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/models"
 	"github.com/corkboard/corkboard/realtime"
@@ -50,6 +51,7 @@ type Server struct {
 	leaseMu   sync.Mutex
 	leases    map[*connLease]struct{} // this instance's sockets' holds on per-user caps (cluster.go)
 	tokens    verifiedTokens          // session JWTs already verified (token_cache.go)
+	reports   cyclereport.Service     // cycle reports, with the logs they read kept (api_cycles.go)
 }
 
 // New opens the database, applies migrations and builds the routes.
@@ -90,10 +92,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.store, err = models.Open(ctx, cfg.DatabaseURL, models.Options{MaxOpenConns: cfg.DBMaxConns,
 		MaxIdleConns: cfg.DBMaxIdleConns, ConnMaxLifetime: cfg.DBConnMaxLifetime, Logger: s.log,
-		Planning: planning.Rules{Now: s.now}}) // cycle states on the server's clock (Config.Now)
+		Planning: planning.Rules{Now: s.now}, // cycle states on the server's clock (Config.Now)
+		Now:      s.now})                     // and the log's times too: reports read them
 	if err != nil {
 		return nil, err
 	}
+	s.reports = cyclereport.Service{Store: s.store, Now: s.now, History: cyclereport.NewHistory(0)}
 	if err := s.store.Migrate(ctx); err != nil {
 		s.store.Close()
 		return nil, fmt.Errorf("migrate: %w", err)

@@ -492,3 +492,25 @@ func (c *change) capacity(cycleID, userID string) (*int, error) {
 func sameInt(a, b *int) bool {
 	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }
+
+// CycleCapacities lists a cycle's capacity overrides, by user id, for a
+// member of its project.
+func (s *Store) CycleCapacities(ctx context.Context, userID, projectID, cycleID string) ([]CycleCapacity, error) {
+	db := s.read(ctx)
+	if _, err := memberRole(db, projectID, userID); err != nil {
+		return nil, err
+	}
+	row, err := findCycle(db, projectID, cycleID)
+	if err != nil {
+		return nil, err
+	}
+	var cr []cycleCapacityRow
+	if err := db.Where("cycle_id = ?", row.ID).Order("user_id").Find(&cr).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]CycleCapacity, len(cr))
+	for i, r := range cr {
+		out[i] = CycleCapacity{CycleID: r.CycleID, UserID: r.UserID, Points: &r.Points}
+	}
+	return out, nil
+}

@@ -188,6 +188,28 @@ var defaultColumns = []struct{ key, name, category string }{
 	{"open", "Open", CategoryTodo}, {"in_progress", "In progress", CategoryStarted}, {"done", "Done", CategoryDone},
 }
 
+// DefaultColumns are the columns every project starts with. Creating a
+// project writes no event, so a replay of its log starts from these.
+func DefaultColumns() []Column {
+	out := make([]Column, len(defaultColumns))
+	for i, c := range defaultColumns {
+		out[i] = Column{Key: c.key, Name: c.name, Category: c.category}
+	}
+	return out
+}
+
+// ColumnCategoryBefore0006 is the category a column had when migration
+// 0006 added categories; column events written before it carry none.
+func ColumnCategoryBefore0006(key string) string {
+	switch key {
+	case "in_progress":
+		return CategoryStarted
+	case "done":
+		return CategoryDone
+	}
+	return CategoryTodo
+}
+
 // defaultSettings are a new project's planning settings (the migration's
 // column defaults).
 func defaultSettings() ProjectSettings {

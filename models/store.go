@@ -36,6 +36,10 @@ type Options struct {
 	// (app/planning.Rules; the app always sets it). Nil: cycle states are
 	// empty and efforts are only held to 0–1000 (tools such as migrate).
 	Planning PlanningRules
+	// Now is the clock that stamps rows and events (nil: time.Now). The app
+	// passes its own (Config.Now), so the log's times and the reports read
+	// from it follow one clock, which tests move.
+	Now func() time.Time
 }
 
 // PlanningRules are the planning rules a change applies inside its
@@ -151,6 +155,9 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	sqlDB.SetConnMaxLifetime(opts.ConnMaxLifetime)
 	s := &Store{db: db, wdb: wdb, dialect: dialect, log: opts.Logger, now: func() time.Time { return time.Now().UTC() },
 		planning: opts.Planning}
+	if opts.Now != nil {
+		s.now = func() time.Time { return opts.Now().UTC() }
+	}
 	if err := s.Ping(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err

@@ -18,4 +18,8 @@
 //     cycle is due for roll-over (its unfinished issues move on).
 //   - health.go: Assess, the health score, status and reasons from the
 //     report's Facts; the formula is its comment and docs/HEALTH.md.
+//
+// The sub-package cyclereport is the adapter that reads a report's Input
+// from the store (the event log, settings, capacities); it may import
+// models, this package may not.
 package planning
