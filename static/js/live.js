@@ -575,6 +575,13 @@
           case "project.updated":
             applyProject(d);
             break;
+          case "cycle.deleted":
+            // Its issues left it: rows shown for that cycle go (rows that
+            // now match "No cycle" come with the next resync).
+            if (d.cycle && filter.cycle === d.cycle.id) {
+              (d.issue_ids || []).forEach(function (id) { var r = findRow(id); if (r) { r.remove(); } });
+            }
+            break;
         }
         showEmpty();
         filterCount(tbody.children.length, total);
