@@ -49,6 +49,7 @@ type boardColumn struct {
 	Total  int // cards in the column, filtered out or not
 	Hidden int // cards the filter leaves out (the JS count adds them)
 	Over   bool
+	Points int // effort of the cards shown, unestimated ones at the project's unestimated_effort
 }
 
 func (s *Server) pageBoard(c *fiber.Ctx) error {
@@ -67,10 +68,17 @@ func (s *Server) renderBoard(c *fiber.Ctx, status int, form fiber.Map, errs map[
 	for _, m := range members {
 		names[m.UserID] = m.DisplayName
 	}
-	f := boardFilter{Status: c.Query("status"), Assignee: c.Query("assignee"), Query: strings.TrimSpace(c.Query("q"))}
+	f := boardFilter{Status: c.Query("status"), Assignee: c.Query("assignee"), Query: strings.TrimSpace(c.Query("q")),
+		Cycle: selectCycle(c.Query("cycle"), b.Cycles)}
 	shown := slices.DeleteFunc(slices.Clone(issues), func(is models.Issue) bool { return !f.match(is) })
 	data := fiber.Map{"Project": p, "Members": members, "Names": names, "Filter": f, "Total": len(issues),
-		"Shown": len(shown), "Form": form, "Errors": errs}
+		"Shown": len(shown), "Form": form, "Errors": errs, "Cycles": b.Cycles}
+	for i := range b.Cycles {
+		if b.Cycles[i].ID == f.Cycle {
+			data["Cycle"] = b.Cycles[i]
+			data["Capacity"] = capacityBars(b, f.Cycle)
+		}
+	}
 	crumbs := []crumb{{"Projects", "/projects"}, {p.Name, ""}}
 	data["View"] = "board"
 	if c.Query("view") == "list" {
@@ -95,19 +103,118 @@ func (s *Server) renderBoard(c *fiber.Ctx, status int, form fiber.Map, errs map[
 		}
 		cols[i].Hidden = cols[i].Total - len(cols[i].Issues)
 		cols[i].Over = col.WIPLimit != nil && cols[i].Total > *col.WIPLimit
-		cols[i].Cards = cardsHTML(p.ID, cols[i].Issues, names, p.Role.AtLeast(models.RoleEditor))
+		for _, is := range cols[i].Issues {
+			cols[i].Points += points(is, p.UnestimatedEffort)
+		}
+		cols[i].Cards = cardsHTML(p.ID, cols[i].Issues, names, p.Role.AtLeast(models.RoleEditor), p.EstimateScale)
 	}
 	data["Columns"] = cols
 	return s.render(c, status, "board", p.Name, crumbs, data)
 }
 
+// boardFilter is the board's and the list's filter. Cycle is "" (all
+// issues), "none" (issues in no cycle) or a cycle's id.
 type boardFilter struct {
-	Status, Assignee, Query string
+	Status, Assignee, Query, Cycle string
 }
 
-func (f boardFilter) Active() bool { return f.Status != "" || f.Assignee != "" || f.Query != "" }
+// Active: some issues may be left out.
+func (f boardFilter) Active() bool { return f.Clearable() || f.Cycle != "" }
+
+// Clearable: a filter beyond the cycle is set (the cycle has its own
+// default, so "Clear" keeps it).
+func (f boardFilter) Clearable() bool { return f.Status != "" || f.Assignee != "" || f.Query != "" }
+
+// selectCycle resolves the cycle parameter: "all" or "none", a cycle's id,
+// or, when absent, the active cycle if there is one (else all). cycles are
+// the project's cycles that are not completed.
+func selectCycle(param string, cycles []models.Cycle) string {
+	switch param {
+	case "all":
+		return ""
+	case "":
+		for _, cy := range cycles {
+			if cy.State == "active" {
+				return cy.ID
+			}
+		}
+		return ""
+	}
+	return param
+}
+
+// points is what an issue counts for in column totals and load.
+func points(is models.Issue, unestimated int) int {
+	if is.Effort != nil {
+		return *is.Effort
+	}
+	return unestimated
+}
+
+// capacityBar is one member's load against capacity in the selected cycle
+// (the board's capacity bars; static/js/board.js recomputes them live).
+type capacityBar struct {
+	UserID, Name   string
+	Load           int
+	Capacity       *int // effective: the cycle's override, else the member's
+	MemberCapacity *int
+	Override       *int
+}
+
+func (b capacityBar) Over() bool { return b.Capacity != nil && b.Load > *b.Capacity }
+
+// Max is the bar's scale: the capacity, or the load when there is no
+// capacity (a full grey bar) or it is exceeded.
+func (b capacityBar) Max() int {
+	if b.Capacity == nil || b.Load > *b.Capacity {
+		return max(b.Load, 1)
+	}
+	return max(*b.Capacity, 1)
+}
+
+// capacityBars lists every member's load in cycle, by name; load is the
+// server's rule (models, checkCapacity): effort or unestimated_effort of
+// the cycle's issues assigned to them, completed or not.
+func capacityBars(b boardResponse, cycle string) []capacityBar {
+	load := map[string]int{}
+	for _, is := range b.Issues {
+		if is.CycleID != nil && *is.CycleID == cycle && is.AssigneeID != nil {
+			load[*is.AssigneeID] += points(is, b.Project.UnestimatedEffort)
+		}
+	}
+	override := map[string]*int{}
+	for _, c := range b.Capacities {
+		if c.CycleID == cycle {
+			override[c.UserID] = c.Points
+		}
+	}
+	bars := make([]capacityBar, 0, len(b.Members))
+	for _, m := range b.Members {
+		bar := capacityBar{UserID: m.UserID, Name: m.DisplayName, Load: load[m.UserID], MemberCapacity: m.Capacity,
+			Override: override[m.UserID], Capacity: m.Capacity}
+		if bar.Override != nil {
+			bar.Capacity = bar.Override
+		}
+		bars = append(bars, bar)
+	}
+	slices.SortStableFunc(bars, func(a, b capacityBar) int {
+		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	})
+	return bars
+}
 
 func (f boardFilter) match(is models.Issue) bool {
+	switch f.Cycle {
+	case "":
+	case "none":
+		if is.CycleID != nil {
+			return false
+		}
+	default:
+		if is.CycleID == nil || *is.CycleID != f.Cycle {
+			return false
+		}
+	}
 	if f.Status != "" && is.Status != f.Status {
 		return false
 	}

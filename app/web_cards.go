@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/corkboard/corkboard/app/planning"
 	"github.com/corkboard/corkboard/models"
 )
 
@@ -16,7 +17,7 @@ import (
 // what static/js/board.js expects and what its cardElement builds for live
 // updates (same elements, classes and data attributes);
 // TestPagesEscapeUserText and the browser tests cover both.
-func cardsHTML(projectID string, issues []models.Issue, names map[string]string, edit bool) template.HTML {
+func cardsHTML(projectID string, issues []models.Issue, names map[string]string, edit bool, scale string) template.HTML {
 	var b strings.Builder
 	b.Grow(len(issues) * 520)
 	esc := html.EscapeString
@@ -30,6 +31,14 @@ func cardsHTML(projectID string, issues []models.Issue, names map[string]string,
 		b.WriteString(esc(is.Rank))
 		b.WriteString(`" data-version="`)
 		b.WriteString(strconv.FormatInt(is.Version, 10))
+		b.WriteString(`" data-effort="`)
+		if is.Effort != nil {
+			b.WriteString(strconv.Itoa(*is.Effort))
+		}
+		b.WriteString(`" data-cycle-id="`)
+		if is.CycleID != nil {
+			b.WriteString(esc(*is.CycleID))
+		}
 		b.WriteString(`"><a class="ktitle" href="/projects/`)
 		b.WriteString(esc(projectID))
 		b.WriteString(`/issues/`)
@@ -49,7 +58,13 @@ func cardsHTML(projectID string, issues []models.Issue, names map[string]string,
 			b.WriteString(esc(initials(name)))
 			b.WriteString(`</span>`)
 		}
-		b.WriteString(`<div class="kmeta"><span class="badge badge-xs priority-`)
+		b.WriteString(`<div class="kmeta">`)
+		if is.Effort != nil {
+			b.WriteString(`<span class="kest" title="Estimate">`)
+			b.WriteString(esc(planning.EffortLabel(scale, *is.Effort)))
+			b.WriteString(`</span>`)
+		}
+		b.WriteString(`<span class="badge badge-xs priority-`)
 		b.WriteString(esc(is.Priority))
 		b.WriteString(`">`)
 		b.WriteString(esc(is.Priority))

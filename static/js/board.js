@@ -79,6 +79,11 @@
   }
   function problemText(body, status) {
     if (!body) { return "The move failed (" + status + ")."; }
+    if (status === 409 && /over-capacity$/.test(body.type || "")) {
+      var who = (plan.members[body.user_id] && plan.members[body.user_id].name) || names[body.user_id] || "The assignee";
+      return "Over capacity: " + who + " would carry " + body.load + " points against a capacity of " + body.capacity +
+        " in this cycle. The card went back.";
+    }
     var parts = [body.detail || body.title || "The move failed."];
     (body.errors || []).forEach(function (e) { parts.push(e.field + " " + e.message); });
     return parts.join(" ");
@@ -90,11 +95,20 @@
   // id -> {status, rank, version, shown}. Without a filter the page holds
   // them all; with one, the live layer loads them before connecting.
   var filter = live ? live.pageFilter() : { active: false, match: function () { return true; } };
+  // Each entry also keeps what planning needs: effort, assignee, cycle.
   var known = new Map();
+  function entry(is, shown) {
+    return { status: is.status, rank: is.rank, version: is.version, shown: shown,
+      effort: typeof is.effort === "number" ? is.effort : null, assignee: is.assignee_id || null, cycle: is.cycle_id || null };
+  }
   board.querySelectorAll("[data-issue-id]").forEach(function (card) {
+    var av = card.querySelector(".kavatar");
+    var effort = card.getAttribute("data-effort");
     known.set(card.getAttribute("data-issue-id"), {
       status: statusOf(card), rank: card.getAttribute("data-rank"),
-      version: parseInt(card.getAttribute("data-version"), 10) || 0, shown: true
+      version: parseInt(card.getAttribute("data-version"), 10) || 0, shown: true,
+      effort: effort ? parseInt(effort, 10) : null, assignee: av ? av.getAttribute("data-assignee-id") : null,
+      cycle: card.getAttribute("data-cycle-id") || null
     });
   });
   var names = live ? live.memberNames() : {};
@@ -112,6 +126,8 @@
     card.setAttribute("data-key", is.key);
     card.setAttribute("data-rank", is.rank);
     card.setAttribute("data-version", String(is.version));
+    card.setAttribute("data-effort", typeof is.effort === "number" ? String(is.effort) : "");
+    card.setAttribute("data-cycle-id", is.cycle_id || "");
     var a = document.createElement("a");
     a.className = "ktitle";
     a.href = "/projects/" + encodeURIComponent(projectId) + "/issues/" + encodeURIComponent(is.id);
@@ -130,6 +146,13 @@
     }
     var meta = document.createElement("div");
     meta.className = "kmeta";
+    if (typeof is.effort === "number") {
+      var est = document.createElement("span");
+      est.className = "kest";
+      est.title = "Estimate";
+      est.textContent = effortLabel(is.effort);
+      meta.appendChild(est);
+    }
     var prio = document.createElement("span");
     prio.className = "badge badge-xs priority-" + is.priority;
     prio.textContent = is.priority;
@@ -161,7 +184,8 @@
     card.corkboardShown = signature(is);
   }
   function signature(is) {
-    return JSON.stringify([is.key, is.title, is.priority, is.labels, is.due_date, is.assignee_id, is.rank, is.version]);
+    return JSON.stringify([is.key, is.title, is.priority, is.labels, is.due_date, is.assignee_id, is.rank, is.version,
+      is.effort, is.cycle_id, plan.scale]);
   }
   function newCard(is) {
     var card = document.createElement("li");
@@ -198,6 +222,150 @@
     card.corkboardBubble = setTimeout(function () { bubble.remove(); }, 6000);
   }
 
+  // --- planning: estimates, column points, capacity bars ---
+
+  // plan: what the board knows of planning, seeded from the page (the
+  // bars carry each member's capacity and the cycle's override) and kept
+  // current by events. Load follows the server's rule: the effort (or the
+  // project's unestimated_effort) of the cycle's issues assigned to them.
+  var barsBox = document.querySelector("[data-capacity-bars]");
+  var plan = {
+    cycle: filter.cycle || "", scale: board.getAttribute("data-estimate-scale") || "free",
+    unestimated: parseInt(board.getAttribute("data-unestimated-effort"), 10) || 0,
+    members: {}, overrides: {}
+  };
+  function optInt(v) { return v === "" || v === null || v === undefined ? null : parseInt(v, 10); }
+  if (barsBox) {
+    barsBox.querySelectorAll("[data-capacity-user]").forEach(function (li) {
+      var id = li.getAttribute("data-capacity-user");
+      plan.members[id] = { name: li.querySelector(".kcap-name").textContent, capacity: optInt(li.getAttribute("data-member-capacity")) };
+      plan.overrides[id] = optInt(li.getAttribute("data-override"));
+    });
+  }
+  var TSHIRT = { 1: "XS", 2: "S", 3: "M", 5: "L", 8: "XL" };
+  function effortLabel(n) { return plan.scale === "tshirt" && TSHIRT[n] ? TSHIRT[n] : String(n); }
+  function pointsOf(k) { return k.effort === null || k.effort === undefined ? plan.unestimated : k.effort; }
+
+  function barElement(id) {
+    var li = document.createElement("li");
+    li.className = "kcap";
+    li.setAttribute("data-capacity-user", id);
+    var name = document.createElement("span");
+    name.className = "kcap-name";
+    var bar = document.createElement("progress");
+    bar.className = "kcap-bar";
+    bar.setAttribute("aria-hidden", "true");
+    var text = document.createElement("span");
+    text.className = "kcap-text";
+    li.appendChild(name);
+    li.appendChild(bar);
+    li.appendChild(text);
+    return li;
+  }
+  // updatePlanning recomputes column points and the capacity bars from
+  // known (every issue of the board) and plan.
+  function updatePlanning() {
+    var pts = {}, load = {};
+    known.forEach(function (k) {
+      if (k.shown) { pts[k.status] = (pts[k.status] || 0) + pointsOf(k); }
+      if (plan.cycle && k.cycle === plan.cycle && k.assignee) { load[k.assignee] = (load[k.assignee] || 0) + pointsOf(k); }
+    });
+    board.querySelectorAll("section[data-status]").forEach(function (col) {
+      var el = col.querySelector("[data-points]");
+      if (!el) {
+        el = document.createElement("span");
+        el.className = "kpoints ml-auto";
+        el.setAttribute("data-points", "");
+        col.querySelector("header").insertBefore(el, col.querySelector("[data-count]"));
+      }
+      el.textContent = (pts[col.getAttribute("data-status")] || 0) + " pts";
+      el.title = "Points of the cards shown: their effort, an unestimated card counting as " + plan.unestimated;
+    });
+    if (!barsBox) { return; }
+    var list = barsBox.querySelector("ul");
+    var ids = Object.keys(plan.members).sort(function (a, b) {
+      var x = plan.members[a].name.toLowerCase(), y = plan.members[b].name.toLowerCase();
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+    list.querySelectorAll("[data-capacity-user]").forEach(function (li) {
+      if (!plan.members[li.getAttribute("data-capacity-user")]) { li.remove(); }
+    });
+    ids.forEach(function (id) {
+      var li = list.querySelector('[data-capacity-user="' + CSS.escape(id) + '"]') || barElement(id);
+      var m = plan.members[id], o = plan.overrides[id];
+      var cap = o !== null && o !== undefined ? o : m.capacity, n = load[id] || 0;
+      var over = cap !== null && cap !== undefined && n > cap;
+      var nolimit = cap === null || cap === undefined;
+      li.setAttribute("data-load", String(n));
+      li.setAttribute("data-capacity", nolimit ? "" : String(cap));
+      li.setAttribute("data-member-capacity", m.capacity === null || m.capacity === undefined ? "" : String(m.capacity));
+      li.setAttribute("data-override", o === null || o === undefined ? "" : String(o));
+      li.classList.toggle("kcap-over", over);
+      li.classList.toggle("kcap-nolimit", nolimit);
+      li.querySelector(".kcap-name").textContent = m.name;
+      var bar = li.querySelector("progress");
+      bar.max = Math.max(1, nolimit || over ? n : cap);
+      bar.value = n;
+      li.querySelector(".kcap-text").textContent = n + " / " + (nolimit ? "no limit" : cap);
+      list.appendChild(li); // in name order
+    });
+  }
+  function relabelEstimates() {
+    board.querySelectorAll(".kcard[data-effort]").forEach(function (card) {
+      var est = card.querySelector(".kest"), v = card.getAttribute("data-effort");
+      if (est && v) { est.textContent = effortLabel(parseInt(v, 10)); }
+    });
+  }
+  function setCycleOption(cy) {
+    var select = document.getElementById("f-cycle");
+    if (!select) { return; }
+    var opt = Array.prototype.find.call(select.options, function (o) { return o.value === cy.id; });
+    if (cy.state === "completed") { if (opt && !opt.selected) { opt.remove(); } return; }
+    if (!opt) {
+      opt = document.createElement("option");
+      opt.value = cy.id;
+      select.appendChild(opt);
+    }
+    opt.setAttribute("data-state", cy.state || "");
+    opt.textContent = cy.name + (cy.state === "active" ? " (active)" : "");
+  }
+  // cycleDeleted: the cycle's issues left it in the same change, their
+  // version up by one; mirror that so a later edit is not a stale 409.
+  function cycleDeleted(d) {
+    var id = d.cycle && d.cycle.id;
+    (d.issue_ids || []).forEach(function (iid) {
+      var k = known.get(iid), card = findCard(iid);
+      if (k) { k.cycle = null; k.version++; }
+      if (card) {
+        card.setAttribute("data-version", String(version(card) + 1));
+        card.setAttribute("data-cycle-id", "");
+        card.corkboardShown = null;
+      }
+      if (k && filter.cycle === id) {
+        k.shown = false;
+        if (card && !busy.has(iid)) { card.remove(); }
+      }
+    });
+    var select = document.getElementById("f-cycle");
+    var opt = select && Array.prototype.find.call(select.options, function (o) { return o.value === id; });
+    if (opt && !opt.selected) { opt.remove(); }
+    if (plan.cycle === id && barsBox) {
+      var h = barsBox.querySelector("h2");
+      if (h) { h.textContent = "This cycle was deleted: its issues are in no cycle now."; }
+      barsBox.setAttribute("data-deleted", "");
+      plan.cycle = "";
+      barsBox.querySelector("ul").replaceChildren();
+      barsBox = null;
+    }
+    // Issues now in no cycle that the page never had: load the board.
+    if (filter.cycle === "none" && (d.issue_ids || []).length) { reload(); }
+  }
+  function reload() {
+    fetch("/api/v1/projects/" + encodeURIComponent(projectId) + "/board", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (res) { if (!res.ok) { throw new Error("board " + res.status); } return res.json(); })
+      .then(reset, function () { /* the live layer's next resync repairs it */ });
+  }
+
   // recountHidden sets each column's count of cards the filter leaves out.
   function recountHidden() {
     var hidden = {}, shownCount = 0;
@@ -210,6 +378,7 @@
       if (badge) { badge.setAttribute("data-hidden", String(hidden[col.getAttribute("data-status")] || 0)); }
     });
     updateCounts();
+    updatePlanning();
   }
 
   // applyIssue makes the card look like the issue DTO and sit where its
@@ -220,7 +389,7 @@
     var k = known.get(is.id);
     if ((card && version(card) > is.version) || (k && k.version > is.version)) { return; }
     var shown = filter.match(is) && !!cardList(is.status);
-    known.set(is.id, { status: is.status, rank: is.rank, version: is.version, shown: shown });
+    known.set(is.id, entry(is, shown));
     if (!shown) {
       if (card) { card.remove(); }
       return;
@@ -351,16 +520,32 @@
         break;
       case "member.added": case "member.updated":
         names[d.user_id] = d.display_name;
+        if (barsBox) { plan.members[d.user_id] = { name: d.display_name, capacity: typeof d.capacity === "number" ? d.capacity : null }; }
         if (live) { live.setMemberOption(d, false); }
         refreshAvatars(d.user_id);
         break;
       case "member.removed":
         delete names[d.user_id];
+        delete plan.members[d.user_id];
         if (live) { live.setMemberOption(d, true); }
         refreshAvatars(d.user_id);
         break;
       case "project.updated":
         if (live) { live.applyProject(d); }
+        if (d.estimate_scale && d.estimate_scale !== plan.scale) { plan.scale = d.estimate_scale; relabelEstimates(); }
+        if (typeof d.unestimated_effort === "number") { plan.unestimated = d.unestimated_effort; }
+        break;
+      case "cycle.capacity_updated":
+        if (d.cycle_id === plan.cycle) { plan.overrides[d.user_id] = typeof d.points === "number" ? d.points : null; }
+        break;
+      case "cycle.created": case "cycle.updated":
+        setCycleOption(d);
+        break;
+      case "cycle.scheduled":
+        (d.items || []).forEach(setCycleOption);
+        break;
+      case "cycle.deleted":
+        cycleDeleted(d);
         break;
     }
     recountHidden();
@@ -372,6 +557,17 @@
   function reset(data) {
     names = {};
     (data.members || []).forEach(function (m) { names[m.user_id] = m.display_name; });
+    plan.scale = data.project.estimate_scale || plan.scale;
+    if (typeof data.project.unestimated_effort === "number") { plan.unestimated = data.project.unestimated_effort; }
+    if (barsBox) {
+      plan.members = {};
+      plan.overrides = {};
+      (data.members || []).forEach(function (m) {
+        plan.members[m.user_id] = { name: m.display_name, capacity: typeof m.capacity === "number" ? m.capacity : null };
+      });
+      (data.capacities || []).forEach(function (c) { if (c.cycle_id === plan.cycle) { plan.overrides[c.user_id] = c.points; } });
+    }
+    (data.cycles || []).forEach(setCycleOption);
     if (live) { live.applyProject(data.project); }
     applyColumns(data.project.columns || []);
     var seen = new Set();
@@ -380,7 +576,7 @@
     data.issues.forEach(function (is) {
       seen.add(is.id);
       var shown = filter.match(is) && !!cardList(is.status);
-      known.set(is.id, { status: is.status, rank: is.rank, version: is.version, shown: shown });
+      known.set(is.id, entry(is, shown));
       if (busy.has(is.id)) { pending.set(is.id, { issue: is }); return; }
       var card = findCard(is.id);
       if (!shown) { if (card) { card.remove(); } return; }
@@ -422,7 +618,7 @@
     }).then(function (issue) {
       // Newer than what we show (a live event may have beaten the reply).
       if (issue.version > version(card) && !card.corkboardGone) {
-        known.set(issue.id, { status: issue.status, rank: issue.rank, version: issue.version, shown: filter.match(issue) });
+        known.set(issue.id, entry(issue, filter.match(issue)));
         cardContent(card, issue);
         markEditing(card);
       }

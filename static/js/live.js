@@ -53,8 +53,14 @@
   function pageFilter() {
     var q = new URLSearchParams(location.search);
     var f = { status: q.get("status") || "", assignee: q.get("assignee") || "", query: (q.get("q") || "").trim() };
-    f.active = !!(f.status || f.assignee || f.query);
+    // The cycle as the server resolved it (no parameter: the active cycle,
+    // if any): "" all, "none", or a cycle's id.
+    var sel = document.getElementById("f-cycle");
+    f.cycle = sel ? (sel.value === "all" ? "" : sel.value) : "";
+    f.active = !!(f.status || f.assignee || f.query || f.cycle);
     f.match = function (is) {
+      if (f.cycle === "none" && is.cycle_id) { return false; }
+      if (f.cycle && f.cycle !== "none" && is.cycle_id !== f.cycle) { return false; }
       if (f.status && is.status !== f.status) { return false; }
       if (f.assignee === "none" && is.assignee_id) { return false; }
       if (f.assignee && f.assignee !== "none" && is.assignee_id !== f.assignee) { return false; }
@@ -568,6 +574,13 @@
             break;
           case "project.updated":
             applyProject(d);
+            break;
+          case "cycle.deleted":
+            // Its issues left it: rows shown for that cycle go (rows that
+            // now match "No cycle" come with the next resync).
+            if (d.cycle && filter.cycle === d.cycle.id) {
+              (d.issue_ids || []).forEach(function (id) { var r = findRow(id); if (r) { r.remove(); } });
+            }
             break;
         }
         showEmpty();
