@@ -202,8 +202,10 @@ func (b *RedisBroker) receive() {
 			}
 		case *redis.Subscription:
 			if m.Kind == "subscribe" {
-				b.confirmed(m.Channel)
+				// Up first: a Subscribe that returns on the confirmation may
+				// publish at once, and must not find the broker still down.
 				b.setUp(true, nil)
+				b.confirmed(m.Channel)
 			}
 		}
 	}
