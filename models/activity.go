@@ -13,9 +13,14 @@ import (
 // issue as the last issue.* event before the page left it (nil on the
 // first page), so the page's first change can be told as a difference.
 type IssueHistory struct {
+	Issue      Issue // as it is now
 	Before     json.RawMessage
 	Items      []Event
 	NextCursor string
+	// The names the events' keys and ids stand for today: the project's
+	// columns by key and its cycles by id.
+	Columns map[string]string
+	Cycles  map[string]string
 }
 
 // IssueEvents reads an issue's events oldest first, limit (1..200, default
@@ -29,12 +34,12 @@ func (s *Store) IssueEvents(ctx context.Context, userID, projectID, issueID, cur
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	if _, err := s.issue(db, projectID, issueID); err != nil {
+	issue, err := s.issue(db, projectID, issueID)
+	if err != nil {
 		return IssueHistory{}, err
 	}
 	var after int64
 	if cursor != "" {
-		var err error
 		if after, err = decodeSeqCursor(cursor); err != nil {
 			return IssueHistory{}, invalid("cursor", "is not a cursor this API gave out")
 		}
@@ -45,7 +50,7 @@ func (s *Store) IssueEvents(ctx context.Context, userID, projectID, issueID, cur
 		Order("seq").Limit(limit + 1).Find(&rows).Error; err != nil {
 		return IssueHistory{}, translate(err)
 	}
-	var h IssueHistory
+	h := IssueHistory{Issue: issue, Columns: map[string]string{}, Cycles: map[string]string{}}
 	if len(rows) > limit {
 		rows = rows[:limit]
 		h.NextCursor = encodeSeqCursor(rows[limit-1].Seq)
@@ -59,6 +64,20 @@ func (s *Store) IssueEvents(ctx context.Context, userID, projectID, issueID, cur
 		if len(prev) == 1 {
 			h.Before = json.RawMessage(prev[0].Payload)
 		}
+	}
+	cols, err := s.columnsOf(db, projectID)
+	if err != nil {
+		return IssueHistory{}, err
+	}
+	for _, c := range cols[projectID] {
+		h.Columns[c.Key] = c.Name
+	}
+	var cycles []struct{ ID, Name string }
+	if err := db.Table("cycles").Select("id, name").Where("project_id = ?", projectID).Scan(&cycles).Error; err != nil {
+		return IssueHistory{}, translate(err)
+	}
+	for _, c := range cycles {
+		h.Cycles[c.ID] = c.Name
 	}
 	h.Items = make([]Event, len(rows))
 	for i, r := range rows {

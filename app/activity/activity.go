@@ -307,3 +307,28 @@ func labels(l []string) []string {
 	}
 	return l
 }
+
+// People lists the user ids the events (and before) name as assignees,
+// once each, for the caller to look their names up.
+func People(before json.RawMessage, events []Event) []string {
+	seen := map[string]bool{}
+	out := []string{}
+	add := func(data json.RawMessage) {
+		var s struct {
+			AssigneeID *string `json:"assignee_id"`
+		}
+		if json.Unmarshal(data, &s) == nil && s.AssigneeID != nil && !seen[*s.AssigneeID] {
+			seen[*s.AssigneeID] = true
+			out = append(out, *s.AssigneeID)
+		}
+	}
+	if len(before) > 0 {
+		add(before)
+	}
+	for _, ev := range events {
+		if strings.HasPrefix(ev.Type, "issue.") {
+			add(ev.Data)
+		}
+	}
+	return out
+}
