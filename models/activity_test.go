@@ -19,8 +19,8 @@ func TestPruneKeepsLiveIssueEvents(t *testing.T) {
 		models.SetClock(s, func() time.Time { return now })
 		f := newFixture(t, s) // seq 1, 2: member.added
 		ctx := t.Context()
-		a := f.issue("Alpha", "")  // 3
-		b := f.issue("Bravo", "")  // 4
+		a := f.issue("Alpha", "") // 3
+		b := f.issue("Bravo", "") // 4
 		title := "Alpha two"
 		if _, _, err := s.UpdateIssue(ctx, f.editor, f.p.ID, a.ID, models.IssuePatch{Title: &title, Version: a.Version}); err != nil {
 			t.Fatal(err) // 5

@@ -24,7 +24,7 @@ const (
 	sqlBumpSeq    = `UPDATE projects SET seq = seq + 1 WHERE id = ?`
 	sqlProjectRow = `SELECT id, key, name, description, seq, issue_counter, created_at, updated_at,
 		estimate_scale, unestimated_effort, timezone, capacity_policy FROM projects WHERE id = ?`
-	sqlMemberRole  = `SELECT role FROM members WHERE project_id = ? AND user_id = ?`
+	sqlMemberRole = `SELECT role FROM members WHERE project_id = ? AND user_id = ?`
 	// The issue an event is about is linked only while it exists: an
 	// issue.deleted event follows the row's DELETE.
 	sqlInsertEvent = `INSERT INTO events (project_id, seq, type, actor_id, actor_name, payload, created_at, issue_id)
