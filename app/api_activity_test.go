@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"reflect"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -159,6 +161,41 @@ func TestIssueActivity(t *testing.T) {
 		f.owner.must(200, "GET", f.path("/events?since="+itoa(int(head))), nil, &page)
 		if len(page.Items) != 1 || page.Items[0].Seq != head+1 {
 			t.Fatalf("events after the hole: %+v", page.Items)
+		}
+	})
+}
+
+// TestIssuePageShowsActivity: the issue page tells the activity in words,
+// server-rendered, each with a relative time and the absolute time in its
+// title; a mangled ?activity= cursor shows the first entries.
+func TestIssuePageShowsActivity(t *testing.T) {
+	forEachDB(t, func(t *testing.T, ts *testServer) {
+		f := newFixture(ts)
+		is := f.issues[0]
+		var moved models.Issue
+		f.editor.must(200, "POST", f.path("/issues/"+is.ID+"/move"), map[string]any{"status": "done"}, &moved)
+		page := "/projects/" + f.project.ID + "/issues/" + is.ID
+		for _, p := range []string{page, page + "?activity=bogus"} {
+			status, body := f.viewer.page(p)
+			if status != 200 {
+				t.Fatalf("%s: %d", p, status)
+			}
+			for _, want := range []string{`id="activity"`, "Owner created " + is.Key + " in Open",
+				"Editor moved " + is.Key + " from Open to Done"} {
+				if !strings.Contains(body, want) {
+					t.Fatalf("%s: no %q in the page", p, want)
+				}
+			}
+			// The move's line: relative time, absolute time in the title.
+			line := regexp.MustCompile(`Editor moved [^<]*</span> · <time class="opacity-70" datetime="[^"]+Z" title="(\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2} UTC)">just now</time>`)
+			if m := line.FindStringSubmatch(body); m == nil {
+				t.Fatalf("%s: the move's line has no relative and absolute time", p)
+			} else if abs := moved.UpdatedAt.UTC().Format("2 Jan 2006"); !strings.HasPrefix(m[1], abs[:len(abs)-5]) {
+				t.Fatalf("%s: absolute time %q, want the day of %v", p, m[1], moved.UpdatedAt)
+			}
+		}
+		if status, _ := f.outsider.page(page); status != 404 {
+			t.Fatalf("outsider: %d", status)
 		}
 	})
 }
