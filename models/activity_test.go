@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corkboard/corkboard/internal/testdb"
 	"github.com/corkboard/corkboard/models"
 )
 
@@ -121,4 +122,65 @@ func equalSeqs(a, b []int64) bool {
 		}
 	}
 	return true
+}
+
+// TestEventIssueBackfill: 0010_activity links the events written before it
+// to their issues (issue.* by the payload's id, comment.* by its issue_id)
+// when the issue still exists, so existing issues keep their whole history
+// and the events of issues already deleted stay prunable.
+func TestEventIssueBackfill(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, url string) {
+		ctx := t.Context()
+		s, err := models.Open(ctx, url, models.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if err := models.MigrateUpTo(ctx, s, "0010_activity"); err != nil {
+			t.Fatalf("migrate to before 0010: %v", err)
+		}
+		at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+		uid, pid := "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"
+		live, gone := "00000000-0000-4000-8000-000000000003", "00000000-0000-4000-8000-000000000004"
+		for _, st := range []struct {
+			sql  string
+			args []any
+		}{
+			{`INSERT INTO users (id, email, display_name, password_hash, handle, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				[]any{uid, "ann@example.com", "Ann", "hash", "ann", at, at}},
+			{`INSERT INTO projects (id, key, name, seq, issue_counter, created_at, updated_at) VALUES (?, 'OLD', 'Old', 5, 2, ?, ?)`,
+				[]any{pid, at, at}},
+			{`INSERT INTO members (project_id, user_id, role, created_at) VALUES (?, ?, 'owner', ?)`, []any{pid, uid, at}},
+			{`INSERT INTO board_columns (id, project_id, key, name, position) VALUES (?, ?, 'open', 'Open', 0)`,
+				[]any{"00000000-0000-4000-8000-000000000005", pid}},
+			{`INSERT INTO issues (id, project_id, number, title, status, priority, rank, created_at, updated_at)
+				VALUES (?, ?, 1, 'Live', 'open', 'medium', 'a0', ?, ?)`, []any{live, pid, at, at}},
+		} {
+			if err := models.Exec(ctx, s, st.sql, st.args...); err != nil {
+				t.Fatalf("%s: %v", st.sql, err)
+			}
+		}
+		for seq, ev := range []struct{ typ, payload string }{
+			{"member.added", `{"user_id":"` + uid + `"}`},
+			{"issue.created", `{"id":"` + live + `","key":"OLD-1","title":"Live","status":"open","labels":[]}`},
+			{"issue.created", `{"id":"` + gone + `","key":"OLD-2","title":"Gone","status":"open","labels":[]}`},
+			{"comment.created", `{"id":"c","issue_id":"` + live + `","body":"hi"}`},
+			{"issue.deleted", `{"id":"` + gone + `","key":"OLD-2","title":"Gone","status":"open","labels":[]}`},
+		} {
+			if err := models.Exec(ctx, s, `INSERT INTO events (project_id, seq, type, actor_id, actor_name, payload, created_at)
+				VALUES (?, ?, ?, ?, 'Ann', ?, ?)`, pid, seq+1, ev.typ, uid, ev.payload, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatalf("migrate: %v", err)
+		}
+		h, err := s.IssueEvents(ctx, uid, pid, live, "", 0)
+		if err != nil || !equalSeqs(seqs(h.Items), []int64{2, 4}) {
+			t.Fatalf("the live issue's history after the backfill: %v, %v", seqs(h.Items), err)
+		}
+		if n, err := s.PruneEvents(ctx, time.Hour, 0); err != nil || n != 3 {
+			t.Fatalf("pruned %d, %v; want 3 (member.added and the deleted issue's two)", n, err)
+		}
+	})
 }
