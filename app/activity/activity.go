@@ -236,7 +236,15 @@ func (n Names) clause(c Change, obj, of string) string {
 		}
 		return "moved " + obj + " from " + n.cycle(c.From) + " to " + n.cycle(c.To)
 	case "carryover":
-		return "carried " + obj + " over to the next cycle (" + strconv.Itoa(c.To.(int)) + " times now)"
+		from, _ := c.From.(int)
+		n, _ := c.To.(int)
+		if n < from {
+			return fmt.Sprintf("changed %s from %d to %d", its("carry-over count"), from, n)
+		}
+		if n > 1 {
+			return "carried " + obj + " over to the next cycle (" + strconv.Itoa(n) + " times now)"
+		}
+		return "carried " + obj + " over to the next cycle"
 	}
 	return "changed " + its(c.Field)
 }

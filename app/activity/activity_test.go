@@ -90,6 +90,26 @@ func TestBuildFromBefore(t *testing.T) {
 	}
 }
 
+// TestBuildRollOver: a roll-over (the system moving an unfinished issue to
+// the next cycle) reads as one sentence.
+func TestBuildRollOver(t *testing.T) {
+	c1, c2 := "c-1", "c-2"
+	a := state{Title: "T", Status: "open", Priority: "low", CycleID: &c1, Labels: []string{}}
+	b := a
+	b.CycleID, b.Carryover = &c2, 1
+	c := b
+	c.CycleID, c.Carryover = &c1, 2
+	names := Names{Cycles: map[string]string{c1: "Sprint 1", c2: "Sprint 2"}}
+	got := Build("CORK-3", issueJSON(t, a), []Event{{Seq: 1, Type: "issue.updated", ActorName: "Corkboard", Data: issueJSON(t, b)},
+		{Seq: 2, Type: "issue.updated", ActorName: "Corkboard", Data: issueJSON(t, c)}}, names)
+	for i, want := range []string{"Corkboard moved CORK-3 from Sprint 1 to Sprint 2 and carried it over to the next cycle",
+		"Corkboard moved CORK-3 from Sprint 2 to Sprint 1 and carried it over to the next cycle (2 times now)"} {
+		if got[i].Text != want {
+			t.Errorf("entry %d: %q, want %q", i, got[i].Text, want)
+		}
+	}
+}
+
 func TestAgo(t *testing.T) {
 	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
 	for _, c := range []struct {
