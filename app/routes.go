@@ -83,6 +83,7 @@ func (s *Server) routes(app *fiber.App) {
 	p.Put("/:pid/cycles/:cid/capacity/:uid", s.apiSetCycleCapacity)
 
 	// Comments.
+	p.Get("/:pid/issues/:iid/activity", s.apiIssueActivity)
 	p.Get("/:pid/issues/:iid/comments", s.apiListComments)
 	p.Post("/:pid/issues/:iid/comments", s.apiCreateComment)
 	p.Patch("/:pid/issues/:iid/comments/:cid", s.apiUpdateComment)

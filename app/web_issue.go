@@ -4,7 +4,9 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/corkboard/corkboard/app/activity"
 	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
 )
@@ -58,6 +60,10 @@ func (s *Server) renderIssueWith(c *fiber.Ctx, status int, is models.Issue, form
 	if err != nil {
 		return err
 	}
+	story, err := s.activityPage(c, user.ID, is)
+	if err != nil {
+		return err
+	}
 	names := map[string]string{}
 	for _, m := range members {
 		names[m.UserID] = m.DisplayName
@@ -72,7 +78,8 @@ func (s *Server) renderIssueWith(c *fiber.Ctx, status int, is models.Issue, form
 	return s.render(c, status, "issue", is.Key+" "+is.Title,
 		[]crumb{{"Projects", "/projects"}, {p.Name, "/projects/" + p.ID}, {is.Key, ""}},
 		fiber.Map{"Project": p, "Issue": is, "Members": members, "Names": names, "Form": form, "Errors": errs,
-			"Conflict": conflict, "Diff": diff, "Comments": comments, "CommentForms": forms})
+			"Conflict": conflict, "Diff": diff, "Comments": comments, "CommentForms": forms,
+			"Activity": story})
 }
 
 // fieldDiff is one field where the user's form and the saved issue differ.
@@ -256,6 +263,41 @@ func (s *Server) commentsPage(c *fiber.Ctx, userID string, is models.Issue) (mod
 		page, err = s.store.ListComments(c.UserContext(), userID, is.ProjectID, is.ID, "", 200)
 	}
 	return page, err
+}
+
+// activityLines is one page of the issue's activity as the page shows it:
+// the sentence, how long ago ("2 minutes ago") and the absolute time.
+type activityLines struct {
+	Items []activityLine
+	// NextCursor is the ?activity= of the next page ("" on the last).
+	NextCursor string
+}
+
+type activityLine struct {
+	Seq      int64
+	Text     string
+	Ago      string
+	At       string // absolute, for the title attribute
+	Datetime string // RFC 3339, for <time datetime>
+}
+
+// activityPage tells the issue's activity from ?activity= (200 at a time).
+func (s *Server) activityPage(c *fiber.Ctx, userID string, is models.Issue) (activityLines, error) {
+	entries, _, next, err := s.issueActivity(c.UserContext(), userID, is.ProjectID, is.ID, c.Query("activity"), 200)
+	if _, bad := fieldMap(err); bad {
+		// A mangled cursor in the address: show the first entries.
+		entries, _, next, err = s.issueActivity(c.UserContext(), userID, is.ProjectID, is.ID, "", 200)
+	}
+	if err != nil {
+		return activityLines{}, err
+	}
+	now := s.now()
+	out := activityLines{Items: make([]activityLine, len(entries)), NextCursor: next}
+	for i, e := range entries {
+		out.Items[i] = activityLine{Seq: e.Seq, Text: e.Text, Ago: activity.Ago(e.At, now),
+			At: e.At.UTC().Format("2 Jan 2006 15:04 UTC"), Datetime: e.At.UTC().Format(time.RFC3339)}
+	}
+	return out, nil
 }
 
 func (s *Server) pageCreateComment(c *fiber.Ctx) error {

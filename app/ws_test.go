@@ -441,30 +441,40 @@ func TestWSPresence(t *testing.T) {
 }
 
 // TestWSResyncWhenLogPruned: a client asking for pruned events gets resync
-// and a normal close; REST answers 410.
+// and a normal close; REST answers 410. The prune keeps the events of live
+// issues, so the cards pruned here are deleted ones, and the log has a
+// hole in the middle (seq 4, 5 stay): a reader from before the hole is
+// told so too, never handed a gap.
 func TestWSResyncWhenLogPruned(t *testing.T) {
 	ls := newLiveServer(t, "", realtime.Options{})
-	a, p, _ := ls.board("a@example.com", 5)
-	if _, err := ls.store.PruneEvents(context.Background(), 24*time.Hour, 2); err != nil {
-		t.Fatal(err)
+	a, p, issues := ls.board("a@example.com", 5) // seq 1..5
+	for _, is := range issues[:3] {
+		a.must(204, "DELETE", "/api/v1/projects/"+p.ID+"/issues/"+is.ID, nil, nil) // seq 6..8
+	}
+	// Goes: 1..3 (deleted cards' creations) and 6; stays: 4, 5 (live cards), 7, 8.
+	if n, err := ls.store.PruneEvents(context.Background(), 24*time.Hour, 2); err != nil || n != 4 {
+		t.Fatalf("pruned %d, %v; want 4", n, err)
 	}
 	a.must(410, "GET", "/api/v1/projects/"+p.ID+"/events?since=1", nil, nil)
+	a.must(410, "GET", "/api/v1/projects/"+p.ID+"/events?since=3", nil, nil)
 	var page eventsResponse
-	a.must(200, "GET", "/api/v1/projects/"+p.ID+"/events?since=3", nil, &page)
-	if len(page.Items) != 2 || page.Items[0].Seq != 4 {
+	a.must(200, "GET", "/api/v1/projects/"+p.ID+"/events?since=6", nil, &page)
+	if len(page.Items) != 2 || page.Items[0].Seq != 7 {
 		t.Fatalf("retained events: %+v", page)
 	}
-	conn := ls.mustDial(a, p.ID, 1)
-	next(t, conn) // hello
-	if f := next(t, conn); f.Type != "resync" || f.Seq != 5 {
-		t.Fatalf("want resync, got %+v", f)
+	for _, since := range []int64{1, 3} {
+		conn := ls.mustDial(a, p.ID, since)
+		next(t, conn) // hello
+		if f := next(t, conn); f.Type != "resync" || f.Seq != 8 {
+			t.Fatalf("since %d: want resync, got %+v", since, f)
+		}
+		if code := closeStatus(t, conn, 5*time.Second); code != websocket.StatusNormalClosure {
+			t.Fatalf("close after resync: %d", code)
+		}
 	}
-	if code := closeStatus(t, conn, 5*time.Second); code != websocket.StatusNormalClosure {
-		t.Fatalf("close after resync: %d", code)
-	}
-	ok := ls.mustDial(a, p.ID, 3)
+	ok := ls.mustDial(a, p.ID, 6)
 	next(t, ok)
-	if f := next(t, ok); f.Seq != 4 {
+	if f := next(t, ok); f.Seq != 7 {
 		t.Fatalf("from a retained seq: %+v", f)
 	}
 }

@@ -24,9 +24,11 @@ const (
 	sqlBumpSeq    = `UPDATE projects SET seq = seq + 1 WHERE id = ?`
 	sqlProjectRow = `SELECT id, key, name, description, seq, issue_counter, created_at, updated_at,
 		estimate_scale, unestimated_effort, timezone, capacity_policy FROM projects WHERE id = ?`
-	sqlMemberRole  = `SELECT role FROM members WHERE project_id = ? AND user_id = ?`
-	sqlInsertEvent = `INSERT INTO events (project_id, seq, type, actor_id, actor_name, payload, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`
+	sqlMemberRole = `SELECT role FROM members WHERE project_id = ? AND user_id = ?`
+	// The issue an event is about is linked only while it exists: an
+	// issue.deleted event follows the row's DELETE.
+	sqlInsertEvent = `INSERT INTO events (project_id, seq, type, actor_id, actor_name, payload, created_at, issue_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT id FROM issues WHERE id = ?))`
 )
 
 // hotQueries are prepared on the writer pool (outside any transaction: on
@@ -103,11 +105,28 @@ func (s *Store) change(ctx context.Context, actor User, projectID string, need R
 		row := eventRow{ProjectID: projectID, Seq: p.Seq, Type: typ, ActorID: actor.ID,
 			ActorName: actor.DisplayName, Payload: string(payload), CreatedAt: s.now()}
 		if _, err := w.exec(sqlInsertEvent, row.ProjectID, row.Seq, row.Type, row.ActorID, row.ActorName,
-			row.Payload, row.CreatedAt); err != nil {
+			row.Payload, row.CreatedAt, eventIssue(data)); err != nil {
 			return err
 		}
 		ev = row.view()
 		return nil
 	})
 	return ev, translate(err)
+}
+
+// eventIssue is the issue an event's data is about (nil: none). Its events
+// are the issue's activity, kept while the issue exists (PruneEvents).
+func eventIssue(data any) *string {
+	var id string
+	switch d := data.(type) {
+	case Issue:
+		id = d.ID
+	case Comment:
+		id = d.IssueID
+	case DeletedComment:
+		id = d.IssueID
+	default:
+		return nil
+	}
+	return &id
 }

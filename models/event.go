@@ -123,7 +123,15 @@ func (s *Store) Log(ctx context.Context, projectID string, since int64, limit in
 			Order("seq").Limit(limit).Find(&rows).Error; err != nil {
 			return EventPage{}, translate(err)
 		}
-		if len(rows) == 0 || rows[0].Seq != since+1 {
+		// The prune keeps the events of live issues, so the log may have
+		// holes anywhere before the retained tail, not only a cut at its
+		// start: every seq of the page must be there.
+		for i, r := range rows {
+			if r.Seq != since+1+int64(i) {
+				return EventPage{Seq: page.Seq}, ErrPruned
+			}
+		}
+		if len(rows) == 0 {
 			return EventPage{Seq: page.Seq}, ErrPruned
 		}
 	}
@@ -139,17 +147,23 @@ func (s *Store) Log(ctx context.Context, projectID string, since int64, limit in
 	return page, nil
 }
 
-// PruneEvents deletes events older than maxAge and, per project, all but
-// the newest keep. Readers never see the hole as a gap: Log answers
-// ErrPruned. It returns how many events went.
+// PruneEvents deletes the events older than maxAge and, per project, all
+// but the newest keep, except the events of issues that still exist: they
+// are the issues' activity (IssueEvents), kept for their life. An issue's
+// events lose their issue_id when it is deleted (the foreign key) and go
+// with the next prune past retention. The log then has holes, which
+// readers never see as gaps: Log answers ErrPruned for a page with one.
+// It returns how many events went.
 func (s *Store) PruneEvents(ctx context.Context, maxAge time.Duration, keep int64) (int64, error) {
 	db := s.write(ctx)
-	res := db.Where("created_at < ?", s.now().Add(-maxAge)).Delete(&eventRow{})
+	// events_prunable holds exactly these rows, by created_at.
+	res := db.Exec(`DELETE FROM events WHERE issue_id IS NULL AND created_at < ?`, s.now().Add(-maxAge))
 	if res.Error != nil {
 		return 0, translate(res.Error)
 	}
 	n := res.RowsAffected
-	res = db.Exec(`DELETE FROM events WHERE seq <= (SELECT seq FROM projects WHERE projects.id = events.project_id) - ?`, keep)
+	res = db.Exec(`DELETE FROM events WHERE issue_id IS NULL
+		AND seq <= (SELECT seq FROM projects WHERE projects.id = events.project_id) - ?`, keep)
 	if res.Error != nil {
 		return n, translate(res.Error)
 	}

@@ -261,6 +261,21 @@ ALTER TABLE users ADD COLUMN handle TEXT CHECK (length(handle) BETWEEN 2 AND 32
 	{"0009_cycle_rollover", `
 ALTER TABLE cycles ADD COLUMN rolled_over_at {{ts}};
 `},
+	// Activity: an event names the issue it is about (issue.* carry the
+	// issue, comment.* its issue_id), so an issue's history is one index
+	// range, and the prune keeps the events of issues that still exist.
+	// Deleting an issue sets its events' issue_id to NULL (the foreign
+	// key), which hands them back to EVENT_RETENTION; whatever must read an
+	// issue's events before it goes (a purge's redaction) reads them before
+	// the DELETE. The prune reads only events with no issue, so its index
+	// is partial; events_created_at served the old prune only.
+	// backfillEventIssues (Go, below) fills issue_id for existing events.
+	{"0010_activity", `
+ALTER TABLE events ADD COLUMN issue_id TEXT REFERENCES issues (id) ON DELETE SET NULL;
+CREATE INDEX events_issue ON events (issue_id, seq) WHERE issue_id IS NOT NULL;
+DROP INDEX events_created_at;
+CREATE INDEX events_prunable ON events (created_at) WHERE issue_id IS NULL;
+`},
 }
 
 // migrationCode is the part of a migration that SQL shared by both
@@ -270,6 +285,28 @@ func (s *Store) migrationCode(id string) func(tx *gorm.DB) error {
 	switch id {
 	case "0007_handles":
 		return s.backfillHandles
+	case "0010_activity":
+		return s.backfillEventIssues
+	}
+	return nil
+}
+
+// backfillEventIssues links the existing events to their issues: the id
+// of issue.* payloads, the issue_id of comment.* payloads, when that issue
+// still exists. Only the JSON syntax differs between the databases.
+func (s *Store) backfillEventIssues(tx *gorm.DB) error {
+	field := func(key string) string {
+		if s.dialect == "postgres" {
+			return "(payload::jsonb ->> '" + key + "')"
+		}
+		return "json_extract(payload, '$." + key + "')"
+	}
+	for _, m := range []struct{ prefix, key string }{{"issue.%", "id"}, {"comment.%", "issue_id"}} {
+		f := field(m.key)
+		if err := tx.Exec(`UPDATE events SET issue_id = `+f+` WHERE type LIKE ? AND `+f+` IN (SELECT id FROM issues)`,
+			m.prefix).Error; err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ type Config struct {
 	WSMaxConns        int           // WS_MAX_CONNS
 	WSMaxConnsPerUser int           // WS_MAX_CONNS_PER_USER
 	PresenceHeartbeat time.Duration // WS_PRESENCE_HEARTBEAT: instances re-announce their viewers this often
-	EventRetention    time.Duration // EVENT_RETENTION: events older than this are pruned
+	EventRetention    time.Duration // EVENT_RETENTION: events older than this are pruned, but for live issues' (models.PruneEvents)
 	EventRetainCount  int64         // EVENT_RETENTION_COUNT: and beyond this many per project
 
 	// RATE_LIMIT_PER_MINUTE: API requests per caller (user, or IP when
