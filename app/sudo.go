@@ -121,6 +121,15 @@ func looksLikeTOTP(code string) bool {
 	return len(code) == 6 && strings.Trim(code, "0123456789") == ""
 }
 
+// formFactor reads a page form's single "code" field, which takes either
+// kind of code, as people have them at hand.
+func formFactor(code string) accounts.Factor {
+	if looksLikeTOTP(code) {
+		return accounts.Factor{Code: code}
+	}
+	return accounts.Factor{BackupCode: code}
+}
+
 // reauthNext is where the form returns: a path on this site, the account
 // page by default.
 func reauthNext(next string) string {
@@ -146,13 +155,8 @@ func (s *Server) renderReauth(c *fiber.Ctx, status int, next, errMsg string) err
 
 func (s *Server) pageReauthSubmit(c *fiber.Ctx) error {
 	next := reauthNext(c.FormValue("next"))
-	req := reauthRequest{Password: c.FormValue("password")}
-	// One field takes either kind of code, as people have them at hand.
-	if code := c.FormValue("code"); looksLikeTOTP(code) {
-		req.Code = code
-	} else {
-		req.BackupCode = code
-	}
+	f := formFactor(c.FormValue("code"))
+	req := reauthRequest{Password: c.FormValue("password"), Code: f.Code, BackupCode: f.BackupCode}
 	err := s.reauthenticate(c, req)
 	if err == nil {
 		return s.back(c, next, true, "Confirmed: you can make security changes for the next "+reauthMinutes+" minutes.")

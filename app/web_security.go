@@ -112,8 +112,7 @@ func codeRefusal(c *fiber.Ctx, err error) (msg string, status int, ok bool) {
 
 func (s *Server) pageTwoFactorDisable(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	f := accounts.Factor{Code: c.FormValue("code"), BackupCode: c.FormValue("backup_code")}
-	err := s.accounts.DisableTwoFactor(c.UserContext(), clientOf(c), user, c.FormValue("password"), f)
+	err := s.accounts.DisableTwoFactor(c.UserContext(), clientOf(c), user, c.FormValue("password"), formFactor(c.FormValue("code")))
 	if msg, _, ok := codeRefusal(c, err); ok {
 		return s.back(c, "/settings", false, msg)
 	}
