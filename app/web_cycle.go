@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -68,6 +69,16 @@ func formValues(c *fiber.Ctx, fields ...string) fiber.Map {
 	return out
 }
 
+// addChecks adds the rules' errors on fields that have none yet (a field
+// that did not parse is not checked further).
+func addChecks(v *models.ValidationError, errs []planning.FieldError) {
+	for _, e := range errs {
+		if !slices.ContainsFunc(v.Fields, func(f models.FieldError) bool { return f.Field == e.Field }) {
+			v.Add(e.Field, e.Message)
+		}
+	}
+}
+
 // formInt reads a whole number from values[field], noting a field error.
 func formInt(v *models.ValidationError, values fiber.Map, field string) int {
 	n, err := strconv.Atoi(strings.TrimSpace(values[field].(string)))
@@ -93,6 +104,7 @@ func (s *Server) pageScheduleCycles(c *fiber.Ctx) error {
 	v := &models.ValidationError{}
 	sched := planning.Schedule{StartsOn: strings.TrimSpace(values["starts_on"].(string)), LengthDays: formInt(v, values, "length_days"),
 		CooldownDays: formInt(v, values, "cooldown_days"), Count: formInt(v, values, "count")}
+	addChecks(v, sched.Check())
 	err := v.Err()
 	var cs []models.Cycle
 	if err == nil {

@@ -180,12 +180,7 @@ func (s *Server) pageUpdatePlanning(c *fiber.Ctx) error {
 	unestimated := formInt(v, values, "unestimated_effort")
 	settings := planning.Settings{EstimateScale: str("estimate_scale"), UnestimatedEffort: &unestimated,
 		Timezone: str("timezone"), CapacityPolicy: str("capacity_policy")}
-	if v.Err() != nil {
-		settings.UnestimatedEffort = nil // reported already
-	}
-	for _, e := range settings.Check() {
-		v.Add(e.Field, e.Message)
-	}
+	addChecks(v, settings.Check())
 	err := v.Err()
 	var ev models.Event
 	if err == nil {
