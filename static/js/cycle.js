@@ -151,7 +151,7 @@
       h.status === "on_track" ? "badge-success" : h.status === "at_risk" ? "badge-warning" : "badge-error");
     var score = box.querySelector("[data-health-score-text]");
     var out = document.createElement("span");
-    out.className = "text-sm font-normal opacity-70";
+    out.className = "kscore-of";
     out.textContent = " / 100";
     score.replaceChildren(document.createTextNode(String(h.score)), out);
     var list = box.querySelector("[data-reasons]");
@@ -173,6 +173,7 @@
       box.classList.remove("klive-flash-soft");
       void box.offsetWidth; // restart the animation
       box.classList.add("klive-flash-soft");
+      box.addEventListener("animationend", function () { box.classList.remove("klive-flash-soft"); }, { once: true });
     }
   }
 

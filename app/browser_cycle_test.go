@@ -1,0 +1,92 @@
+package app
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/corkboard/corkboard/models"
+)
+
+// TestBrowserCyclePageLive: Bob watches the cycle page while Alice plans
+// over the API. Her overloading him turns his load bar red and adds his
+// over_capacity reason to the health; her finishing an issue moves the
+// burn-up's completed line and the totals; her renaming the cycle renames
+// the page; never a reload. Screenshots of the cycle page (light, dark,
+// desktop, phone) go to test-artifacts/.
+func TestBrowserCyclePageLive(t *testing.T) {
+	chrome := chromiumPath(t)
+	ts, base := browserLiveServer(t, nil)
+	alice := ts.register("alice@example.com", "Alice Liddell")
+	bob := ts.register("bob@example.com", "Bob Stone")
+	var p models.Project
+	alice.must(201, "POST", "/api/v1/projects", map[string]string{"name": "Planning"}, &p)
+	path := func(s string) string { return "/api/v1/projects/" + p.ID + s }
+	alice.must(201, "POST", path("/members"), map[string]string{"email": bob.user.Email, "role": "editor"}, nil)
+	alice.must(200, "PATCH", path("/members/"+bob.user.ID), map[string]any{"capacity": 5}, nil)
+	starts, ends := activeDates()
+	var cy models.Cycle
+	alice.must(201, "POST", path("/cycles"), map[string]any{"starts_on": starts, "ends_on": ends, "name": "Sprint 1",
+		"goal": "Ship the planning pages"}, &cy)
+	var design, build models.Issue
+	alice.must(201, "POST", path("/issues"), map[string]any{"title": "Design", "effort": 3, "cycle_id": cy.ID, "assignee_id": bob.user.ID}, &design)
+	alice.must(201, "POST", path("/issues"), map[string]any{"title": "Build", "effort": 2, "cycle_id": cy.ID}, &build)
+
+	bctx := browserUser(t, chrome)
+	if err := chromedp.Run(bctx, login(base, "bob@example.com"), chromedp.Navigate(base+"/projects/"+p.ID+"/cycles/"+cy.ID),
+		chromedp.WaitVisible(`[data-chart="burnup"]`), chromedp.Evaluate(`window.__corkboardSamePage = true`, nil)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, bctx, "Bob's badge to read Live", `document.querySelector('[data-live-status]').dataset.liveStatus === "live"`)
+	bar := fmt.Sprintf(`document.querySelector('[data-capacity-user=%q]')`, bob.user.ID)
+	series := func(name string) string {
+		return fmt.Sprintf(`document.querySelector('[data-chart="burnup"] [data-series=%q]').dataset.values`, name)
+	}
+	total := func(name string) string { return fmt.Sprintf(`document.querySelector('[data-total=%q]').textContent`, name) }
+	waitJS(t, bctx, "Bob at 3 of 5, scope 5", fmt.Sprintf(`%s.dataset.load === "3" && !%s.classList.contains("kcap-over") && %s === "5" && %s.endsWith(",5")`,
+		bar, bar, total("scope"), series("scope")))
+	var before string
+	if err := chromedp.Run(bctx, chromedp.Evaluate(`document.querySelector('[data-health]').dataset.healthScore`, &before)); err != nil {
+		t.Fatal(err)
+	}
+
+	// Alice gives Build to Bob as an 8: 11 > 5, red, and a health reason.
+	build = currentIssue(alice, path("/issues/"+build.ID))
+	alice.must(200, "PATCH", path("/issues/"+build.ID), map[string]any{"assignee_id": bob.user.ID, "effort": 8, "version": build.Version}, nil)
+	waitJS(t, bctx, "Bob's bar red at 11 of 5", fmt.Sprintf(
+		`%s.dataset.load === "11" && %s.classList.contains("kcap-over") && %s.querySelector(".kcap-text").textContent === "11 / 5"`, bar, bar, bar))
+	waitJS(t, bctx, "Bob's over_capacity reason, the score down, scope 11 on the chart", fmt.Sprintf(
+		`!!document.querySelector('[data-reasons] [data-reason-code="over_capacity"][data-user-id=%q]') && `+
+			`Number(document.querySelector('[data-health]').dataset.healthScore) < %s && %s === "11" && %s.endsWith(",11") && %s === "0,11"`,
+		bob.user.ID, before, total("scope"), series("scope"), series("ideal")))
+
+	// Alice finishes Design: the completed line and total follow.
+	design = currentIssue(alice, path("/issues/"+design.ID))
+	alice.must(200, "PATCH", path("/issues/"+design.ID), map[string]any{"status": "done", "version": design.Version}, nil)
+	waitJS(t, bctx, "completed 3 on the chart and in the totals", fmt.Sprintf(`%s.endsWith(",3") && %s === "3"`, series("completed"), total("completed")))
+
+	// A new name and goal show at once; the health status and badge agree.
+	alice.must(200, "PATCH", path("/cycles/"+cy.ID), map[string]any{"name": "Sprint <1>", "goal": "Planning & <b>charts</b>"}, nil)
+	waitJS(t, bctx, "the new name and goal as text", `document.querySelector('[data-cycle-name]').textContent === "Sprint <1>" && `+
+		`document.querySelector('[data-cycle-goal]').textContent === "Planning & <b>charts</b>" && !document.querySelector('[data-cycle-goal] b') && `+
+		`document.querySelector('[data-chart="burnup"] title').textContent.startsWith("Burn-up of Sprint <1>")`)
+	waitJS(t, bctx, "the health badge matches its status", `(function () { var h = document.querySelector('[data-health]');
+		var cls = {on_track: "badge-success", at_risk: "badge-warning", off_track: "badge-error"}[h.dataset.healthStatus];
+		return h.querySelector('[data-health-badge]').classList.contains(cls); })()`)
+	waitJS(t, bctx, "no reload", notReloadedJS)
+
+	var png []byte
+	for _, theme := range []string{"light", "dark"} {
+		for _, size := range []struct {
+			name string
+			w, h int64
+		}{{"desktop", 1400, 900}, {"phone", 390, 844}} {
+			if err := chromedp.Run(bctx, chromedp.EmulateViewport(size.w, size.h),
+				chromedp.Evaluate(`document.documentElement.setAttribute("data-theme", "`+theme+`")`, nil),
+				chromedp.FullScreenshot(&png, 100)); err != nil {
+				t.Fatal(err)
+			}
+			artifact(t, "cycle-"+theme+"-"+size.name+".png", png)
+		}
+	}
+}
