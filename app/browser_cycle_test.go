@@ -8,6 +8,35 @@ import (
 	"github.com/corkboard/corkboard/models"
 )
 
+// planScene is the browser planning tests' start: Alice owns a project in
+// which Bob is an editor with a capacity of 5, an active cycle "Sprint 1",
+// and in it Design (3 points, Bob's) and Build (2 points, nobody's).
+type planScene struct {
+	base          string
+	alice, bob    *client
+	project       models.Project
+	cycle         models.Cycle
+	design, build models.Issue
+}
+
+func newPlanScene(t *testing.T) *planScene {
+	t.Helper()
+	ts, base := browserLiveServer(t, nil)
+	sc := &planScene{base: base, alice: ts.register("alice@example.com", "Alice Liddell"), bob: ts.register("bob@example.com", "Bob Stone")}
+	sc.alice.must(201, "POST", "/api/v1/projects", map[string]string{"name": "Planning"}, &sc.project)
+	sc.alice.must(201, "POST", sc.path("/members"), map[string]string{"email": sc.bob.user.Email, "role": "editor"}, nil)
+	sc.alice.must(200, "PATCH", sc.path("/members/"+sc.bob.user.ID), map[string]any{"capacity": 5}, nil)
+	starts, ends := activeDates()
+	sc.alice.must(201, "POST", sc.path("/cycles"), map[string]any{"starts_on": starts, "ends_on": ends, "name": "Sprint 1",
+		"goal": "Ship the planning pages"}, &sc.cycle)
+	sc.alice.must(201, "POST", sc.path("/issues"), map[string]any{"title": "Design", "effort": 3, "cycle_id": sc.cycle.ID,
+		"assignee_id": sc.bob.user.ID}, &sc.design)
+	sc.alice.must(201, "POST", sc.path("/issues"), map[string]any{"title": "Build", "effort": 2, "cycle_id": sc.cycle.ID}, &sc.build)
+	return sc
+}
+
+func (sc *planScene) path(s string) string { return "/api/v1/projects/" + sc.project.ID + s }
+
 // TestBrowserCyclePageLive: Bob watches the cycle page while Alice plans
 // over the API. Her overloading him turns his load bar red and adds his
 // over_capacity reason to the health; her finishing an issue moves the
@@ -16,21 +45,9 @@ import (
 // desktop, phone) go to test-artifacts/.
 func TestBrowserCyclePageLive(t *testing.T) {
 	chrome := chromiumPath(t)
-	ts, base := browserLiveServer(t, nil)
-	alice := ts.register("alice@example.com", "Alice Liddell")
-	bob := ts.register("bob@example.com", "Bob Stone")
-	var p models.Project
-	alice.must(201, "POST", "/api/v1/projects", map[string]string{"name": "Planning"}, &p)
-	path := func(s string) string { return "/api/v1/projects/" + p.ID + s }
-	alice.must(201, "POST", path("/members"), map[string]string{"email": bob.user.Email, "role": "editor"}, nil)
-	alice.must(200, "PATCH", path("/members/"+bob.user.ID), map[string]any{"capacity": 5}, nil)
-	starts, ends := activeDates()
-	var cy models.Cycle
-	alice.must(201, "POST", path("/cycles"), map[string]any{"starts_on": starts, "ends_on": ends, "name": "Sprint 1",
-		"goal": "Ship the planning pages"}, &cy)
-	var design, build models.Issue
-	alice.must(201, "POST", path("/issues"), map[string]any{"title": "Design", "effort": 3, "cycle_id": cy.ID, "assignee_id": bob.user.ID}, &design)
-	alice.must(201, "POST", path("/issues"), map[string]any{"title": "Build", "effort": 2, "cycle_id": cy.ID}, &build)
+	sc := newPlanScene(t)
+	base, alice, bob, p, cy, path := sc.base, sc.alice, sc.bob, sc.project, sc.cycle, sc.path
+	design, build := sc.design, sc.build
 
 	bctx := browserUser(t, chrome)
 	if err := chromedp.Run(bctx, login(base, "bob@example.com"), chromedp.Navigate(base+"/projects/"+p.ID+"/cycles/"+cy.ID),
@@ -42,7 +59,9 @@ func TestBrowserCyclePageLive(t *testing.T) {
 	series := func(name string) string {
 		return fmt.Sprintf(`document.querySelector('[data-chart="burnup"] [data-series=%q]').dataset.values`, name)
 	}
-	total := func(name string) string { return fmt.Sprintf(`document.querySelector('[data-total=%q]').textContent`, name) }
+	total := func(name string) string {
+		return fmt.Sprintf(`document.querySelector('[data-total=%q]').textContent`, name)
+	}
 	waitJS(t, bctx, "Bob at 3 of 5, scope 5", fmt.Sprintf(`%s.dataset.load === "3" && !%s.classList.contains("kcap-over") && %s === "5" && %s.endsWith(",5")`,
 		bar, bar, total("scope"), series("scope")))
 	var before string

@@ -31,6 +31,30 @@ func attrOf(t *testing.T, body, marker, attr string) string {
 	return m[1]
 }
 
+// refusedForm is a form post that must be refused (422) with a page
+// that says why (want: each a substring, case aside).
+type refusedForm struct {
+	path string
+	form map[string]string
+	want []string
+}
+
+func refusedForms(t *testing.T, c *client, cases []refusedForm) {
+	t.Helper()
+	for _, tc := range cases {
+		res, b := c.form(tc.path, tc.form)
+		if res.StatusCode != 422 {
+			t.Errorf("%s %v: %d, want 422", tc.path, tc.form, res.StatusCode)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(strings.ToLower(string(b)), strings.ToLower(w)) {
+				t.Errorf("%s %v: the page lacks %q", tc.path, tc.form, w)
+			}
+		}
+	}
+}
+
 func TestCyclePagesByRole(t *testing.T) {
 	f, active, upcoming, _ := planningBoard(t)
 	list, page := "/projects/"+f.project.ID+"/cycles", "/projects/"+f.project.ID+"/cycles/"+active.ID
@@ -117,11 +141,7 @@ func TestCycleFormsRefuseBadInput(t *testing.T) {
 	base := "/projects/" + f.project.ID + "/cycles"
 	existing := f.cycle("2030-03-01", "2030-03-14")
 	before := f.seq()
-	for _, tc := range []struct {
-		path string
-		form map[string]string
-		want []string
-	}{
+	refusedForms(t, f.owner, []refusedForm{
 		{base, map[string]string{"starts_on": "2030-02-10", "ends_on": "2030-02-01", "name": "Backwards", "goal": "kept goal"},
 			[]string{"on or after", `value="Backwards"`, ">kept goal</textarea>", `value="2030-02-10"`}},
 		{base, map[string]string{"starts_on": "soon", "ends_on": "", "name": "", "goal": ""}, []string{"Start must be a date"}},
@@ -137,18 +157,7 @@ func TestCycleFormsRefuseBadInput(t *testing.T) {
 		{base + "/" + existing.ID + "/capacity/" + f.editor.user.ID, map[string]string{"points": "lots"},
 			[]string{"Capacity must be a whole number", `value="lots"`}},
 		{base + "/" + existing.ID + "/capacity/" + f.editor.user.ID, map[string]string{"points": "-2"}, []string{"Capacity must be"}},
-	} {
-		res, b := f.owner.form(tc.path, tc.form)
-		if res.StatusCode != 422 {
-			t.Errorf("%s %v: %d, want 422", tc.path, tc.form, res.StatusCode)
-			continue
-		}
-		for _, w := range tc.want {
-			if !strings.Contains(strings.ToLower(string(b)), strings.ToLower(w)) {
-				t.Errorf("%s %v: the page lacks %q", tc.path, tc.form, w)
-			}
-		}
-	}
+	})
 	// Editors and viewers may not plan cycles: a flash, nothing changed.
 	for _, c := range []*client{f.editor, f.viewer} {
 		for _, path := range []string{base, base + "/" + existing.ID, base + "/" + existing.ID + "/delete"} {
@@ -238,11 +247,7 @@ func TestPlanningSettingsForms(t *testing.T) {
 	f := newFixture(newTestServer(t))
 	base := "/projects/" + f.project.ID
 	before := f.seq()
-	for _, tc := range []struct {
-		path string
-		form map[string]string
-		want []string
-	}{
+	refusedForms(t, f.owner, []refusedForm{
 		{base + "/settings/planning", map[string]string{"estimate_scale": "huge", "unestimated_effort": "lots", "timezone": "Mars/Olympus_Mons", "capacity_policy": "maybe"},
 			[]string{"Estimate scale must be free", "Unestimated effort must be a whole number", "Time zone must be an IANA time zone",
 				"Capacity policy must be warn or block", `value="Mars/Olympus_Mons"`, `value="lots"`}},
@@ -253,18 +258,7 @@ func TestPlanningSettingsForms(t *testing.T) {
 		{base + "/members/" + f.editor.user.ID, map[string]string{"role": "editor", "capacity": "-1"}, []string{"Capacity must be between 0 and"}},
 		{base + "/columns/done", map[string]string{"name": "Done", "wip_limit": "", "category": "finished"},
 			[]string{"Category must be todo, started or done", `value="Done"`}},
-	} {
-		res, b := f.owner.form(tc.path, tc.form)
-		if res.StatusCode != 422 {
-			t.Errorf("%s %v: %d, want 422", tc.path, tc.form, res.StatusCode)
-			continue
-		}
-		for _, w := range tc.want {
-			if !strings.Contains(string(b), w) {
-				t.Errorf("%s %v: page lacks %q", tc.path, tc.form, w)
-			}
-		}
-	}
+	})
 	if res, _ := f.editor.form(base+"/settings/planning", map[string]string{"estimate_scale": "linear", "unestimated_effort": "2",
 		"timezone": "UTC", "capacity_policy": "block"}); res.StatusCode != 303 || !strings.Contains(flashOf(res), "role") {
 		t.Errorf("an editor's planning settings: %d %q", res.StatusCode, flashOf(res))
