@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -94,18 +95,29 @@ func TestBrowserCyclePageLive(t *testing.T) {
 		return h.querySelector('[data-health-badge]').classList.contains(cls); })()`)
 	waitJS(t, bctx, "no reload", notReloadedJS)
 
+	themeShots(t, bctx, "cycle")
+}
+
+// themeShots saves full-page screenshots of the page in ctx, light and
+// dark, desktop and phone, as test-artifacts/<prefix>-<theme>-<size>.png,
+// and puts the desktop viewport back.
+func themeShots(t *testing.T, ctx context.Context, prefix string) {
+	t.Helper()
 	var png []byte
 	for _, theme := range []string{"light", "dark"} {
 		for _, size := range []struct {
 			name string
 			w, h int64
 		}{{"desktop", 1400, 900}, {"phone", 390, 844}} {
-			if err := chromedp.Run(bctx, chromedp.EmulateViewport(size.w, size.h),
+			if err := chromedp.Run(ctx, chromedp.EmulateViewport(size.w, size.h),
 				chromedp.Evaluate(`document.documentElement.setAttribute("data-theme", "`+theme+`")`, nil),
 				chromedp.FullScreenshot(&png, 100)); err != nil {
 				t.Fatal(err)
 			}
-			artifact(t, "cycle-"+theme+"-"+size.name+".png", png)
+			artifact(t, prefix+"-"+theme+"-"+size.name+".png", png)
 		}
+	}
+	if err := chromedp.Run(ctx, chromedp.EmulateViewport(1400, 900)); err != nil {
+		t.Fatal(err)
 	}
 }

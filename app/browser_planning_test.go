@@ -51,24 +51,7 @@ func TestBrowserPlanningLive(t *testing.T) {
 	waitJS(t, bctx, "the XL estimate and the done column's points", fmt.Sprintf(
 		`document.querySelector('[data-issue-id=%q] .kest').textContent === "XL" && %s === "8 pts"`, build.ID, points("done")))
 	waitJS(t, bctx, "no reload", notReloadedJS)
-	var png []byte
-	// Screenshots, Bob over capacity: light and dark, desktop and phone.
-	for _, theme := range []string{"light", "dark"} {
-		for _, size := range []struct {
-			name string
-			w, h int64
-		}{{"desktop", 1400, 900}, {"phone", 390, 844}} {
-			if err := chromedp.Run(bctx, chromedp.EmulateViewport(size.w, size.h),
-				chromedp.Evaluate(`document.documentElement.setAttribute("data-theme", "`+theme+`")`, nil),
-				chromedp.FullScreenshot(&png, 100)); err != nil {
-				t.Fatal(err)
-			}
-			artifact(t, "planning-board-"+theme+"-"+size.name+".png", png)
-		}
-	}
-	if err := chromedp.Run(bctx, chromedp.EmulateViewport(1400, 900)); err != nil {
-		t.Fatal(err)
-	}
+	themeShots(t, bctx, "planning-board") // Bob over capacity
 
 	// A cycle override of 12 lifts the limit; removing Bob's capacity
 	// does not matter while the override holds.
