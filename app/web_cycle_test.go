@@ -167,6 +167,14 @@ func TestCycleFormsRefuseBadInput(t *testing.T) {
 			}
 		}
 	}
+	// A form posted from another site is refused before it reaches a handler.
+	req := httptest.NewRequest("POST", base, strings.NewReader("starts_on=2030-06-01&ends_on=2030-06-07"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: f.owner.cookie})
+	if res, _ := f.owner.send(req); res.StatusCode != 403 {
+		t.Errorf("a cross-site cycle form: %d, want 403", res.StatusCode)
+	}
 	if f.seq() != before {
 		t.Fatalf("refused cycle forms changed the project (seq %d -> %d)", before, f.seq())
 	}
@@ -347,6 +355,16 @@ func TestIssuePagePlanning(t *testing.T) {
 	if !strings.Contains(body, `<dd data-effort="5">L</dd>`) || !strings.Contains(body, `href="/projects/`+f.project.ID+`/cycles/`+cy.ID+`"`) {
 		t.Errorf("the issue page does not show L and the cycle link")
 	}
+	// Under the block policy an overload is refused with a message, and
+	// nothing changes.
+	f.owner.must(200, "PATCH", f.path(""), map[string]any{"capacity_policy": "block"}, nil)
+	f.owner.must(200, "PATCH", f.path("/members/"+f.editor.user.ID), map[string]any{"capacity": 4}, nil)
+	before = f.seq()
+	form["assignee_id"], form["version"] = f.editor.user.ID, "2"
+	if res, _ := f.editor.form(page, form); res.StatusCode != 303 || !strings.Contains(flashOf(res), "load in the cycle to 5 points, above their capacity of 4") || f.seq() != before {
+		t.Fatalf("an overload under the block policy: %d %q", res.StatusCode, flashOf(res))
+	}
+	form["assignee_id"] = ""
 	// A form without cycle_id (an older page) leaves the cycle alone.
 	delete(form, "cycle_id")
 	form["version"] = "2"
