@@ -95,6 +95,16 @@ func TestBrowserCyclePageLive(t *testing.T) {
 		return h.querySelector('[data-health-badge]').classList.contains(cls); })()`)
 	waitJS(t, bctx, "no reload", notReloadedJS)
 
+	// The browser's redraw is the server's drawing: same points, same scale.
+	_, served := bob.page("/projects/" + p.ID + "/cycles/" + cy.ID)
+	for _, name := range []string{"ideal", "scope", "completed"} {
+		want := attrOf(t, served, `data-series="`+name+`"`, "points")
+		waitJS(t, bctx, name+" drawn as the server draws it", fmt.Sprintf(
+			`document.querySelector('[data-series=%q]').getAttribute("points") === %q`, name, want))
+	}
+	waitJS(t, bctx, "the scale as the server's", fmt.Sprintf(`document.querySelector('[data-chart="burnup"]').dataset.yMax === %q`,
+		attrOf(t, served, `data-chart="burnup"`, "data-y-max")))
+
 	themeShots(t, bctx, "cycle")
 }
 

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corkboard/corkboard/app/planning"
+	"github.com/corkboard/corkboard/app/planning/cyclereport"
 	"github.com/corkboard/corkboard/models"
 )
 
@@ -374,5 +376,32 @@ func TestIssuePagePlanning(t *testing.T) {
 	}
 	if got := currentIssue(f.owner, f.path("/issues/"+is.ID)); got.CycleID == nil || got.Effort != nil {
 		t.Errorf("after a form without cycle_id: cycle %v effort %v", got.CycleID, got.Effort)
+	}
+}
+
+func TestBurnupGeometry(t *testing.T) {
+	for v, want := range map[int]int{0: 1, 1: 1, 2: 2, 3: 5, 5: 5, 6: 10, 11: 20, 21: 50, 99: 100, 101: 200} {
+		if got := niceMax(v); got != want {
+			t.Errorf("niceMax(%d) = %d, want %d", v, got, want)
+		}
+	}
+	var r cyclereport.Report
+	r.Cycle = models.Cycle{StartsOn: "2030-01-01", EndsOn: "2030-01-04"}
+	r.Totals.Scope = 8
+	r.Days = []planning.Day{{Scope: 4}, {Scope: 8, Completed: 2}}
+	b := burnupChart(r)
+	if b.DaysTotal != 4 || b.YMax != 10 || b.YMidLabel != "5" {
+		t.Fatalf("chart %+v", b)
+	}
+	// x: 44 + 580 × day ÷ 4; y: 230 − 216 × value ÷ 10.
+	want := map[string][2]string{
+		"ideal":     {"0,8", "44.0,230.0 624.0,57.2"},
+		"scope":     {"4,8", "189.0,143.6 334.0,57.2"},
+		"completed": {"0,2", "189.0,230.0 334.0,186.8"},
+	}
+	for _, s := range b.Series {
+		if w := want[s.Name]; s.Values != w[0] || s.Points != w[1] {
+			t.Errorf("%s: values %q points %q, want %q %q", s.Name, s.Values, s.Points, w[0], w[1])
+		}
 	}
 }
