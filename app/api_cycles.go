@@ -62,42 +62,62 @@ func (s *Server) apiListCycles(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiCreateCycle(c *fiber.Ctx) error {
-	user, _ := currentUser(c)
 	var req cycleRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := planningInvalid(planning.Period{StartsOn: req.StartsOn, EndsOn: req.EndsOn}.Check()); err != nil {
-		return err
-	}
-	cs, ev, err := s.store.CreateCycles(c.UserContext(), user, c.Params("pid"), []models.CycleInput{models.CycleInput(req)})
+	cy, err := s.createCycle(c, models.CycleInput(req))
 	if err != nil {
 		return err
 	}
-	s.announce(ev)
-	return c.Status(fiber.StatusCreated).JSON(cs[0])
+	return c.Status(fiber.StatusCreated).JSON(cy)
 }
 
 func (s *Server) apiScheduleCycles(c *fiber.Ctx) error {
-	user, _ := currentUser(c)
 	var req scheduleRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	sched := planning.Schedule(req)
-	if err := planningInvalid(sched.Check()); err != nil {
+	cs, err := s.scheduleCycles(c, planning.Schedule(req))
+	if err != nil {
 		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(list[models.Cycle]{Items: cs})
+}
+
+// createCycle checks a cycle's period and creates it (the API and the
+// cycles page both come here).
+func (s *Server) createCycle(c *fiber.Ctx, in models.CycleInput) (models.Cycle, error) {
+	if err := planningInvalid(planning.Period{StartsOn: in.StartsOn, EndsOn: in.EndsOn}.Check()); err != nil {
+		return models.Cycle{}, err
+	}
+	cs, err := s.saveCycles(c, []models.CycleInput{in})
+	if err != nil {
+		return models.Cycle{}, err
+	}
+	return cs[0], nil
+}
+
+// scheduleCycles checks a schedule and creates its cycles, all or none.
+func (s *Server) scheduleCycles(c *fiber.Ctx, sched planning.Schedule) ([]models.Cycle, error) {
+	if err := planningInvalid(sched.Check()); err != nil {
+		return nil, err
 	}
 	var ins []models.CycleInput
 	for _, p := range sched.Periods() {
 		ins = append(ins, models.CycleInput{StartsOn: p.StartsOn, EndsOn: p.EndsOn})
 	}
+	return s.saveCycles(c, ins)
+}
+
+func (s *Server) saveCycles(c *fiber.Ctx, ins []models.CycleInput) ([]models.Cycle, error) {
+	user, _ := currentUser(c)
 	cs, ev, err := s.store.CreateCycles(c.UserContext(), user, c.Params("pid"), ins)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.announce(ev)
-	return c.Status(fiber.StatusCreated).JSON(list[models.Cycle]{Items: cs})
+	return cs, nil
 }
 
 func (s *Server) apiGetCycle(c *fiber.Ctx) error {
@@ -128,15 +148,25 @@ func (s *Server) apiUpdateCycle(c *fiber.Ctx) error {
 			*dst = *v
 		}
 	}
-	if err := planningInvalid(planning.Period{StartsOn: in.StartsOn, EndsOn: in.EndsOn}.Check()); err != nil {
-		return err
-	}
-	out, ev, err := s.store.UpdateCycle(c.UserContext(), user, c.Params("pid"), cy.ID, in)
+	out, err := s.updateCycle(c, cy.ID, in)
 	if err != nil {
 		return err
 	}
-	s.announce(ev)
 	return c.JSON(out)
+}
+
+// updateCycle checks the cycle's new period and saves the whole of in.
+func (s *Server) updateCycle(c *fiber.Ctx, cycleID string, in models.CycleInput) (models.Cycle, error) {
+	if err := planningInvalid(planning.Period{StartsOn: in.StartsOn, EndsOn: in.EndsOn}.Check()); err != nil {
+		return models.Cycle{}, err
+	}
+	user, _ := currentUser(c)
+	out, ev, err := s.store.UpdateCycle(c.UserContext(), user, c.Params("pid"), cycleID, in)
+	if err != nil {
+		return models.Cycle{}, err
+	}
+	s.announce(ev)
+	return out, nil
 }
 
 func (s *Server) apiDeleteCycle(c *fiber.Ctx) error {

@@ -17,21 +17,10 @@ import (
 // with capacity bars (light, dark, phone) go to test-artifacts/.
 func TestBrowserPlanningLive(t *testing.T) {
 	chrome := chromiumPath(t)
-	ts, base := browserLiveServer(t, nil)
-	alice := ts.register("alice@example.com", "Alice Liddell")
-	bob := ts.register("bob@example.com", "Bob Stone")
-	var p models.Project
-	alice.must(201, "POST", "/api/v1/projects", map[string]string{"name": "Planning"}, &p)
-	path := func(s string) string { return "/api/v1/projects/" + p.ID + s }
-	alice.must(201, "POST", path("/members"), map[string]string{"email": bob.user.Email, "role": "editor"}, nil)
+	sc := newPlanScene(t)
+	base, alice, bob, p, cy, path := sc.base, sc.alice, sc.bob, sc.project, sc.cycle, sc.path
+	design, build, later := sc.design, sc.build, models.Issue{}
 	alice.must(200, "PATCH", path(""), map[string]any{"estimate_scale": "tshirt"}, nil)
-	alice.must(200, "PATCH", path("/members/"+bob.user.ID), map[string]any{"capacity": 5}, nil)
-	starts, ends := activeDates()
-	var cy models.Cycle
-	alice.must(201, "POST", path("/cycles"), map[string]any{"starts_on": starts, "ends_on": ends, "name": "Sprint 1"}, &cy)
-	var design, build, later models.Issue
-	alice.must(201, "POST", path("/issues"), map[string]any{"title": "Design", "effort": 3, "cycle_id": cy.ID, "assignee_id": bob.user.ID}, &design)
-	alice.must(201, "POST", path("/issues"), map[string]any{"title": "Build", "effort": 2, "cycle_id": cy.ID}, &build)
 	alice.must(201, "POST", path("/issues"), map[string]any{"title": "Later"}, &later)
 
 	board := base + "/projects/" + p.ID
@@ -62,24 +51,7 @@ func TestBrowserPlanningLive(t *testing.T) {
 	waitJS(t, bctx, "the XL estimate and the done column's points", fmt.Sprintf(
 		`document.querySelector('[data-issue-id=%q] .kest').textContent === "XL" && %s === "8 pts"`, build.ID, points("done")))
 	waitJS(t, bctx, "no reload", notReloadedJS)
-	var png []byte
-	// Screenshots, Bob over capacity: light and dark, desktop and phone.
-	for _, theme := range []string{"light", "dark"} {
-		for _, size := range []struct {
-			name string
-			w, h int64
-		}{{"desktop", 1400, 900}, {"phone", 390, 844}} {
-			if err := chromedp.Run(bctx, chromedp.EmulateViewport(size.w, size.h),
-				chromedp.Evaluate(`document.documentElement.setAttribute("data-theme", "`+theme+`")`, nil),
-				chromedp.FullScreenshot(&png, 100)); err != nil {
-				t.Fatal(err)
-			}
-			artifact(t, "planning-board-"+theme+"-"+size.name+".png", png)
-		}
-	}
-	if err := chromedp.Run(bctx, chromedp.EmulateViewport(1400, 900)); err != nil {
-		t.Fatal(err)
-	}
+	themeShots(t, bctx, "planning-board") // Bob over capacity
 
 	// A cycle override of 12 lifts the limit; removing Bob's capacity
 	// does not matter while the override holds.

@@ -64,22 +64,29 @@ func (s *Server) renderIssueWith(c *fiber.Ctx, status int, is models.Issue, form
 	if err != nil {
 		return err
 	}
-	names := map[string]string{}
+	cycles, err := s.store.ListCycles(c.UserContext(), user.ID, is.ProjectID, "", 200)
+	if err != nil {
+		return err
+	}
+	names, cycleNames := map[string]string{}, map[string]string{}
 	for _, m := range members {
 		names[m.UserID] = m.DisplayName
+	}
+	for _, cy := range cycles.Items {
+		cycleNames[cy.ID] = cy.Name
 	}
 	if errs == nil {
 		errs = map[string]string{}
 	}
 	var diff []fieldDiff
 	if conflict != nil {
-		diff = conflictDiff(form, *conflict, p.Columns, names)
+		diff = conflictDiff(form, *conflict, p.Columns, names, cycleNames)
 	}
 	return s.render(c, status, "issue", is.Key+" "+is.Title,
 		[]crumb{{"Projects", "/projects"}, {p.Name, "/projects/" + p.ID}, {is.Key, ""}},
 		fiber.Map{"Project": p, "Issue": is, "Members": members, "Names": names, "Form": form, "Errors": errs,
 			"Conflict": conflict, "Diff": diff, "Comments": comments, "CommentForms": forms,
-			"Activity": story})
+			"Activity": story, "Cycles": issueCycles(cycles.Items, is.CycleID), "CycleNames": cycleNames})
 }
 
 // fieldDiff is one field where the user's form and the saved issue differ.
@@ -89,7 +96,7 @@ type fieldDiff struct {
 
 // conflictDiff lists, for a stale edit, the fields whose saved value (the
 // other person's) differs from what the user typed, in readable form.
-func conflictDiff(form fiber.Map, cur models.Issue, cols []models.Column, names map[string]string) []fieldDiff {
+func conflictDiff(form fiber.Map, cur models.Issue, cols []models.Column, names, cycleNames map[string]string) []fieldDiff {
 	saved := issueForm(cur)
 	readable := func(field, v string) string {
 		if r := []rune(v); len(r) > 280 {
@@ -109,18 +116,23 @@ func conflictDiff(form fiber.Map, cur models.Issue, cols []models.Column, names 
 				return n
 			}
 			return "a former member"
+		case field == "cycle_id":
+			return cycleNames[v]
 		}
 		return v
 	}
 	var out []fieldDiff
-	for _, f := range []string{"title", "description", "status", "priority", "assignee_id", "labels", "effort", "due_date"} {
+	for _, f := range []string{"title", "description", "status", "priority", "assignee_id", "labels", "effort", "due_date", "cycle_id"} {
 		theirs, _ := saved[f].(string)
-		yours, _ := form[f].(string)
+		yours, sent := form[f].(string)
+		if !sent && f == "cycle_id" { // a form without the field leaves the cycle alone
+			continue
+		}
 		if f == "labels" {
 			yours = strings.Join(splitLabels(yours), ", ")
 		}
 		if strings.TrimSpace(theirs) != strings.TrimSpace(yours) {
-			label := map[string]string{"status": "Column", "assignee_id": "Assignee", "due_date": "Due date"}[f]
+			label := map[string]string{"status": "Column", "assignee_id": "Assignee", "due_date": "Due date", "cycle_id": "Cycle"}[f]
 			if label == "" {
 				label = humanField(f)
 			}
@@ -147,7 +159,7 @@ func issueForm(is models.Issue) fiber.Map {
 	}
 	return fiber.Map{"title": is.Title, "description": is.Description, "status": is.Status, "priority": is.Priority,
 		"assignee_id": derefString(is.AssigneeID), "labels": strings.Join(is.Labels, ", "), "effort": effort,
-		"due_date": derefString(is.DueDate), "version": strconv.FormatInt(is.Version, 10)}
+		"due_date": derefString(is.DueDate), "version": strconv.FormatInt(is.Version, 10), "cycle_id": derefString(is.CycleID)}
 }
 
 func derefString(p *string) string {
@@ -165,6 +177,9 @@ func (s *Server) pageUpdateIssue(c *fiber.Ctx) error {
 		form[k] = c.FormValue(k)
 	}
 	form["description"] = textareaValue(c, "description")
+	if c.Request().PostArgs().Has("cycle_id") {
+		form["cycle_id"] = c.FormValue("cycle_id")
+	}
 	patch, bad := patchFromForm(form)
 	var err error
 	var is models.Issue
@@ -219,6 +234,11 @@ func patchFromForm(form fiber.Map) (models.IssuePatch, error) {
 		p.Effort = models.Some(n)
 	} else {
 		v.Add("effort", "must be a whole number")
+	}
+	if cy, sent := form["cycle_id"].(string); sent && cy == "" {
+		p.CycleID = models.Null[string]()
+	} else if sent {
+		p.CycleID = models.Some(cy)
 	}
 	if d := strings.TrimSpace(str("due_date")); d == "" {
 		p.DueDate = models.Null[string]()

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/corkboard/corkboard/app/planning"
 	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
 )
@@ -37,14 +38,23 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, form string, values fi
 	forms := map[string]fiber.Map{
 		"project": {"name": p.Name, "key": p.Key, "description": p.Description},
 		"member":  {"email": "", "role": string(models.RoleEditor)},
-		"column":  {"name": "", "wip_limit": ""},
+		"column":  {"name": "", "wip_limit": "", "category": models.CategoryTodo},
+		"planning": {"estimate_scale": p.EstimateScale, "unestimated_effort": strconv.Itoa(p.UnestimatedEffort),
+			"timezone": p.Timezone, "capacity_policy": p.CapacityPolicy},
 	}
 	for _, col := range p.Columns {
 		wip := ""
 		if col.WIPLimit != nil {
 			wip = strconv.Itoa(*col.WIPLimit)
 		}
-		forms["column:"+col.Key] = fiber.Map{"name": col.Name, "wip_limit": wip}
+		forms["column:"+col.Key] = fiber.Map{"name": col.Name, "wip_limit": wip, "category": col.Category}
+	}
+	for _, m := range members {
+		capacity := ""
+		if m.Capacity != nil {
+			capacity = strconv.Itoa(*m.Capacity)
+		}
+		forms["member:"+m.UserID] = fiber.Map{"role": string(m.Role), "capacity": capacity}
 	}
 	allErrs := map[string]map[string]string{}
 	if form != "" {
@@ -124,14 +134,65 @@ func (s *Server) pageAddMember(c *fiber.Ctx) error {
 	return s.back(c, s.settingsPath(c), true, m.DisplayName+" added as "+string(m.Role)+".")
 }
 
+// pageUpdateMember sets a member's role and, when the form has the field,
+// their capacity (points per cycle; empty: none), in one change.
 func (s *Server) pageUpdateMember(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	m, ev, err := s.store.UpdateMember(c.UserContext(), user, c.Params("pid"), c.Params("uid"), models.Role(c.FormValue("role")))
+	uid := c.Params("uid")
+	role := models.Role(c.FormValue("role"))
+	values := fiber.Map{"role": string(role), "capacity": c.FormValue("capacity")}
+	patch := models.MemberPatch{Role: &role}
+	var err error
+	if c.Request().PostArgs().Has("capacity") {
+		patch.Capacity.Set = true
+		if raw := strings.TrimSpace(c.FormValue("capacity")); raw != "" {
+			v := &models.ValidationError{}
+			n := formInt(v, values, "capacity")
+			patch.Capacity.Value, err = &n, v.Err()
+		}
+	}
+	var m models.Member
+	var ev models.Event
+	if err == nil {
+		m, ev, err = s.store.PatchMember(c.UserContext(), user, c.Params("pid"), uid, patch)
+	}
 	if err != nil {
-		return s.pageError(c, s.settingsPath(c), err)
+		return s.settingsRefused(c, "member:"+uid, values, err)
 	}
 	s.announce(ev)
-	return s.back(c, s.settingsPath(c), true, m.DisplayName+" is now "+string(m.Role)+".")
+	return s.back(c, s.settingsPath(c), true, m.DisplayName+" saved: "+string(m.Role)+", "+capacityText(m.Capacity)+".")
+}
+
+func capacityText(p *int) string {
+	if p == nil {
+		return "no capacity set"
+	}
+	return "capacity " + strconv.Itoa(*p) + " points per cycle"
+}
+
+// pageUpdatePlanning saves the project's planning settings (all four, as
+// the form sends them), checked by app/planning's rules first.
+func (s *Server) pageUpdatePlanning(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	values := formValues(c, "estimate_scale", "unestimated_effort", "timezone", "capacity_policy")
+	str := func(k string) *string { v := strings.TrimSpace(values[k].(string)); return &v }
+	v := &models.ValidationError{}
+	unestimated := formInt(v, values, "unestimated_effort")
+	settings := planning.Settings{EstimateScale: str("estimate_scale"), UnestimatedEffort: &unestimated,
+		Timezone: str("timezone"), CapacityPolicy: str("capacity_policy")}
+	addChecks(v, settings.Check())
+	err := v.Err()
+	var ev models.Event
+	if err == nil {
+		_, ev, err = s.store.UpdateProject(c.UserContext(), user, c.Params("pid"), models.ProjectPatch{
+			EstimateScale: settings.EstimateScale, UnestimatedEffort: settings.UnestimatedEffort,
+			Timezone: settings.Timezone, CapacityPolicy: settings.CapacityPolicy})
+	}
+	if err != nil {
+		return s.settingsRefused(c, "planning", values, err)
+	}
+	s.announce(ev)
+	return s.back(c, s.settingsPath(c), true, "Planning settings saved.")
 }
 
 func (s *Server) pageRemoveMember(c *fiber.Ctx) error {
@@ -162,13 +223,14 @@ func wipFromForm(v string) (*int, error) {
 
 func (s *Server) pageAddColumn(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	name, wipRaw := c.FormValue("name"), c.FormValue("wip_limit")
-	values := fiber.Map{"name": name, "wip_limit": wipRaw}
+	name, wipRaw, category := c.FormValue("name"), c.FormValue("wip_limit"), c.FormValue("category")
+	values := fiber.Map{"name": name, "wip_limit": wipRaw, "category": category}
 	wip, err := wipFromForm(wipRaw)
 	if err != nil {
 		return s.settingsRefused(c, "column", values, err)
 	}
-	out, ev, err := s.store.AddColumn(c.UserContext(), user, c.Params("pid"), models.ColumnInput{Name: name, Key: c.FormValue("key"), WIPLimit: wip})
+	out, ev, err := s.store.AddColumn(c.UserContext(), user, c.Params("pid"),
+		models.ColumnInput{Name: name, Key: c.FormValue("key"), WIPLimit: wip, Category: category})
 	if err != nil {
 		return s.settingsRefused(c, "column", values, err)
 	}
@@ -178,14 +240,17 @@ func (s *Server) pageAddColumn(c *fiber.Ctx) error {
 
 func (s *Server) pageUpdateColumn(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
-	name, wipRaw := c.FormValue("name"), c.FormValue("wip_limit")
-	form, values := "column:"+c.Params("key"), fiber.Map{"name": name, "wip_limit": wipRaw}
+	name, wipRaw, category := c.FormValue("name"), c.FormValue("wip_limit"), c.FormValue("category")
+	form, values := "column:"+c.Params("key"), fiber.Map{"name": name, "wip_limit": wipRaw, "category": category}
 	wip, err := wipFromForm(wipRaw)
 	if err != nil {
 		return s.settingsRefused(c, form, values, err)
 	}
-	_, ev, err := s.store.UpdateColumn(c.UserContext(), user, c.Params("pid"), c.Params("key"),
-		models.ColumnPatch{Name: &name, WIPLimit: models.Optional[int]{Set: true, Value: wip}})
+	patch := models.ColumnPatch{Name: &name, WIPLimit: models.Optional[int]{Set: true, Value: wip}}
+	if category != "" { // a form from before categories keeps the column's
+		patch.Category = &category
+	}
+	_, ev, err := s.store.UpdateColumn(c.UserContext(), user, c.Params("pid"), c.Params("key"), patch)
 	if err != nil {
 		return s.settingsRefused(c, form, values, err)
 	}

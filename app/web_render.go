@@ -2,11 +2,13 @@ package app
 
 import (
 	"bytes"
+	"errors"
 	"html/template"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/corkboard/corkboard/app/planning"
 	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
 	"github.com/microcosm-cc/bluemonday"
@@ -89,7 +91,11 @@ func (s *Server) renderError(c *fiber.Ctx, status int, title, detail string) err
 // from; a missing or hidden project is the 404 page.
 func (s *Server) pageError(c *fiber.Ctx, backTo string, err error) error {
 	var ve *models.ValidationError
+	var oc *models.OverCapacityError
 	switch {
+	case errors.As(err, &oc):
+		return s.back(c, backTo, false, "Nothing was saved: that would raise someone's load in the cycle to "+itoa(oc.Load)+
+			" points, above their capacity of "+itoa(oc.Capacity)+", and this project blocks overloads.")
 	case asValidation(err, &ve):
 		msgs := make([]string, len(ve.Fields))
 		for i, f := range ve.Fields {
@@ -176,6 +182,12 @@ func templateFuncs(md *markdown) map[string]any {
 		"add":        func(a, b int) int { return a + b },
 		"list":       func(s ...string) []string { return s },
 		"humanize":   humanField,
+		"estimateScales": func() []effortOption {
+			return []effortOption{{"free", "Free (0–1000)"}, {"fibonacci", "Fibonacci (0, 1, 2, 3, 5, 8, 13, 21)"},
+				{"linear", "Linear (1–5)"}, {"exponential", "Exponential (1, 2, 4, 8, 16)"}, {"tshirt", "T-shirt (XS, S, M, L, XL)"}}
+		},
+		"effortOptions": effortOptions,
+		"effortLabel":   func(scale string, e *int) string { return planning.EffortLabel(scale, *e) },
 		"columnName": func(cols []models.Column, key string) string {
 			for _, c := range cols {
 				if c.Key == key {

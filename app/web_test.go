@@ -541,11 +541,7 @@ func TestSettingsFormErrors(t *testing.T) {
 	f := newFixture(ts)
 	base := "/projects/" + f.project.ID
 	before := f.seq()
-	for _, tc := range []struct {
-		path string
-		form map[string]string
-		want []string
-	}{
+	refusedForms(t, f.owner, []refusedForm{
 		{base + "/settings", map[string]string{"name": "Kept name", "key": "bad key!", "description": "kept"},
 			[]string{"Key must be 2 to 10 capital letters", `value="bad key!"`, `value="Kept name"`, ">kept</textarea>"}},
 		{base + "/members", map[string]string{"email": "nobody@example.com", "role": "viewer"},
@@ -558,18 +554,7 @@ func TestSettingsFormErrors(t *testing.T) {
 			[]string{"Key: a column with this key exists."}},
 		{base + "/columns/done", map[string]string{"name": "Shipped", "wip_limit": "0"},
 			[]string{"WIP limit must be between 1 and 1000", `value="Shipped"`, `value="In progress"`}},
-	} {
-		res, b := f.owner.form(tc.path, tc.form)
-		if res.StatusCode != 422 {
-			t.Errorf("%s %v: %d", tc.path, tc.form, res.StatusCode)
-			continue
-		}
-		for _, w := range tc.want {
-			if !strings.Contains(string(b), w) {
-				t.Errorf("%s %v: page lacks %q", tc.path, tc.form, w)
-			}
-		}
-	}
+	})
 	if f.seq() != before {
 		t.Errorf("refused settings forms changed the project")
 	}
