@@ -172,6 +172,15 @@
   };
 
   var view = null, ws = null, lastSeq = 0, status = "connecting";
+  // listeners: other modules of the page (the card panel, the issue page's
+  // comments) that follow the same events after the view applied them,
+  // and hear {type: "resync"} after a reload from REST.
+  var listeners = [], loads = 0;
+  function tell(msg) {
+    listeners.forEach(function (fn) {
+      try { fn(msg); } catch (e) { if (window.console) { console.error("live: listener", msg.type, e); } }
+    });
+  }
   var stats = { hellos: 0, resyncs: 0 }; // for tests and the curious
   var attempt = 0, retryTimer = null, stopped = false, terminal = false, resyncing = false;
   var presence = { viewing: null, editing: null, dragging: null }, sentPresence = "", presenceTimer = null, presenceAt = 0;
@@ -264,6 +273,7 @@
     load().then(function (seq) {
       resyncing = false;
       lastSeq = seq;
+      if (loads++ > 0 || !view.needsLoad) { tell({ type: "resync" }); }
       connect();
     }, function (err) {
       if (err && err.status === 401) {
@@ -322,6 +332,7 @@
       return;
     }
     lastSeq = msg.seq;
+    tell(msg);
   }
 
   // Presence: the latest state, sent when it changes, at most every 250 ms,
@@ -380,6 +391,7 @@
 
   window.corkboardLive = {
     start: start,
+    subscribe: function (fn) { listeners.push(fn); },
     filterCount: filterCount,
     setPresence: setPresence,
     initials: initials,
