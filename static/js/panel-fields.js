@@ -201,12 +201,14 @@
           showError(f, "");
           var typed = control(f).value;
           end(f);
-          applyIssue(res.body, null);
+          applyIssue(res.body, null); // unless a newer event came first
           if (!same(f, typed, mine) && document.activeElement === control(f)) {
-            // typed on while it saved: that is a new edit
-            begin(f).original = shown(res.body, f);
+            // typed on while it saved: a new edit from what was saved,
+            // checked against anything newer that came meanwhile
+            edits[f] = { original: shown(res.body, f), version: res.body.version };
             control(f).value = typed;
           }
+          reconcile(f, issue, null);
           if (f === "description") { opts.onDescription(); }
           opts.onIssue(res.body);
           return;
@@ -241,29 +243,30 @@
       issue = is;
       root.setAttribute("data-version", String(is.version));
       FIELDS.forEach(function (f) {
-        var val = shown(is, f), e = edits[f], el = control(f);
-        if (!el) { return; }
-        if (!e) {
-          setValue(f, val);
-          if (f === "description" && !same(f, shown(before, f), val)) { opts.onDescription(); }
-          return;
-        }
-        if (e.saving) { return; } // its reply decides
-        if (e.conflict) {
-          e.conflict.version = is.version;
-          if (!same(f, val, e.conflict.theirs)) { e.conflict.theirs = val; e.conflict.actor = actor; showConflict(f, e.conflict); }
-          return;
-        }
-        if (same(f, val, e.original)) { return; } // they did not touch it
-        if (same(f, el.value, e.original) || same(f, el.value, val)) {
-          // nothing typed yet, or the same change: follow them
-          el.value = val;
-          e.original = val;
-          e.version = is.version;
-          return;
-        }
-        showConflict(f, { theirs: val, mine: el.value, version: is.version, actor: actor });
+        if (f === "description" && !edits[f] && !same(f, shown(before, f), shown(is, f))) { opts.onDescription(); }
+        reconcile(f, is, actor);
       });
+    }
+    // reconcile brings one field in line with is (the newest state known).
+    function reconcile(f, is, actor) {
+      var val = shown(is, f), e = edits[f], el = control(f);
+      if (!el) { return; }
+      if (!e) { setValue(f, val); return; }
+      if (e.saving) { return; } // its reply decides
+      if (e.conflict) {
+        e.conflict.version = is.version;
+        if (!same(f, val, e.conflict.theirs)) { e.conflict.theirs = val; e.conflict.actor = actor; showConflict(f, e.conflict); }
+        return;
+      }
+      if (same(f, val, e.original)) { return; } // they did not touch it
+      if (same(f, el.value, e.original) || same(f, el.value, val)) {
+        // nothing typed yet, or the same change: follow them
+        el.value = val;
+        e.original = val;
+        e.version = is.version;
+        return;
+      }
+      showConflict(f, { theirs: val, mine: el.value, version: is.version, actor: actor });
     }
 
     function descriptionEditor(open) {
