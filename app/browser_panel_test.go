@@ -84,6 +84,26 @@ func TestBrowserCardPanel(t *testing.T) {
 	pollUntil(t, "the priority saved", func() bool { return currentIssue(alice, api("/issues/"+first.ID)).Priority == "urgent" }, func() string { return "" })
 	waitJS(t, bctx, "the card's priority", fmt.Sprintf(`document.querySelector('[data-cards] [data-issue-id=%q] .priority-urgent') !== null`, first.ID))
 
+	// The description: edited as Markdown, shown as the server renders it.
+	run("Bob edits the description", chromedp.Click(`[data-issue-panel] [data-description-edit]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector('#kp-description').value = "Now **bold** <img src=x onerror=window.__pwned=1>"`, nil),
+		chromedp.Click(`[data-issue-panel] [data-description-save]`, chromedp.ByQuery))
+	waitJS(t, bctx, "the rendered description", `(() => { const d = document.querySelector('[data-issue-panel] [data-description]'); return !d.hidden && !!d.querySelector("strong") && d.querySelector("strong").textContent === "bold" && !d.querySelector("[onerror]"); })()`)
+	if is := currentIssue(alice, api("/issues/"+first.ID)); !strings.HasPrefix(is.Description, "Now **bold**") {
+		t.Fatalf("description %q", is.Description)
+	}
+	// The column: the card moves on the board; back again.
+	for _, col := range []string{"done", "open"} {
+		run("Bob sets the column", chromedp.SetValue(`#kp-status`, col, chromedp.ByQuery),
+			chromedp.Evaluate(`document.querySelector('#kp-status').dispatchEvent(new Event("change", {bubbles: true}))`, nil))
+		waitJS(t, bctx, "the card in "+col, fmt.Sprintf(`document.querySelector('section[data-status=%q] [data-issue-id=%q]') !== null`, col, first.ID))
+	}
+	var pwned bool
+	run("no script ran", chromedp.Evaluate(`window.__pwned === 1`, &pwned))
+	if pwned {
+		t.Fatal("user text ran as script")
+	}
+
 	// The 409 flow, live: Alice changes the title while Bob has typed his.
 	// Both are shown; "Keep mine" saves Bob's at Alice's version.
 	run("Bob types a title", chromedp.Evaluate(`(() => { const i = document.querySelector('#kp-title'); i.focus(); i.value = "Write the docs (Bob)"; })()`, nil))
@@ -119,15 +139,15 @@ func TestBrowserCardPanel(t *testing.T) {
 	// j / k move to the next and previous card; Esc closes.
 	var order []string
 	run("card order", chromedp.Evaluate(`Array.from(document.querySelectorAll('[data-cards] > [data-issue-id]')).map(c => c.dataset.issueId)`, &order))
-	if len(order) != 3 || order[0] != first.ID {
+	if len(order) != 3 || order[2] != first.ID { // it went to Done and back: the bottom of Open
 		t.Fatalf("board order %v", order)
 	}
-	run("j", chromedp.KeyEvent("j"))
-	waitJS(t, bctx, "the next card in the panel", panelOpen(order[1]))
-	run("j", chromedp.KeyEvent("j"))
-	waitJS(t, bctx, "the third card in the panel", panelOpen(order[2]))
 	run("k", chromedp.KeyEvent("k"))
-	waitJS(t, bctx, "back to the second card", panelOpen(order[1]))
+	waitJS(t, bctx, "the previous card in the panel", panelOpen(order[1]))
+	run("k", chromedp.KeyEvent("k"))
+	waitJS(t, bctx, "the first card in the panel", panelOpen(order[0]))
+	run("j", chromedp.KeyEvent("j"))
+	waitJS(t, bctx, "forward to the second card", panelOpen(order[1]))
 	run("Esc", chromedp.KeyEvent(kb.Escape))
 	waitJS(t, bctx, "the panel closed by Esc, the address the board's", panelClosed+` && `+boardPath)
 

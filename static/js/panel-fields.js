@@ -83,11 +83,17 @@
     }
 
     function begin(f) {
-      if (!edits[f]) { edits[f] = { original: shown(issue, f), version: issue.version }; }
+      if (!edits[f]) {
+        edits[f] = { original: shown(issue, f), version: issue.version };
+        editing();
+      }
       return edits[f];
     }
+    // editing tells the others (presence) whether a field is being edited.
+    function editing() { if (opts.onEditing) { opts.onEditing(Object.keys(edits).length > 0); } }
     function end(f) {
       delete edits[f];
+      editing();
       clearConflict(f);
       if (f === "description") { descriptionEditor(false); }
     }

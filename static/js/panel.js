@@ -72,7 +72,7 @@
     panel.hidden = false;
     document.body.classList.add("kpanel-open");
     markCard(id);
-    if (live) { live.setPresence({ viewing: id }); }
+    if (live) { live.setPresence({ viewing: id, editing: null }); }
     load(id, true);
   }
 
@@ -93,7 +93,8 @@
       panel.appendChild(content);
       fields = fieldsLib.attach(content, {
         projectId: projectId, issue: r[1].body, problemText: comments.problemText, toast: toast,
-        onIssue: function () {}, onDescription: refreshDescription, optionName: optionName
+        onIssue: function () {}, onDescription: refreshDescription, optionName: optionName,
+        onEditing: function (on) { if (live && current === id) { live.setPresence({ editing: on ? id : null }); } }
       });
       if (focus) { panel.focus({ preventScroll: true }); }
     }).catch(function () {
@@ -146,7 +147,7 @@
     }
     document.body.classList.remove("kpanel-open");
     markCard(null);
-    if (live) { live.setPresence({ viewing: null }); }
+    if (live) { live.setPresence({ viewing: null, editing: null }); }
     var card = was && cardOf(was);
     var link = card && card.querySelector("a.ktitle");
     if (link) { link.focus({ preventScroll: true }); }
