@@ -24,7 +24,9 @@
   function fragment(url) {
     return fetch(url, { credentials: "same-origin", headers: { "Accept": "text/html" } }).then(function (res) {
       if (res.status === 404) { return null; }
-      if (!res.ok) { throw new Error("fragment " + res.status); }
+      // Sent to the sign-in page (the session ended): not an answer about
+      // the issue, so nothing is removed because of it.
+      if (!res.ok || res.redirected) { throw new Error("fragment " + res.status); }
       return res.text();
     }).then(function (html) {
       if (html === null) { return null; }
@@ -84,7 +86,7 @@
       var none = list.querySelector("[data-no-comments]");
       if (none) { none.remove(); }
       list.appendChild(fresh);
-    });
+    }).catch(function () {}); // the next event or resync brings it
   }
 
   function remove(root, id) {
