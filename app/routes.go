@@ -140,7 +140,10 @@ func (s *Server) routes(app *fiber.App) {
 	pages.Get("/projects/:pid/issues/:iid", s.pageIssue)
 	pages.Post("/projects/:pid/issues/:iid", s.pageUpdateIssue)
 	pages.Post("/projects/:pid/issues/:iid/delete", s.pageDeleteIssue)
+	pages.Get("/projects/:pid/issues/:iid/panel", s.pagePanel)               // the card panel (an HTML fragment)
+	pages.Get("/projects/:pid/issues/:iid/activity", s.pageActivityFragment) // fragment, for live updates
 	pages.Post("/projects/:pid/issues/:iid/comments", s.pageCreateComment)
+	pages.Get("/projects/:pid/issues/:iid/comments/:cid", s.pageCommentFragment) // one comment, rendered
 	pages.Post("/projects/:pid/issues/:iid/comments/:cid", s.pageUpdateComment)
 	pages.Post("/projects/:pid/issues/:iid/comments/:cid/delete", s.pageDeleteComment)
 	pages.Get("/projects/:pid/settings", s.pageProjectSettings)

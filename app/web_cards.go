@@ -39,6 +39,8 @@ func cardsHTML(projectID string, issues []models.Issue, names map[string]string,
 		if is.CycleID != nil {
 			b.WriteString(esc(*is.CycleID))
 		}
+		b.WriteString(`" data-comment-count="`)
+		b.WriteString(strconv.FormatInt(is.CommentCount, 10))
 		b.WriteString(`"><a class="ktitle" href="/projects/`)
 		b.WriteString(esc(projectID))
 		b.WriteString(`/issues/`)
@@ -72,6 +74,11 @@ func cardsHTML(projectID string, issues []models.Issue, names map[string]string,
 		for _, l := range is.Labels {
 			b.WriteString(`<span class="badge badge-xs badge-outline">`)
 			b.WriteString(esc(l))
+			b.WriteString(`</span>`)
+		}
+		if is.CommentCount > 0 {
+			b.WriteString(`<span class="kcomments" title="Comments">`)
+			b.WriteString(strconv.FormatInt(is.CommentCount, 10))
 			b.WriteString(`</span>`)
 		}
 		if is.DueDate != nil {

@@ -47,26 +47,46 @@ func (s *Server) renderIssue(c *fiber.Ctx, status int, is models.Issue, form fib
 // renderIssueWith is renderIssue with the comment forms' state.
 func (s *Server) renderIssueWith(c *fiber.Ctx, status int, is models.Issue, form fiber.Map, errs map[string]string,
 	conflict *models.Issue, forms commentForms) error {
+	data, err := s.issueData(c, is, forms)
+	if err != nil {
+		return err
+	}
+	p := data["Project"].(models.Project)
+	if errs == nil {
+		errs = map[string]string{}
+	}
+	var diff []fieldDiff
+	if conflict != nil {
+		diff = conflictDiff(form, *conflict, p.Columns, data["Names"].(map[string]string), data["CycleNames"].(map[string]string))
+	}
+	data["Form"], data["Errors"], data["Conflict"], data["Diff"] = form, errs, conflict, diff
+	return s.render(c, status, "issue", is.Key+" "+is.Title,
+		[]crumb{{"Projects", "/projects"}, {p.Name, "/projects/" + p.ID}, {is.Key, ""}}, data)
+}
+
+// issueData is what the issue page and the card panel show of an issue:
+// its project, the members, the comments and the activity.
+func (s *Server) issueData(c *fiber.Ctx, is models.Issue, forms commentForms) (fiber.Map, error) {
 	user, _ := currentUser(c)
 	p, err := s.store.GetProject(c.UserContext(), user.ID, is.ProjectID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	comments, err := s.commentsPage(c, user.ID, is)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	members, err := s.store.ListMembers(c.UserContext(), user.ID, is.ProjectID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	story, err := s.activityPage(c, user.ID, is)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cycles, err := s.store.ListCycles(c.UserContext(), user.ID, is.ProjectID, "", 200)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	names, cycleNames := map[string]string{}, map[string]string{}
 	for _, m := range members {
@@ -75,18 +95,9 @@ func (s *Server) renderIssueWith(c *fiber.Ctx, status int, is models.Issue, form
 	for _, cy := range cycles.Items {
 		cycleNames[cy.ID] = cy.Name
 	}
-	if errs == nil {
-		errs = map[string]string{}
-	}
-	var diff []fieldDiff
-	if conflict != nil {
-		diff = conflictDiff(form, *conflict, p.Columns, names, cycleNames)
-	}
-	return s.render(c, status, "issue", is.Key+" "+is.Title,
-		[]crumb{{"Projects", "/projects"}, {p.Name, "/projects/" + p.ID}, {is.Key, ""}},
-		fiber.Map{"Project": p, "Issue": is, "Members": members, "Names": names, "Form": form, "Errors": errs,
-			"Conflict": conflict, "Diff": diff, "Comments": comments, "CommentForms": forms,
-			"Activity": story, "Cycles": issueCycles(cycles.Items, is.CycleID), "CycleNames": cycleNames})
+	return fiber.Map{"Project": p, "Issue": is, "Members": members, "Names": names, "Comments": comments,
+		"CommentItems": commentItems(comments.Items, p, user.ID, forms), "CommentForms": forms, "Activity": story,
+		"Cycles": issueCycles(cycles.Items, is.CycleID), "CycleNames": cycleNames}, nil
 }
 
 // fieldDiff is one field where the user's form and the saved issue differ.

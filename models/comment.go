@@ -280,3 +280,25 @@ func (c *change) countComments(issueID string, delta int) error {
 	return c.tx.Exec("UPDATE issues SET comment_count = comment_count + ? WHERE id = ? AND project_id = ?",
 		delta, issueID, c.project.ID).Error
 }
+
+// GetComment reads one comment of an issue, for a member of the project
+// (the card panel and the issue page fetch it rendered when an event says
+// it changed).
+func (s *Store) GetComment(ctx context.Context, userID, projectID, issueID, commentID string) (Comment, error) {
+	db := s.read(ctx)
+	if _, err := memberRole(db, projectID, userID); err != nil {
+		return Comment{}, err
+	}
+	if uuid.Validate(issueID) != nil || uuid.Validate(commentID) != nil {
+		return Comment{}, ErrNotFound
+	}
+	items, err := scanComments(db, "WHERE comments.id = ? AND comments.issue_id = ? AND comments.project_id = ?",
+		commentID, issueID, projectID)
+	if err != nil {
+		return Comment{}, translate(err)
+	}
+	if len(items) == 0 {
+		return Comment{}, ErrNotFound
+	}
+	return items[0], nil
+}

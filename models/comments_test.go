@@ -297,3 +297,24 @@ func TestDeletingAnIssueDeletesItsComments(t *testing.T) {
 		}
 	})
 }
+
+// TestGetComment: one comment for any member, as the list has it; 404 for
+// an outsider, another issue, or an id that is not one.
+func TestGetComment(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *models.Store) {
+		f := newFixture(t, s)
+		ctx := t.Context()
+		is, other := f.issue("talk", ""), f.issue("elsewhere", "")
+		c := f.comment(f.editor, is.ID, "hello")
+		got, err := s.GetComment(ctx, f.viewer.ID, f.p.ID, is.ID, c.ID)
+		if err != nil || !sameJSON(t, got, c) {
+			t.Fatalf("get %+v %v, want %+v", got, err, c)
+		}
+		_, err = s.GetComment(ctx, f.outsider.ID, f.p.ID, is.ID, c.ID)
+		wantErr(t, err, models.ErrNotFound)
+		_, err = s.GetComment(ctx, f.viewer.ID, f.p.ID, other.ID, c.ID)
+		wantErr(t, err, models.ErrNotFound)
+		_, err = s.GetComment(ctx, f.viewer.ID, f.p.ID, is.ID, "nope")
+		wantErr(t, err, models.ErrNotFound)
+	})
+}

@@ -163,13 +163,14 @@
       b.textContent = l;
       meta.appendChild(b);
     });
+    card.appendChild(meta);
+    setCommentCount(card, is.comment_count || 0);
     if (is.due_date) {
       var due = document.createElement("span");
       due.className = "kdue";
       due.textContent = "due " + is.due_date;
       meta.appendChild(due);
     }
-    card.appendChild(meta);
     if (canEdit) {
       var mv = document.createElement("button");
       mv.type = "button";
@@ -185,7 +186,22 @@
   }
   function signature(is) {
     return JSON.stringify([is.key, is.title, is.priority, is.labels, is.due_date, is.assignee_id, is.rank, is.version,
-      is.effort, is.cycle_id, plan.scale]);
+      is.effort, is.cycle_id, is.comment_count, plan.scale]);
+  }
+  // setCommentCount shows a card's number of comments (data-comment-count,
+  // and a badge after the labels when there are any).
+  function setCommentCount(card, n) {
+    n = Math.max(0, n);
+    card.setAttribute("data-comment-count", String(n));
+    var meta = card.querySelector(".kmeta"), badge = card.querySelector(".kcomments");
+    if (!n) { if (badge) { badge.remove(); } return; }
+    if (!badge) {
+      badge = document.createElement("span");
+      badge.className = "kcomments";
+      badge.title = "Comments";
+      meta.insertBefore(badge, meta.querySelector(".kdue"));
+    }
+    badge.textContent = String(n);
   }
   function newCard(is) {
     var card = document.createElement("li");
@@ -514,6 +530,12 @@
         break;
       case "issue.deleted":
         removeIssue(d.id);
+        break;
+      case "comment.created": case "comment.deleted":
+        var commented = findCard(d.issue_id);
+        if (commented) {
+          setCommentCount(commented, (parseInt(commented.getAttribute("data-comment-count"), 10) || 0) + (msg.type === "comment.created" ? 1 : -1));
+        }
         break;
       case "column.created": case "column.updated": case "column.deleted": case "column.reordered":
         applyColumns(d.columns || []);

@@ -9,8 +9,8 @@
 //   view.reset(board) -> seq                rebuild from GET …/board (resync)
 //   view.presence(users)                    who else is here (self left out)
 //   view.needsLoad                          true: reset from REST before the first connect
-// board.js plugs in the board; this file plugs in the list view and, on an
-// issue page, a presence-only view. DOM is built with createElement and
+// board.js plugs in the board, list.js the list view; this file plugs in,
+// on an issue page, a presence-only view. DOM is built with createElement and
 // textContent only (CSP; user text is never HTML).
 (function () {
   "use strict";
@@ -172,6 +172,15 @@
   };
 
   var view = null, ws = null, lastSeq = 0, status = "connecting";
+  // listeners: other modules of the page (the card panel, the issue page's
+  // comments) that follow the same events after the view applied them,
+  // and hear {type: "resync"} after a reload from REST.
+  var listeners = [], loads = 0;
+  function tell(msg) {
+    listeners.forEach(function (fn) {
+      try { fn(msg); } catch (e) { if (window.console) { console.error("live: listener", msg.type, e); } }
+    });
+  }
   var stats = { hellos: 0, resyncs: 0 }; // for tests and the curious
   var attempt = 0, retryTimer = null, stopped = false, terminal = false, resyncing = false;
   var presence = { viewing: null, editing: null, dragging: null }, sentPresence = "", presenceTimer = null, presenceAt = 0;
@@ -264,6 +273,7 @@
     load().then(function (seq) {
       resyncing = false;
       lastSeq = seq;
+      if (loads++ > 0 || !view.needsLoad) { tell({ type: "resync" }); }
       connect();
     }, function (err) {
       if (err && err.status === 401) {
@@ -322,6 +332,7 @@
       return;
     }
     lastSeq = msg.seq;
+    tell(msg);
   }
 
   // Presence: the latest state, sent when it changes, at most every 250 ms,
@@ -380,6 +391,7 @@
 
   window.corkboardLive = {
     start: start,
+    subscribe: function (fn) { listeners.push(fn); },
     filterCount: filterCount,
     setPresence: setPresence,
     initials: initials,
@@ -406,203 +418,6 @@
     }
   };
 
-  // --- the list view (?view=list) ---
-
-  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  var PRIORITIES = ["low", "medium", "high", "urgent"];
-
-  function listView(table) {
-    var projectId = table.getAttribute("data-project-id");
-    var tbody = table.querySelector("tbody");
-    var wrap = table.closest("[data-list-wrap]") || table.parentElement;
-    var empty = document.querySelector("[data-list-empty]");
-    var filter = pageFilter();
-    var names = memberNames();
-    var columns = [];
-    document.querySelectorAll("#f-status option").forEach(function (o) {
-      if (o.value) { columns.push({ key: o.value, name: o.textContent }); }
-    });
-    var q = new URLSearchParams(location.search);
-    var sortKey = q.get("sort") || "number", dir = q.get("dir") || "desc";
-
-    function columnName(key) {
-      var c = columns.find(function (c) { return c.key === key; });
-      return c ? c.name : key;
-    }
-    function date(iso) {
-      var d = new Date(iso);
-      return d.getUTCDate() + " " + MONTHS[d.getUTCMonth()] + " " + d.getUTCFullYear();
-    }
-    function td(cls) {
-      var el = document.createElement("td");
-      if (cls) { el.className = cls; }
-      return el;
-    }
-    function assigneeCell(cell, id) {
-      while (cell.firstChild) { cell.firstChild.remove(); }
-      if (id) { cell.textContent = names[id] || ""; return; }
-      var none = document.createElement("span");
-      none.className = "opacity-50";
-      none.textContent = "—";
-      cell.appendChild(none);
-    }
-    // row builds the same markup as ui/templates/pages/list.html.
-    function row(is) {
-      var tr = document.createElement("tr");
-      tr.setAttribute("data-issue-id", is.id);
-      tr.setAttribute("data-number", String(is.number));
-      tr.setAttribute("data-status", is.status);
-      tr.setAttribute("data-priority", is.priority);
-      tr.setAttribute("data-assignee-id", is.assignee_id || "");
-      tr.setAttribute("data-updated", String(Date.parse(is.updated_at)));
-      var key = td("whitespace-nowrap");
-      key.textContent = is.key;
-      var title = td(), a = document.createElement("a");
-      a.className = "link link-hover";
-      a.href = "/projects/" + encodeURIComponent(projectId) + "/issues/" + encodeURIComponent(is.id);
-      a.textContent = is.title;
-      title.appendChild(a);
-      (is.labels || []).forEach(function (l) {
-        var b = document.createElement("span");
-        b.className = "badge badge-xs badge-outline";
-        b.textContent = l;
-        title.appendChild(document.createTextNode(" "));
-        title.appendChild(b);
-      });
-      var st = td();
-      st.textContent = columnName(is.status);
-      var pr = td(), pb = document.createElement("span");
-      pb.className = "badge badge-sm priority-" + is.priority;
-      pb.textContent = is.priority;
-      pr.appendChild(pb);
-      var as = td();
-      assigneeCell(as, is.assignee_id);
-      var up = td("whitespace-nowrap");
-      up.textContent = date(is.updated_at);
-      [key, title, st, pr, as, up].forEach(function (c) { tr.appendChild(c); });
-      return tr;
-    }
-    // cmp mirrors sortIssues in app/web_pages.go, on the rows' attributes.
-    function sortValue(tr) {
-      switch (sortKey) {
-        case "title": return tr.querySelector("a").textContent.toLowerCase();
-        case "status": return columns.findIndex(function (c) { return c.key === tr.getAttribute("data-status"); });
-        case "priority": return PRIORITIES.indexOf(tr.getAttribute("data-priority"));
-        case "assignee":
-          var id = tr.getAttribute("data-assignee-id");
-          return id ? (names[id] || "").toLowerCase() : "\uffff";
-        case "updated": return Number(tr.getAttribute("data-updated"));
-      }
-      return Number(tr.getAttribute("data-number"));
-    }
-    function cmp(a, b) {
-      var x = sortValue(a), y = sortValue(b);
-      var r = x < y ? -1 : x > y ? 1 : 0;
-      if (r === 0) { r = Number(a.getAttribute("data-number")) - Number(b.getAttribute("data-number")); }
-      return dir === "asc" ? r : -r;
-    }
-    function place(tr) {
-      var rows = Array.prototype.filter.call(tbody.children, function (r) { return r !== tr; });
-      var before = rows.find(function (r) { return cmp(tr, r) < 0; }) || null;
-      if (tr.parentElement === tbody && tr.nextElementSibling === before) { return; }
-      tbody.insertBefore(tr, before);
-    }
-    function showEmpty() {
-      var none = tbody.children.length === 0;
-      if (wrap) { wrap.hidden = none; }
-      if (empty) { empty.hidden = !none; }
-    }
-    function flash(tr, actor) {
-      if (!actor || actor.id === view.userId) { return; }
-      tr.classList.add("klive-flash");
-      tr.title = "Changed by " + actor.name;
-      setTimeout(function () { tr.classList.remove("klive-flash"); tr.removeAttribute("title"); }, 1500);
-    }
-    function findRow(id) { return tbody.querySelector('tr[data-issue-id="' + CSS.escape(id) + '"]'); }
-    // total: every issue of the project, for the filter bar's "N of M".
-    var countEl = document.querySelector("[data-filter-count]");
-    var total = countEl ? Number(countEl.getAttribute("data-total")) || 0 : 0;
-    function upsert(is, actor) {
-      var old = findRow(is.id);
-      if (!filter.match(is)) { if (old) { old.remove(); } return; }
-      var tr = row(is);
-      if (old) { old.replaceWith(tr); }
-      place(tr);
-      flash(tr, actor);
-    }
-    function refreshNames() {
-      tbody.querySelectorAll("tr[data-issue-id]").forEach(function (tr) {
-        assigneeCell(tr.children[4], tr.getAttribute("data-assignee-id"));
-      });
-    }
-    function refreshColumns() {
-      tbody.querySelectorAll("tr[data-issue-id]").forEach(function (tr) {
-        tr.children[2].textContent = columnName(tr.getAttribute("data-status"));
-      });
-    }
-
-    return {
-      projectId: projectId,
-      userId: table.getAttribute("data-user-id"),
-      seq: table.getAttribute("data-seq"),
-      apply: function (msg) {
-        var d = msg.data || {};
-        switch (msg.type) {
-          case "issue.created": case "issue.updated": case "issue.moved":
-            if (msg.type === "issue.created") { total++; }
-            upsert(d, msg.actor);
-            break;
-          case "issue.deleted":
-            total = Math.max(0, total - 1);
-            var gone = findRow(d.id);
-            if (gone) { gone.remove(); }
-            break;
-          case "column.created": case "column.updated": case "column.deleted": case "column.reordered":
-            columns = d.columns || columns;
-            applyColumnsToSelects(columns);
-            refreshColumns();
-            break;
-          case "member.added": case "member.updated":
-            names[d.user_id] = d.display_name;
-            setMemberOption(d, false);
-            refreshNames();
-            break;
-          case "member.removed":
-            delete names[d.user_id];
-            setMemberOption(d, true);
-            refreshNames();
-            break;
-          case "project.updated":
-            applyProject(d);
-            break;
-          case "cycle.deleted":
-            // Its issues left it: rows shown for that cycle go (rows that
-            // now match "No cycle" come with the next resync).
-            if (d.cycle && filter.cycle === d.cycle.id) {
-              (d.issue_ids || []).forEach(function (id) { var r = findRow(id); if (r) { r.remove(); } });
-            }
-            break;
-        }
-        showEmpty();
-        filterCount(tbody.children.length, total);
-      },
-      reset: function (board) {
-        columns = board.project.columns || [];
-        names = {};
-        (board.members || []).forEach(function (m) { names[m.user_id] = m.display_name; });
-        applyProject(board.project);
-        applyColumnsToSelects(columns);
-        while (tbody.firstChild) { tbody.firstChild.remove(); }
-        board.issues.filter(filter.match).map(row).sort(cmp).forEach(function (tr) { tbody.appendChild(tr); });
-        total = board.issues.length;
-        showEmpty();
-        filterCount(tbody.children.length, total);
-        return board.project.seq;
-      },
-      presence: renderPresence
-    };
-  }
-
   // On an issue page the socket only says "I am editing (or viewing) this".
   function issueView(article) {
     var id = article.getAttribute("data-issue-id");
@@ -612,9 +427,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    if (view) { return; } // the board started it
-    var table = document.querySelector("[data-issue-list]");
-    if (table) { start(listView(table)); return; }
+    if (view) { return; } // the board or the list (static/js/list.js) started it
     var article = document.querySelector("article[data-issue-id][data-project-id]");
     if (article) { start(issueView(article)); }
   });
