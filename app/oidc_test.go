@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/app/config"
 	"github.com/corkboard/corkboard/app/oidc"
 	"github.com/corkboard/corkboard/internal/testdb"
@@ -459,5 +460,60 @@ func TestOIDCProviderDownAtStart(t *testing.T) {
 	r.landed(t, res, body, "/projects")
 	if login := readBody(t, get(t, hc, r.base+"/login")); strings.Contains(login, "did not answer") {
 		t.Fatal("the sign-in page still says the provider is down")
+	}
+}
+
+// TestOIDCSkipsLocalTwoFactorAndConfirms: an account with local 2FA on
+// that signs in with the provider goes straight in (the provider
+// authenticated the person); later, past the recent-authentication
+// window, a fresh sign-in at the provider confirms it is them on the
+// same session (no new one).
+func TestOIDCSkipsLocalTwoFactorAndConfirms(t *testing.T) {
+	r := startOIDCRig(t, testdb.SQLite(t), nil)
+	kim := r.ts.register("kim@example.com", "Kim")
+	var setup twoFactorSetup
+	kim.must(200, "POST", "/api/v1/auth/2fa/setup", nil, &setup)
+	kim.must(200, "POST", "/api/v1/auth/2fa/enable", map[string]string{"code": codeAt(t, setup.Secret, r.ts.now())}, nil)
+	r.person("kim", true)
+
+	hc := r.browser(t)
+	res, body := r.signIn(t, hc, "/settings", "kim")
+	r.landed(t, res, body, "/settings") // not /login/2fa
+	if u := r.me(t, hc); u.ID != kim.user.ID {
+		t.Fatalf("signed in as %s, want %s", u.ID, kim.user.ID)
+	}
+
+	r.offset.Add(int64(11 * time.Minute)) // past the window
+	res = get(t, hc, r.base+"/settings/2fa")
+	reauth := readBody(t, res)
+	r.landed(t, res, reauth, "/settings/reauth")
+	if !strings.Contains(reauth, "data-oidc-button") {
+		t.Fatalf("the confirmation page does not offer the provider: %.2000s", reauth)
+	}
+	page := get(t, hc, r.base+"/auth/oidc/start?reauth=1&next="+url.QueryEscape("/settings/2fa"))
+	for req := page.Request; req != nil; req = reqBefore(req) {
+		if req.URL.Path == "/authorize" && req.URL.Query().Get("prompt") != "login" {
+			t.Fatalf("confirming did not ask the provider for a fresh sign-in: %s", req.URL)
+		}
+	}
+	res = r.op.LoginForm(t, hc, page, "kim", "pw-kim")
+	body = readBody(t, res)
+	// /settings/2fa, with 2FA on, shows the account page.
+	r.landed(t, res, body, "/settings")
+	if !strings.Contains(body, "Confirmed: you can make security changes") {
+		t.Fatalf("no confirmation: %.2000s", body)
+	}
+	sessions, err := r.ts.Store().Sessions(context.Background(), kim.user.ID)
+	if err != nil || len(sessions) != 2 { // the API registration's and the browser's
+		t.Fatalf("sessions after confirming: %d %v", len(sessions), err)
+	}
+	recent := 0
+	for _, s := range sessions {
+		if accounts.RecentlyAuthenticated(s.AuthAt, r.ts.now()) {
+			recent++
+		}
+	}
+	if recent != 1 {
+		t.Fatalf("%d sessions recently authenticated, want the browser's", recent)
 	}
 }
