@@ -303,15 +303,7 @@ func TestOIDCFailures(t *testing.T) {
 	page := get(t, hc, r.base+"/auth/oidc/start") // a new pending sign-in; stop at the provider's form
 	page.Body.Close()
 	hc.CheckRedirect = nil
-	state := ""
-	for req := page.Request; req != nil; req = reqBefore(req) {
-		if s := req.URL.Query().Get("state"); s != "" {
-			state = s
-		}
-	}
-	if state == "" {
-		t.Fatal("no state in the redirects to the provider")
-	}
+	state := stateOf(t, page)
 	used := *cb
 	q = used.Query()
 	q.Set("state", state)
@@ -323,15 +315,22 @@ func TestOIDCFailures(t *testing.T) {
 	// The provider's refusal (error=access_denied) with the right state.
 	page = get(t, hc, r.base+"/auth/oidc/start")
 	page.Body.Close()
-	state = ""
-	for req := page.Request; req != nil; req = reqBefore(req) {
-		if s := req.URL.Query().Get("state"); s != "" {
-			state = s
-		}
-	}
+	state = stateOf(t, page)
 	res = get(t, hc, r.base+oidcCallbackPath+"?error=access_denied&state="+url.QueryEscape(state))
 	r.refused(t, hc, res, readBody(t, res), "did not sign you in (access_denied)")
 	r.noAccount(t, "eve@example.com")
+}
+
+// stateOf is the state Corkboard sent to the provider on the way to page.
+func stateOf(t *testing.T, page *http.Response) string {
+	t.Helper()
+	for req := page.Request; req != nil; req = reqBefore(req) {
+		if s := req.URL.Query().Get("state"); s != "" {
+			return s
+		}
+	}
+	t.Fatal("no state in the redirects to the provider")
+	return ""
 }
 
 // reqBefore is the request that redirected to req.
