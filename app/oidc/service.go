@@ -59,6 +59,8 @@ type Service struct {
 	log   *slog.Logger
 	http  *http.Client
 
+	discovering sync.Mutex // one discovery at a time; held without mu, so pages never wait on the network
+
 	mu       sync.Mutex
 	provider *gooidc.Provider // nil until discovery succeeds
 	verifier *gooidc.IDTokenVerifier
@@ -81,8 +83,6 @@ func New(ctx context.Context, d Deps) *Service {
 	if s.http == nil {
 		s.http = &http.Client{Timeout: 10 * time.Second}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.discover(ctx)
 	return s
 }
@@ -104,30 +104,51 @@ func (s *Service) Problem() string {
 // ready is the discovered provider, discovering it again if the last try
 // failed at least RetryEvery ago.
 func (s *Service) ready(ctx context.Context) (*gooidc.Provider, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.provider == nil && s.now().Sub(s.tried) >= RetryEvery {
-		s.discover(ctx)
+	if p, due := s.state(); p != nil || !due {
+		return p, s.unavailable(p)
 	}
-	if s.provider == nil {
-		return nil, &Failure{Reason: "unavailable", Message: s.problem}
+	s.discovering.Lock()
+	defer s.discovering.Unlock()
+	if p, due := s.state(); p != nil || !due { // another request has just tried
+		return p, s.unavailable(p)
 	}
-	return s.provider, nil
+	s.discover(ctx)
+	p, _ := s.state()
+	return p, s.unavailable(p)
 }
 
-// discover fetches the provider's discovery document (s.mu held).
+// state is the provider (nil: not discovered) and whether discovery is
+// due again.
+func (s *Service) state() (*gooidc.Provider, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.provider, s.provider == nil && s.now().Sub(s.tried) >= RetryEvery
+}
+
+func (s *Service) unavailable(p *gooidc.Provider) error {
+	if p != nil {
+		return nil
+	}
+	return &Failure{Reason: "unavailable", Message: s.Problem()}
+}
+
+// discover fetches the provider's discovery document (New, or ready
+// with s.discovering held).
 func (s *Service) discover(ctx context.Context) {
-	s.tried = s.now()
-	ctx, cancel := context.WithTimeout(gooidc.ClientContext(ctx, s.http), discoveryTimeout)
+	tried := s.now()
+	dctx, cancel := context.WithTimeout(gooidc.ClientContext(ctx, s.http), discoveryTimeout)
 	defer cancel()
-	p, err := gooidc.NewProvider(ctx, s.set.Issuer)
+	p, err := gooidc.NewProvider(dctx, s.set.Issuer)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tried = tried
 	if err != nil {
 		host := s.set.Issuer
 		if u, perr := url.Parse(s.set.Issuer); perr == nil {
 			host = u.Host
 		}
 		s.problem = fmt.Sprintf("Single sign-on is unavailable: the provider (%s) did not answer when asked at %s UTC. "+
-			"Pressing the button tries again.", host, s.tried.UTC().Format("15:04"))
+			"Pressing the button tries again.", host, tried.UTC().Format("15:04"))
 		s.log.Error("OpenID Connect discovery failed: sign-in with the provider is unavailable until it answers",
 			"issuer", s.set.Issuer, "err", err)
 		return
