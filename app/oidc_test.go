@@ -469,6 +469,11 @@ func TestOIDCProviderDownAtStart(t *testing.T) {
 // same session (no new one).
 func TestOIDCSkipsLocalTwoFactorAndConfirms(t *testing.T) {
 	r := startOIDCRig(t, testdb.SQLite(t), nil)
+	// Everything until the confirmation happens 11 minutes ago by the
+	// app's clock, so that then the sessions are past the recent-
+	// authentication window while the provider's auth_time (its own
+	// clock) is fresh.
+	r.offset.Store(int64(-11 * time.Minute))
 	kim := r.ts.register("kim@example.com", "Kim")
 	var setup twoFactorSetup
 	kim.must(200, "POST", "/api/v1/auth/2fa/setup", nil, &setup)
@@ -482,14 +487,26 @@ func TestOIDCSkipsLocalTwoFactorAndConfirms(t *testing.T) {
 		t.Fatalf("signed in as %s, want %s", u.ID, kim.user.ID)
 	}
 
-	r.offset.Add(int64(11 * time.Minute)) // past the window
+	r.offset.Store(0) // past the window
 	res = get(t, hc, r.base+"/settings/2fa")
 	reauth := readBody(t, res)
 	r.landed(t, res, reauth, "/settings/reauth")
 	if !strings.Contains(reauth, "data-oidc-button") {
 		t.Fatalf("the confirmation page does not offer the provider: %.2000s", reauth)
 	}
+	// A provider whose answer says the credentials were checked long ago
+	// (here: the app's clock 11 minutes ahead of its auth_time) does not
+	// confirm anything.
+	r.offset.Store(int64(11 * time.Minute))
 	page := get(t, hc, r.base+"/auth/oidc/start?reauth=1&next="+url.QueryEscape("/settings/2fa"))
+	res = r.op.LoginForm(t, hc, page, "kim", "pw-kim")
+	body = readBody(t, res)
+	r.landed(t, res, body, "/settings/reauth")
+	if !strings.Contains(body, "did not ask for your credentials again") {
+		t.Fatalf("an old provider sign-in was not refused: %.2000s", body)
+	}
+	r.offset.Store(0)
+	page = get(t, hc, r.base+"/auth/oidc/start?reauth=1&next="+url.QueryEscape("/settings/2fa"))
 	for req := page.Request; req != nil; req = reqBefore(req) {
 		if req.URL.Path == "/authorize" && req.URL.Query().Get("prompt") != "login" {
 			t.Fatalf("confirming did not ask the provider for a fresh sign-in: %s", req.URL)

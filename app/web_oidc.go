@@ -50,11 +50,8 @@ func (s *Server) pageOIDCStart(c *fiber.Ctx) error {
 		return models.ErrNotFound
 	}
 	next := localPath(c.Query("next"))
-	prompt := ""
-	if _, ok := currentUser(c); ok && c.Query("reauth") == "1" {
-		prompt = "login" // confirming it is you: the provider asks again
-	}
-	start, err := s.oidc.Begin(c.UserContext(), next, prompt)
+	_, signedIn := currentUser(c)
+	start, err := s.oidc.Begin(c.UserContext(), next, signedIn && c.Query("reauth") == "1") // confirming it is you (sudo.go)
 	if err != nil {
 		return s.oidcFailed(c, next, err)
 	}
@@ -84,7 +81,13 @@ func (s *Server) pageOIDCCallback(c *fiber.Ctx) error {
 		s.audit(c, user.ID, accounts.AuditIdentityLinked, map[string]any{"issuer": id.Issuer, "how": how})
 	}
 	cur, signedIn := currentUser(c)
-	if sess, ok := currentSession(c); signedIn && ok && cur.ID == user.ID { // confirming it is you (sudo.go)
+	if sess, ok := currentSession(c); id.Confirm && signedIn && ok && cur.ID == user.ID { // confirming it is you (sudo.go)
+		// The provider must have checked the credentials just now, not
+		// let an old session there answer.
+		if !accounts.RecentlyAuthenticated(id.AuthAt, s.now()) {
+			return s.back(c, next, false, "The provider did not ask for your credentials again, so this does not confirm it is you: "+
+				"enter your password instead.")
+		}
 		if err := s.accounts.ReauthenticatedElsewhere(c.UserContext(), clientOf(c), user.ID, sess.ID, "oidc"); err != nil {
 			return err
 		}

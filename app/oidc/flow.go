@@ -29,6 +29,7 @@ type pendingClaims struct {
 	Nonce    string `json:"nonce"`
 	Verifier string `json:"pkce"`
 	Next     string `json:"next"`
+	Confirm  bool   `json:"confirm,omitempty"` // a signed-in user confirming it is them (prompt=login)
 	jwt.RegisteredClaims
 }
 
@@ -40,16 +41,17 @@ type Start struct {
 }
 
 // Begin starts a sign-in that returns to next (a same-site path: the
-// caller's to check). prompt "login" asks the provider to ask for the
-// credentials again even with a session there.
-func (s *Service) Begin(ctx context.Context, next, prompt string) (Start, error) {
+// caller's to check). confirm is a signed-in user confirming it is them:
+// the provider is asked (prompt=login) for the credentials again even
+// with a session there.
+func (s *Service) Begin(ctx context.Context, next string, confirm bool) (Start, error) {
 	if _, err := s.ready(ctx); err != nil {
 		return Start{}, err
 	}
 	state, nonce := randomString(), randomString()
 	verifier := oauth2.GenerateVerifier()
 	now := s.now()
-	claims := pendingClaims{State: state, Nonce: nonce, Verifier: verifier, Next: next,
+	claims := pendingClaims{State: state, Nonce: nonce, Verifier: verifier, Next: next, Confirm: confirm,
 		RegisteredClaims: jwt.RegisteredClaims{Audience: jwt.ClaimStrings{pendingAudience},
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(PendingTTL))}}
 	pending, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.key)
@@ -57,7 +59,7 @@ func (s *Service) Begin(ctx context.Context, next, prompt string) (Start, error)
 		return Start{}, err
 	}
 	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier), gooidc.Nonce(nonce)}
-	if prompt == "login" {
+	if confirm {
 		opts = append(opts, oauth2.SetAuthURLParam("prompt", "login"))
 	}
 	s.mu.Lock()
@@ -78,6 +80,8 @@ type Identity struct {
 	Email           string
 	EmailVerified   bool
 	Name            string
+	AuthAt          time.Time // when the provider last checked the person's credentials (auth_time); zero: not said
+	Confirm         bool      // the sign-in was started to confirm a signed-in user (Begin)
 }
 
 // NextOf is where the pending sign-in meant to go ("" when the pending
@@ -141,7 +145,9 @@ func (s *Service) Finish(ctx context.Context, pending string, cb Callback) (Iden
 		s.log.Warn("OpenID Connect ID token refused", "err", err)
 		return Identity{}, fail("token", "The provider's answer could not be verified, so you were not signed in.")
 	}
-	return s.identity(ctx, provider, idt, tok)
+	id, err := s.identity(ctx, provider, idt, tok)
+	id.Confirm = p.Confirm
+	return id, err
 }
 
 // claims are the ID token's (or the user info's) claims Corkboard reads.
@@ -151,6 +157,7 @@ type claims struct {
 	EmailVerified     any    `json:"email_verified"` // a boolean; some providers send "true"
 	Name              string `json:"name"`
 	PreferredUsername string `json:"preferred_username"`
+	AuthTime          int64  `json:"auth_time"`
 }
 
 func (c claims) verified() bool {
@@ -172,6 +179,10 @@ func (s *Service) identity(ctx context.Context, p *gooidc.Provider, idt *gooidc.
 	if err := idt.Claims(&c); err != nil {
 		return Identity{}, fail("token", "The provider's answer could not be read, so you were not signed in.")
 	}
+	var authAt time.Time
+	if c.AuthTime > 0 {
+		authAt = time.Unix(c.AuthTime, 0)
+	}
 	if c.Email == "" && p.UserInfoEndpoint() != "" {
 		info, err := p.UserInfo(ctx, oauth2.StaticTokenSource(tok))
 		var ic claims
@@ -192,7 +203,7 @@ func (s *Service) identity(ctx context.Context, p *gooidc.Provider, idt *gooidc.
 		name = strings.TrimSpace(c.PreferredUsername)
 	}
 	return Identity{Issuer: idt.Issuer, Subject: idt.Subject, Email: strings.TrimSpace(c.Email),
-		EmailVerified: c.verified(), Name: name}, nil
+		EmailVerified: c.verified(), Name: name, AuthAt: authAt}, nil
 }
 
 // errorCode is the provider's error code when it is one (OAuth codes are
