@@ -52,6 +52,7 @@ var auditLabels = map[string]string{
 	accounts.AuditResetRequested: "Password reset requested",
 	accounts.AuditReset:          "Password reset with the e-mailed link",
 	accounts.AuditPasswordChange: "Password changed",
+	accounts.AuditIdentityLinked: "Single sign-on linked to this account",
 }
 
 // recentAudit is the user's last 50 events, newest first.

@@ -126,6 +126,12 @@ func requireAPIUser(c *fiber.Ctx) error {
 // has just checked the password (or the second factor after it), so the
 // session starts recently authenticated (sudo.go).
 func (s *Server) startSession(c *fiber.Ctx, user models.User) error {
+	return s.startSessionVia(c, user, "")
+}
+
+// startSessionVia is startSession recording how the user got in ("": the
+// password, "oidc": an OpenID provider) in the audit log.
+func (s *Server) startSessionVia(c *fiber.Ctx, user models.User, method string) error {
 	sess, err := s.store.CreateAuthenticatedSession(c.UserContext(), user.ID, c.Get(fiber.HeaderUserAgent), c.IP(),
 		s.cfg.SessionTTL, s.now())
 	if err != nil {
@@ -140,7 +146,11 @@ func (s *Server) startSession(c *fiber.Ctx, user models.User) error {
 	c.Locals(localUser, user)
 	c.Locals(localSession, sess)
 	// Every way in (password, second factor, registration) passes here.
-	s.audit(c, user.ID, accounts.AuditLogin, map[string]any{"session_id": sess.ID})
+	detail := map[string]any{"session_id": sess.ID}
+	if method != "" {
+		detail["method"] = method
+	}
+	s.audit(c, user.ID, accounts.AuditLogin, detail)
 	return nil
 }
 

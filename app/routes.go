@@ -12,8 +12,8 @@ func (s *Server) routes(app *fiber.App) {
 	api.Get("/openapi.json", s.apiOpenAPI) // the contract: app/openapi/openapi.json
 
 	// Accounts.
-	api.Post("/auth/register", s.apiRegister)
-	api.Post("/auth/login", s.apiLogin)
+	api.Post("/auth/register", s.passwordSignIn, s.apiRegister) // OIDC_ONLY=1: 403 (web_oidc.go)
+	api.Post("/auth/login", s.passwordSignIn, s.apiLogin)
 	api.Post("/auth/logout", requireAPIUser, s.apiLogout)
 	api.Get("/auth/me", requireAPIUser, s.apiMe)
 	api.Patch("/auth/me", requireAPIUser, s.apiUpdateMe)
@@ -98,9 +98,11 @@ func (s *Server) routes(app *fiber.App) {
 	// per-client budget (rateLimitForm).
 	app.Get("/", s.pageHome)
 	app.Get("/login", s.pageLogin)
-	app.Post("/login", s.rateLimitForm, s.pageLoginSubmit)
-	app.Get("/register", s.pageRegister)
-	app.Post("/register", s.rateLimitForm, s.pageRegisterSubmit)
+	app.Post("/login", s.passwordSignIn, s.rateLimitForm, s.pageLoginSubmit)
+	app.Get("/register", s.passwordSignIn, s.pageRegister)
+	app.Post("/register", s.passwordSignIn, s.rateLimitForm, s.pageRegisterSubmit)
+	app.Get("/auth/oidc/start", s.rateLimitForm, s.pageOIDCStart) // single sign-on (web_oidc.go)
+	app.Get(oidcCallbackPath, s.rateLimitForm, s.pageOIDCCallback)
 	app.Post("/logout", s.pageLogout)
 	app.Get("/login/2fa", s.pageLoginCode)
 	app.Post("/login/2fa", s.rateLimitForm, s.pageLoginCodeSubmit)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/corkboard/corkboard/app/accounts"
+	"github.com/corkboard/corkboard/app/oidc"
 	"github.com/corkboard/corkboard/app/planning"
 	"github.com/corkboard/corkboard/app/planning/cyclereport"
 	"github.com/corkboard/corkboard/kv"
@@ -52,6 +53,7 @@ type Server struct {
 	leases    map[*connLease]struct{} // this instance's sockets' holds on per-user caps (cluster.go)
 	tokens    verifiedTokens          // session JWTs already verified (token_cache.go)
 	reports   cyclereport.Service     // cycle reports, with the logs they read kept (api_cycles.go)
+	oidc      *oidc.Service           // sign-in with an OpenID provider (web_oidc.go); nil: OIDC_ISSUER unset
 }
 
 // New opens the database, applies migrations and builds the routes.
@@ -122,6 +124,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.store.Close()
 		return nil, err
 	}
+	s.oidc = s.newOIDC(ctx)
 	if s.cfg.Hub.Observer == nil {
 		s.cfg.Hub.Observer = s.metrics
 	}

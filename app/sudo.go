@@ -150,7 +150,7 @@ func (s *Server) renderReauth(c *fiber.Ctx, status int, next, errMsg string) err
 		return err
 	}
 	return s.render(c, status, "reauth", "Confirm it is you", []crumb{{"Account", "/settings"}, {"Confirm it is you", ""}},
-		fiber.Map{"Next": reauthNext(next), "TwoFactor": on, "Error": errMsg, "Minutes": reauthMinutes})
+		fiber.Map{"Next": reauthNext(next), "TwoFactor": on, "Error": errMsg, "Minutes": reauthMinutes, "OIDC": s.oidcView()})
 }
 
 func (s *Server) pageReauthSubmit(c *fiber.Ctx) error {

@@ -30,6 +30,13 @@ func (s *Server) renderAccountWith(c *fiber.Ctx, status int, form fiber.Map, err
 	if data["Audit"], err = s.recentAudit(c, user.ID); err != nil {
 		return err
 	}
+	if s.oidc != nil { // single sign-on: the linked identity (web_oidc.go)
+		sso, err := s.oidc.AccountOf(c.UserContext(), user.ID)
+		if err != nil {
+			return err
+		}
+		data["SSO"] = fiber.Map{"Label": s.oidc.Label(), "Identities": sso.Identities, "HasPassword": sso.HasPassword}
+	}
 	if _, ok := form["display_name"]; !ok {
 		form["display_name"] = user.DisplayName
 	}

@@ -17,20 +17,20 @@ func (s *Server) pageLogin(c *fiber.Ctx) error {
 	if _, ok := currentUser(c); ok {
 		return c.Redirect(localPath(c.Query("next")), fiber.StatusSeeOther)
 	}
-	return s.render(c, 200, "login", "Sign in", nil, fiber.Map{"Next": c.Query("next"), "Form": fiber.Map{}})
+	return s.render(c, 200, "login", "Sign in", nil, fiber.Map{"OIDC": s.oidcView(), "Next": c.Query("next"), "Form": fiber.Map{}})
 }
 
 func (s *Server) pageLoginSubmit(c *fiber.Ctx) error {
 	email, next := c.FormValue("email"), c.FormValue("next")
 	in, err := s.accounts.Login(c.UserContext(), clientOf(c), email, c.FormValue("password"))
 	if errors.Is(err, accounts.ErrBadCredentials) {
-		return s.render(c, fiber.StatusUnauthorized, "login", "Sign in", nil, fiber.Map{
+		return s.render(c, fiber.StatusUnauthorized, "login", "Sign in", nil, fiber.Map{"OIDC": s.oidcView(),
 			"Next": next, "Form": fiber.Map{"email": email}, "Error": "Wrong email or password."})
 	}
 	var r *accounts.Refused
 	if errors.As(err, &r) {
 		setRetryAfter(c, err)
-		return s.render(c, throttleProblem(r).p.Status, "login", "Sign in", nil, fiber.Map{
+		return s.render(c, throttleProblem(r).p.Status, "login", "Sign in", nil, fiber.Map{"OIDC": s.oidcView(),
 			"Next": next, "Form": fiber.Map{"email": email}, "Error": throttleMessage(r)})
 	}
 	if err != nil {

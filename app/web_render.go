@@ -34,11 +34,14 @@ type view struct {
 	Flash   string
 	FlashOK bool
 	Data    fiber.Map
+	// NoRegister hides the header's Register link (OIDC_ONLY=1: accounts
+	// come from the provider).
+	NoRegister bool
 }
 
 // render draws page (ui/templates/pages/<page>.html) inside the layout.
 func (s *Server) render(c *fiber.Ctx, status int, page, title string, crumbs []crumb, data fiber.Map) error {
-	v := view{Title: title, Crumbs: crumbs, Data: data}
+	v := view{Title: title, Crumbs: crumbs, Data: data, NoRegister: s.cfg.OIDC.Only}
 	if u, ok := currentUser(c); ok {
 		v.User = &u
 	}

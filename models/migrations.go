@@ -276,6 +276,23 @@ CREATE INDEX events_issue ON events (issue_id, seq) WHERE issue_id IS NOT NULL;
 DROP INDEX events_created_at;
 CREATE INDEX events_prunable ON events (created_at) WHERE issue_id IS NULL;
 `},
+	// OpenID Connect sign-in: an account's identities at providers, found
+	// by (issuer, subject) as OpenID Connect says a user is named. The
+	// email is the one the provider gave when it was linked (shown on the
+	// account page). Accounts made by such a sign-in have no password:
+	// an empty password_hash, which no password matches.
+	{"0015_identities", `
+CREATE TABLE identities (
+	issuer     TEXT NOT NULL CHECK (length(issuer) BETWEEN 1 AND 2000),
+	subject    TEXT NOT NULL CHECK (length(subject) BETWEEN 1 AND 255),
+	user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	email      TEXT NOT NULL DEFAULT '',
+	created_at {{ts}} NOT NULL,
+	last_used_at {{ts}} NOT NULL,
+	PRIMARY KEY (issuer, subject)
+);
+CREATE INDEX identities_user ON identities (user_id);
+`},
 }
 
 // migrationCode is the part of a migration that SQL shared by both

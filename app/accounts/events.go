@@ -11,6 +11,7 @@ const (
 	AuditReset          = "password.reset"   // a reset link set a new password
 	AuditPasswordChange = "password.changed" // changed on the account page
 	AuditReauth         = "session.reauthenticated"
+	AuditIdentityLinked = "identity.linked" // an OpenID provider's identity was linked (detail: issuer, how: linked|created)
 
 	Audit2FAEnabled       = "2fa.enabled"
 	Audit2FADisabled      = "2fa.disabled"

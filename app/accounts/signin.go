@@ -74,6 +74,10 @@ func (s *Service) checkCredentials(ctx context.Context, email, password string) 
 	if err != nil {
 		return models.User{}, err
 	}
+	if hash == "" { // an account made by OpenID Connect sign-in has no password: none matches
+		_, _ = s.hasher.Check(password, s.dummyHash)
+		return models.User{}, ErrBadCredentials
+	}
 	ok, err := s.hasher.Check(password, hash)
 	if err != nil {
 		return models.User{}, err
@@ -317,6 +321,16 @@ func (s *Service) Reauthenticate(ctx context.Context, cl Client, userID, session
 		return &models.ValidationError{Fields: []models.FieldError{{Field: "password",
 			Message: "is required (or, with two-factor authentication on, code)"}}}
 	}
+	if err := s.store.ReauthenticateSession(ctx, userID, sessionID, s.now()); err != nil {
+		return err
+	}
+	s.Audit(ctx, cl, userID, AuditReauth, map[string]any{"session_id": sessionID, "with": with})
+	return nil
+}
+
+// ReauthenticatedElsewhere records on sessionID that its user just proved
+// who they are another way (with: "oidc", a provider's fresh sign-in).
+func (s *Service) ReauthenticatedElsewhere(ctx context.Context, cl Client, userID, sessionID, with string) error {
 	if err := s.store.ReauthenticateSession(ctx, userID, sessionID, s.now()); err != nil {
 		return err
 	}

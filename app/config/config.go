@@ -56,7 +56,23 @@ type Config struct {
 	// Throttle is the LOGIN_* variables: how failed password checks are
 	// slowed down and locked (the rule is accounts.Guard's).
 	Throttle accounts.Throttle
+
+	// OIDC is the OIDC_* variables: sign-in with an OpenID provider.
+	OIDC OIDC
 }
+
+// OIDC is sign-in with an OpenID Connect provider (oidc.go).
+type OIDC struct {
+	Issuer       string // OIDC_ISSUER: "": no OpenID Connect sign-in
+	ClientID     string // OIDC_CLIENT_ID
+	ClientSecret string // OIDC_CLIENT_SECRET: "": a public client (PKCE only)
+	Button       string // OIDC_BUTTON: the sign-in button's label
+	Only         bool   // OIDC_ONLY: password sign-in and registration are off
+	ExistingOnly bool   // OIDC_AUTO_CREATE=0: no account is created, only existing ones are found or linked
+}
+
+// Enabled reports whether OpenID Connect sign-in is configured.
+func (o OIDC) Enabled() bool { return o.Issuer != "" }
 
 // Defaults is the configuration with nothing set, as README's table
 // documents it. It is the only place a default is written: FromEnv starts
@@ -80,8 +96,12 @@ func Defaults() Config {
 		DBMaxIdleConns:     16, // DB_MAX_OPEN_CONNS's value
 		DBConnMaxLifetime:  30 * time.Minute,
 		Throttle:           accounts.DefaultThrottle(),
+		OIDC:               OIDC{Button: DefaultOIDCButton},
 	}
 }
+
+// DefaultOIDCButton is OIDC_BUTTON's default.
+const DefaultOIDCButton = "Sign in with SSO"
 
 // sqliteIn is DATABASE_URL's default: a SQLite file in DATA_DIR.
 func sqliteIn(dataDir string) string { return "sqlite://" + filepath.Join(dataDir, "corkboard.db") }
@@ -103,6 +123,7 @@ func (c Config) WithDefaults() Config {
 	orDefault(&c.DBMaxConns, d.DBMaxConns)
 	orDefault(&c.DBMaxIdleConns, c.DBMaxConns) // as DB_MAX_IDLE_CONNS follows DB_MAX_OPEN_CONNS
 	c.Throttle = c.Throttle.WithDefaults()
+	orDefault(&c.OIDC.Button, d.OIDC.Button)
 	return c
 }
 
@@ -177,6 +198,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return cfg, err
 	}
 	if cfg.Throttle, err = throttleFromEnv(get, d.Throttle); err != nil {
+		return cfg, err
+	}
+	if cfg.OIDC, err = oidcFromEnv(get, d.OIDC); err != nil {
 		return cfg, err
 	}
 	if cfg.SMTPURL != "" { // SMTP_URL and MAIL_FROM must make a mailer

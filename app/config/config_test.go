@@ -192,7 +192,7 @@ func TestOneDefault(t *testing.T) {
 	set := Config{RedisPrefix: "t:", WSMaxConns: 3, WSMaxConnsPerUser: 2, PresenceHeartbeat: time.Second,
 		EventRetention: 2 * time.Hour, EventRetainCount: 7, RateLimitPerMinute: 9, DBMaxConns: 4, DBMaxIdleConns: 1,
 		Throttle: accounts.Throttle{FreeFailures: 1, Delays: []time.Duration{time.Second}, LockAfter: 2, LockFor: time.Hour,
-			IPFailures: 3, IPWindow: time.Minute}}
+			IPFailures: 3, IPWindow: time.Minute}, OIDC: OIDC{Button: "Sign in with X"}}
 	if kept := set.WithDefaults(); !reflect.DeepEqual(kept, set) {
 		t.Fatalf("WithDefaults changed set values:\n got %+v\nwant %+v", kept, set)
 	}
@@ -355,6 +355,43 @@ func TestFromEnvMail(t *testing.T) {
 		}
 		if _, err := FromEnv(env(vars)); err == nil {
 			t.Errorf("%s=%s accepted", k, v)
+		}
+	}
+}
+
+// TestFromEnvOIDC: the OIDC_* variables, their defaults and refusals.
+func TestFromEnvOIDC(t *testing.T) {
+	cfg, err := FromEnv(env(nil))
+	if err != nil || cfg.OIDC.Enabled() || cfg.OIDC.Button != DefaultOIDCButton || cfg.OIDC.Only || cfg.OIDC.ExistingOnly {
+		t.Fatalf("defaults: %+v %v", cfg.OIDC, err)
+	}
+	cfg, err = FromEnv(env(map[string]string{"OIDC_ISSUER": "https://id.example.com/", "OIDC_CLIENT_ID": "cb",
+		"OIDC_CLIENT_SECRET": "s", "OIDC_BUTTON": "Sign in with Example", "OIDC_ONLY": "1", "OIDC_AUTO_CREATE": "0"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := OIDC{Issuer: "https://id.example.com/", ClientID: "cb", ClientSecret: "s", Button: "Sign in with Example",
+		Only: true, ExistingOnly: true}
+	if cfg.OIDC != want {
+		t.Fatalf("set: %+v, want %+v", cfg.OIDC, want)
+	}
+	if cfg, err := FromEnv(env(map[string]string{"OIDC_ISSUER": "http://127.0.0.1:9000", "OIDC_CLIENT_ID": "cb"})); err != nil ||
+		cfg.OIDC.ClientSecret != "" {
+		t.Fatalf("a public client on a loopback provider: %+v %v", cfg.OIDC, err)
+	}
+	for name, vars := range map[string]map[string]string{
+		"OIDC_ISSUER":        {"OIDC_ISSUER": "http://id.example.com", "OIDC_CLIENT_ID": "cb"},
+		"OIDC_ISSUER query":  {"OIDC_ISSUER": "https://id.example.com/?x=1", "OIDC_CLIENT_ID": "cb"},
+		"OIDC_CLIENT_ID":     {"OIDC_ISSUER": "https://id.example.com"},
+		"OIDC_CLIENT_SECRET": {"OIDC_CLIENT_SECRET": "s"},
+		"OIDC_ONLY":          {"OIDC_ONLY": "1"},
+		"OIDC_ONLY yes":      {"OIDC_ONLY": "yes"},
+		"OIDC_AUTO_CREATE":   {"OIDC_AUTO_CREATE": "no"},
+		"OIDC_BUTTON":        {"OIDC_ISSUER": "https://id.example.com", "OIDC_CLIENT_ID": "cb", "OIDC_BUTTON": strings.Repeat("x", 61)},
+	} {
+		key, _, _ := strings.Cut(name, " ")
+		if _, err := FromEnv(env(vars)); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%s: %v accepted or the error does not name it: %v", name, vars, err)
 		}
 	}
 }
