@@ -71,6 +71,12 @@ func (s *Server) routes(app *fiber.App) {
 	p.Patch("/:pid/issues/:iid", s.apiUpdateIssue)
 	p.Delete("/:pid/issues/:iid", s.apiDeleteIssue)
 	p.Post("/:pid/issues/:iid/move", s.apiMoveIssue)
+	p.Post("/:pid/issues/:iid/restore", s.apiRestoreIssue)
+
+	// The trash.
+	p.Get("/:pid/trash", s.apiListTrash)
+	p.Delete("/:pid/trash", s.apiPurgeTrash)
+	p.Delete("/:pid/trash/:iid", s.apiPurgeTrash)
 
 	// Cycles and capacities (planning).
 	p.Get("/:pid/cycles", s.apiListCycles)
