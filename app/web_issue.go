@@ -267,7 +267,7 @@ func (s *Server) pageDeleteIssue(c *fiber.Ctx) error {
 		return s.pageError(c, "/projects/"+pid+"/issues/"+c.Params("iid"), err)
 	}
 	s.announce(ev)
-	return s.back(c, "/projects/"+pid, true, "Issue deleted.")
+	return s.back(c, "/projects/"+pid, true, "Issue moved to the trash.")
 }
 
 // Comments on the issue page: the list, and forms to add, edit (the author)
