@@ -156,17 +156,22 @@ func (s *Store) ListComments(ctx context.Context, userID, projectID, issueID, cu
 }
 
 // A comment cursor is the last comment's creation time and id: the next
-// page starts after that pair, whatever was deleted meanwhile.
-func encodeCommentCursor(at time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("c:" + at.UTC().Format(time.RFC3339Nano) + "|" + id))
+// page starts after that pair, whatever was deleted meanwhile. The trash's
+// is the same with the deletion time (kind "t").
+func encodeCommentCursor(at time.Time, id string) string { return encodeTimeCursor("c", at, id) }
+
+func decodeCommentCursor(c string) (time.Time, string, error) { return decodeTimeCursor("c", c) }
+
+func encodeTimeCursor(kind string, at time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + at.UTC().Format(time.RFC3339Nano) + "|" + id))
 }
 
-func decodeCommentCursor(c string) (time.Time, string, error) {
+func decodeTimeCursor(kind, c string) (time.Time, string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || !strings.HasPrefix(string(b), "c:") {
+	if err != nil || !strings.HasPrefix(string(b), kind+":") {
 		return time.Time{}, "", ErrNotFound
 	}
-	at, id, ok := strings.Cut(string(b[2:]), "|")
+	at, id, ok := strings.Cut(string(b[len(kind)+1:]), "|")
 	t, err := time.Parse(time.RFC3339Nano, at)
 	if !ok || err != nil || uuid.Validate(id) != nil {
 		return time.Time{}, "", ErrNotFound

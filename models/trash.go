@@ -2,10 +2,8 @@ package models
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -79,7 +77,7 @@ func (s *Store) ListTrash(ctx context.Context, userID, projectID, cursor string,
 	where := "i.project_id = ? AND i.deleted_at IS NOT NULL"
 	args := []any{projectID}
 	if cursor != "" {
-		at, id, err := decodeTrashCursor(cursor)
+		at, id, err := decodeTimeCursor("t", cursor)
 		if err != nil {
 			return TrashPage{}, invalid("cursor", "is not a cursor this API gave out")
 		}
@@ -113,27 +111,9 @@ func (s *Store) ListTrash(ctx context.Context, userID, projectID, cursor string,
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
 		last := page.Items[limit-1]
-		page.NextCursor = encodeTrashCursor(last.DeletedAt, last.ID)
+		page.NextCursor = encodeTimeCursor("t", last.DeletedAt, last.ID)
 	}
 	return page, nil
-}
-
-// A trash cursor is the last item's deletion time and id.
-func encodeTrashCursor(at time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("t:" + at.UTC().Format(time.RFC3339Nano) + "|" + id))
-}
-
-func decodeTrashCursor(c string) (time.Time, string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || !strings.HasPrefix(string(b), "t:") {
-		return time.Time{}, "", ErrNotFound
-	}
-	at, id, ok := strings.Cut(string(b[2:]), "|")
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if !ok || err != nil || uuid.Validate(id) != nil {
-		return time.Time{}, "", ErrNotFound
-	}
-	return t.UTC(), id, nil
 }
 
 // RestoreIssue takes an issue out of the trash (editor), back in its
