@@ -279,3 +279,32 @@ func TestTrashPurgeExactlyOnceAcrossInstances(t *testing.T) {
 		t.Fatalf("events after the deletions: %+v", evs.Items)
 	}
 }
+
+// TestCycleReportTrash: the cycle report, replayed from the log, counts a
+// trashed issue out from its deletion, back in from its restore, and still
+// reads the log once the purge has redacted its events.
+func TestCycleReportTrash(t *testing.T) {
+	planningFixture(t, func(t *testing.T, f *fixture, clk *testClock) {
+		c1 := f.cycle("2026-11-25", "2026-12-04")
+		var x, y models.Issue
+		f.editor.must(201, "POST", f.path("/issues"), map[string]any{"title": "X", "effort": 3, "cycle_id": c1.ID}, &x)
+		f.editor.must(201, "POST", f.path("/issues"), map[string]any{"title": "Y", "effort": 2, "cycle_id": c1.ID}, &y)
+		scope := func() int { return f.report(f.viewer, c1.ID).Totals.Scope }
+		if got := scope(); got != 5 {
+			t.Fatalf("scope %d, want 5", got)
+		}
+		f.editor.must(204, "DELETE", f.path("/issues/"+x.ID), nil, nil)
+		if got := scope(); got != 2 {
+			t.Fatalf("scope with X in the trash %d, want 2", got)
+		}
+		f.editor.must(200, "POST", f.path("/issues/"+x.ID+"/restore"), nil, nil)
+		if got := scope(); got != 5 {
+			t.Fatalf("scope with X restored %d, want 5", got)
+		}
+		f.editor.must(204, "DELETE", f.path("/issues/"+x.ID), nil, nil)
+		f.owner.must(204, "DELETE", f.path("/trash"), nil, nil)
+		if got := scope(); got != 2 {
+			t.Fatalf("scope after the purge %d, want 2", got)
+		}
+	})
+}
