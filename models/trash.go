@@ -236,18 +236,22 @@ type trashRef struct {
 }
 
 // purge deletes the issues and their comments after taking their text
-// out of every event that carries it: the events are read by their link
-// to the issue, which the issue's DELETE clears (the foreign key), so the
-// redaction comes first.
+// out of every event that carries it, in the change's transaction: the
+// redaction comes first, while the events are still linked to the issues
+// (their DELETE clears the link, the foreign key).
 func (c *change) purge(rows []trashRef) (string, any, error) {
 	if len(rows) == 0 {
 		return "", nil, errTrashEmpty
 	}
+	ids := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		ids[r.ID] = true
+	}
+	if err := c.redactEvents(ids); err != nil {
+		return "", nil, err
+	}
 	out := TrashPurged{Issues: make([]PurgedIssue, 0, len(rows))}
 	for _, r := range rows {
-		if err := c.redactEvents(r.ID); err != nil {
-			return "", nil, err
-		}
 		if err := c.tx.Exec(`DELETE FROM comments WHERE issue_id = ? AND project_id = ?`, r.ID, c.project.ID).Error; err != nil {
 			return "", nil, err
 		}

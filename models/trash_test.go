@@ -3,6 +3,7 @@ package models_test
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -190,7 +191,8 @@ func TestPurgeRedactsTheLog(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *models.Store) {
 		f := newFixture(t, s)
 		ctx := t.Context()
-		secrets := []string{"Zanzibar-title", "Zanzibar-renamed", "Quokka-description", "Narwhal-body", "Narwhal-edited", "Ocelot-gone"}
+		secrets := []string{"Zanzibar-title", "Zanzibar-renamed", "Quokka-description", "Narwhal-body", "Narwhal-edited", "Ocelot-gone",
+			"Ibis-embedded"}
 		keep := newIssue(t, s, f.editor, f.p.ID, models.IssueInput{Title: "Keep-title", Description: "Keep-description"})
 		if _, _, err := s.CreateComment(ctx, f.editor, f.p.ID, keep.ID, "Keep-body"); err != nil {
 			t.Fatal(err)
@@ -217,6 +219,22 @@ func TestPurgeRedactsTheLog(t *testing.T) {
 		}
 		if _, err := s.DeleteComment(ctx, f.editor, f.p.ID, a.ID, gone.ID); err != nil {
 			t.Fatal(err)
+		}
+		// An event of another kind that embeds the issue, not linked to it
+		// (as a later feature might write one).
+		next := f.seq() + 1
+		for _, st := range []struct {
+			sql  string
+			args []any
+		}{
+			{`UPDATE projects SET seq = ? WHERE id = ?`, []any{next, f.p.ID}},
+			{`INSERT INTO events (project_id, seq, type, actor_id, actor_name, payload, created_at)
+				VALUES (?, ?, 'other.embeds', ?, 'Editor', ?, ?)`, []any{f.p.ID, next, f.editor.ID,
+				`{"issue":{"id":"` + a.ID + `","title":"` + secrets[6] + `"},"count":12345678901234567}`, time.Now().UTC()}},
+		} {
+			if err := models.Exec(ctx, s, st.sql, st.args...); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if _, err := s.DeleteIssue(ctx, f.editor, f.p.ID, a.ID); err != nil {
 			t.Fatal(err)
@@ -265,9 +283,19 @@ func TestPurgeRedactsTheLog(t *testing.T) {
 				ID       string `json:"id"`
 				IssueID  string `json:"issue_id"`
 				Title    string `json:"title"`
+				Issue    struct {
+					ID    string `json:"id"`
+					Title string `json:"title"`
+				} `json:"issue"`
 			}
-			if err := json.Unmarshal(e.Data, &d); err != nil || !d.Redacted || (d.ID != a.ID && d.IssueID != a.ID) || d.Title != "" {
+			if err := json.Unmarshal(e.Data, &d); err != nil || !d.Redacted || d.Title != "" {
 				t.Errorf("event %d %s after the purge: %s", e.Seq, e.Type, e.Data)
+			}
+			if about := d.ID == a.ID || d.IssueID == a.ID || d.Issue.ID == a.ID; !about || d.Issue.Title != "" {
+				t.Errorf("event %d %s lost its ids or kept a title: %s", e.Seq, e.Type, e.Data)
+			}
+			if e.Type == "other.embeds" && !strings.Contains(string(e.Data), "12345678901234567") {
+				t.Errorf("the redaction changed a number: %s", e.Data)
 			}
 		}
 		if n := countRows(t, s, `SELECT COUNT(*) FROM comments WHERE issue_id = ?`, a.ID); n != 0 {
