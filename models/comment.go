@@ -91,6 +91,10 @@ func validateCommentBody(v *ValidationError, body string) {
 	}
 }
 
+// liveIssueOnly keeps the comments of an issue in the trash out of a
+// commentSelect: they are as gone as the issue until it is restored.
+const liveIssueOnly = `AND EXISTS (SELECT 1 FROM issues WHERE issues.id = comments.issue_id AND issues.deleted_at IS NULL)`
+
 // commentSelect reads comments with their author's name and handle.
 func commentSelect() string {
 	return `SELECT comments.id, comments.issue_id, comments.author_id, users.display_name, users.handle,
@@ -268,8 +272,8 @@ func (c *change) comment(issueID, commentID string) (Comment, error) {
 	if uuid.Validate(issueID) != nil || uuid.Validate(commentID) != nil {
 		return Comment{}, ErrNotFound
 	}
-	items, err := scanComments(c.tx, "WHERE comments.id = ? AND comments.issue_id = ? AND comments.project_id = ?",
-		commentID, issueID, c.project.ID)
+	items, err := scanComments(c.tx, "WHERE comments.id = ? AND comments.issue_id = ? AND comments.project_id = ? "+
+		liveIssueOnly, commentID, issueID, c.project.ID)
 	if err != nil {
 		return Comment{}, err
 	}
@@ -297,8 +301,8 @@ func (s *Store) GetComment(ctx context.Context, userID, projectID, issueID, comm
 	if uuid.Validate(issueID) != nil || uuid.Validate(commentID) != nil {
 		return Comment{}, ErrNotFound
 	}
-	items, err := scanComments(db, "WHERE comments.id = ? AND comments.issue_id = ? AND comments.project_id = ?",
-		commentID, issueID, projectID)
+	items, err := scanComments(db, "WHERE comments.id = ? AND comments.issue_id = ? AND comments.project_id = ? "+
+		liveIssueOnly, commentID, issueID, projectID)
 	if err != nil {
 		return Comment{}, translate(err)
 	}

@@ -39,7 +39,8 @@ func TestTrashHidesTheIssueEverywhere(t *testing.T) {
 		a := newIssue(t, s, f.editor, f.p.ID, models.IssueInput{Title: "Findable Alpha", Description: "needle",
 			CycleID: &cy.ID, AssigneeID: me, Effort: ptr(5)})
 		other := f.issue("Other", "")
-		if _, _, err := s.CreateComment(ctx, f.editor, f.p.ID, a.ID, "A comment"); err != nil {
+		cm, _, err := s.CreateComment(ctx, f.editor, f.p.ID, a.ID, "A comment")
+		if err != nil {
 			t.Fatal(err)
 		}
 		ev, err := s.DeleteIssue(ctx, f.editor, f.p.ID, a.ID)
@@ -65,6 +66,12 @@ func TestTrashHidesTheIssueEverywhere(t *testing.T) {
 		_, _, err = s.MoveIssue(ctx, f.editor, f.p.ID, a.ID, models.MoveInput{Status: "done"})
 		wantErr(t, err, models.ErrNotFound)
 		_, _, err = s.CreateComment(ctx, f.editor, f.p.ID, a.ID, "more")
+		wantErr(t, err, models.ErrNotFound)
+		_, err = s.GetComment(ctx, f.editor.ID, f.p.ID, a.ID, cm.ID)
+		wantErr(t, err, models.ErrNotFound)
+		_, _, err = s.UpdateComment(ctx, f.editor, f.p.ID, a.ID, cm.ID, models.CommentPatch{Body: "edited", Version: cm.Version})
+		wantErr(t, err, models.ErrNotFound)
+		_, err = s.DeleteComment(ctx, f.owner, f.p.ID, a.ID, cm.ID)
 		wantErr(t, err, models.ErrNotFound)
 		_, err = s.DeleteIssue(ctx, f.editor, f.p.ID, a.ID)
 		wantErr(t, err, models.ErrNotFound)
