@@ -142,6 +142,7 @@ func TestIssueActivity(t *testing.T) {
 		// (EVENT_RETENTION_COUNT). The log has holes, which readers are
 		// told about.
 		f.owner.must(204, "DELETE", f.path("/issues/"+second.ID), nil, nil)
+		f.owner.must(204, "DELETE", f.path("/trash/"+second.ID), nil, nil) // kept while in the trash
 		head := f.seq()
 		clk.Advance(48 * time.Hour)
 		var fresh models.Issue
@@ -150,9 +151,10 @@ func TestIssueActivity(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Gone: three member.added, cycle.created, Second's three events.
-		if n != 7 {
-			t.Fatalf("pruned %d events, want 7", n)
+		// Gone: three member.added, cycle.created, Second's three events,
+		// its purge.
+		if n != 8 {
+			t.Fatalf("pruned %d events, want 8", n)
 		}
 		if n, err := f.ts.store.PruneEvents(context.Background(), 24*time.Hour, 1); err != nil || n != 0 {
 			t.Fatalf("prune by count: %d, %v; want nothing more (every event left is a live issue's)", n, err)

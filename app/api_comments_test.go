@@ -153,9 +153,10 @@ func TestCommentsAPI(t *testing.T) {
 			t.Fatalf("refused requests changed the project")
 		}
 
-		// Deleting the issue deletes its comments.
+		// Deleting the issue hides its comments; purging it deletes them.
 		f.owner.must(204, "DELETE", f.path("/issues/"+iid), nil, nil)
 		f.owner.must(404, "GET", f.commentsPath(iid), nil, nil)
+		f.owner.must(204, "DELETE", f.path("/trash/"+iid), nil, nil)
 		var n int
 		err := rawDB(t, ts).QueryRow("SELECT count(*) FROM comments WHERE issue_id = $1", iid).Scan(&n)
 		if err != nil || n != 0 {

@@ -37,6 +37,9 @@ type Config struct {
 	// RollOverInterval is how often each instance checks for completed
 	// cycles to roll over (0: a minute); tests shorten it.
 	RollOverInterval time.Duration
+	// TrashPurgeInterval is how often each instance checks for issues
+	// trashed 30 days ago (0: an hour); tests shorten it.
+	TrashPurgeInterval time.Duration
 }
 
 // loadOrCreateSecret returns the secret in DATA_DIR/name, creating it (32

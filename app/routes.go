@@ -71,6 +71,12 @@ func (s *Server) routes(app *fiber.App) {
 	p.Patch("/:pid/issues/:iid", s.apiUpdateIssue)
 	p.Delete("/:pid/issues/:iid", s.apiDeleteIssue)
 	p.Post("/:pid/issues/:iid/move", s.apiMoveIssue)
+	p.Post("/:pid/issues/:iid/restore", s.apiRestoreIssue)
+
+	// The trash.
+	p.Get("/:pid/trash", s.apiListTrash)
+	p.Delete("/:pid/trash", s.apiPurgeTrash)
+	p.Delete("/:pid/trash/:iid", s.apiPurgeTrash)
 
 	// Cycles and capacities (planning).
 	p.Get("/:pid/cycles", s.apiListCycles)
@@ -144,6 +150,10 @@ func (s *Server) routes(app *fiber.App) {
 	pages.Post("/projects/:pid/issues/:iid/delete", s.pageDeleteIssue)
 	pages.Get("/projects/:pid/issues/:iid/panel", s.pagePanel)               // the card panel (an HTML fragment)
 	pages.Get("/projects/:pid/issues/:iid/activity", s.pageActivityFragment) // fragment, for live updates
+	pages.Get("/projects/:pid/trash", s.pageTrash)
+	pages.Post("/projects/:pid/trash/purge", s.pagePurgeTrash)
+	pages.Post("/projects/:pid/trash/:iid/restore", s.pageRestoreIssue)
+	pages.Post("/projects/:pid/trash/:iid/purge", s.pagePurgeTrash)
 	pages.Post("/projects/:pid/issues/:iid/comments", s.pageCreateComment)
 	pages.Get("/projects/:pid/issues/:iid/comments/:cid", s.pageCommentFragment) // one comment, rendered
 	pages.Post("/projects/:pid/issues/:iid/comments/:cid", s.pageUpdateComment)

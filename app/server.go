@@ -133,10 +133,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.cfg.RollOverInterval <= 0 {
 		s.cfg.RollOverInterval = defaultRollOverInterval
 	}
-	s.loops.Add(3)
+	if s.cfg.TrashPurgeInterval <= 0 {
+		s.cfg.TrashPurgeInterval = defaultTrashPurgeInterval
+	}
+	s.loops.Add(4)
 	go s.pruneLoop()
 	go s.leaseLoop()
 	go s.rollOverLoop()
+	go s.trashPurgeLoop()
 	return s, nil
 }
 

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -267,7 +268,10 @@ func (s *Server) pageDeleteIssue(c *fiber.Ctx) error {
 		return s.pageError(c, "/projects/"+pid+"/issues/"+c.Params("iid"), err)
 	}
 	s.announce(ev)
-	return s.back(c, "/projects/"+pid, true, "Issue deleted.")
+	// The board offers Undo for it (static/js/undo.js reads the fragment).
+	var gone models.Issue
+	_ = json.Unmarshal(ev.Data, &gone)
+	return s.back(c, "/projects/"+pid+"#deleted="+gone.ID+"&key="+gone.Key, true, gone.Key+" moved to the trash.")
 }
 
 // Comments on the issue page: the list, and forms to add, edit (the author)

@@ -275,8 +275,8 @@ func TestIssueFormsAndConflicts(t *testing.T) {
 	}
 	// Delete.
 	res, _ = f.editor.form("/projects/"+f.project.ID+"/issues/"+is.ID+"/delete", nil)
-	if res.StatusCode != 303 {
-		t.Fatalf("delete: %d", res.StatusCode)
+	if res.StatusCode != 303 || res.Header.Get("Location") != "/projects/"+f.project.ID+"#deleted="+is.ID+"&key="+is.Key {
+		t.Fatalf("delete: %d to %s", res.StatusCode, res.Header.Get("Location"))
 	}
 	f.owner.must(404, "GET", f.path("/issues/"+is.ID), nil, nil)
 }

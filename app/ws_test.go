@@ -451,30 +451,32 @@ func TestWSResyncWhenLogPruned(t *testing.T) {
 	for _, is := range issues[:3] {
 		a.must(204, "DELETE", "/api/v1/projects/"+p.ID+"/issues/"+is.ID, nil, nil) // seq 6..8
 	}
-	// Goes: 1..3 (deleted cards' creations) and 6; stays: 4, 5 (live cards), 7, 8.
-	if n, err := ls.store.PruneEvents(context.Background(), 24*time.Hour, 2); err != nil || n != 4 {
-		t.Fatalf("pruned %d, %v; want 4", n, err)
+	a.must(204, "DELETE", "/api/v1/projects/"+p.ID+"/trash", nil, nil) // seq 9
+	// Goes: 1..3 (purged cards' creations), 6 and 7; stays: 4, 5 (live
+	// cards), 8, 9.
+	if n, err := ls.store.PruneEvents(context.Background(), 24*time.Hour, 2); err != nil || n != 5 {
+		t.Fatalf("pruned %d, %v; want 5", n, err)
 	}
 	a.must(410, "GET", "/api/v1/projects/"+p.ID+"/events?since=1", nil, nil)
 	a.must(410, "GET", "/api/v1/projects/"+p.ID+"/events?since=3", nil, nil)
 	var page eventsResponse
-	a.must(200, "GET", "/api/v1/projects/"+p.ID+"/events?since=6", nil, &page)
-	if len(page.Items) != 2 || page.Items[0].Seq != 7 {
+	a.must(200, "GET", "/api/v1/projects/"+p.ID+"/events?since=7", nil, &page)
+	if len(page.Items) != 2 || page.Items[0].Seq != 8 {
 		t.Fatalf("retained events: %+v", page)
 	}
 	for _, since := range []int64{1, 3} {
 		conn := ls.mustDial(a, p.ID, since)
 		next(t, conn) // hello
-		if f := next(t, conn); f.Type != "resync" || f.Seq != 8 {
+		if f := next(t, conn); f.Type != "resync" || f.Seq != 9 {
 			t.Fatalf("since %d: want resync, got %+v", since, f)
 		}
 		if code := closeStatus(t, conn, 5*time.Second); code != websocket.StatusNormalClosure {
 			t.Fatalf("close after resync: %d", code)
 		}
 	}
-	ok := ls.mustDial(a, p.ID, 6)
+	ok := ls.mustDial(a, p.ID, 7)
 	next(t, ok)
-	if f := next(t, ok); f.Seq != 7 {
+	if f := next(t, ok); f.Seq != 8 {
 		t.Fatalf("from a retained seq: %+v", f)
 	}
 }

@@ -30,16 +30,19 @@ func TestPruneKeepsLiveIssueEvents(t *testing.T) {
 			t.Fatal(err) // 6
 		}
 		if _, err := s.DeleteIssue(ctx, f.editor, f.p.ID, b.ID); err != nil {
-			t.Fatal(err) // 7
+			t.Fatal(err) // 7: in the trash, its events still kept
+		}
+		if _, err := s.PurgeTrash(ctx, f.owner, f.p.ID, b.ID); err != nil {
+			t.Fatal(err) // 8: gone, and its events with it
 		}
 		now = now.Add(48 * time.Hour)
-		c := f.issue("Charlie", "") // 8
+		c := f.issue("Charlie", "") // 9
 		n, err := s.PruneEvents(ctx, 24*time.Hour, 1000)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n != 4 {
-			t.Fatalf("pruned %d events, want 4 (two member.added, Bravo's two)", n)
+		if n != 5 {
+			t.Fatalf("pruned %d events, want 5 (two member.added, Bravo's two, the purge)", n)
 		}
 		if n, err := s.PruneEvents(ctx, 24*time.Hour, 1); err != nil || n != 0 {
 			t.Fatalf("prune by count: %d, %v; want nothing more (every event left is a live issue's)", n, err)
@@ -56,11 +59,11 @@ func TestPruneKeepsLiveIssueEvents(t *testing.T) {
 				t.Fatalf("events since %d over a hole: %v, want ErrPruned", since, err)
 			}
 		}
-		page, err := s.EventsSince(ctx, f.owner.ID, f.p.ID, 7, 100)
-		if err != nil || !equalSeqs(seqs(page.Items), []int64{8}) {
-			t.Fatalf("events since 7: %v, %v", seqs(page.Items), err)
+		page, err := s.EventsSince(ctx, f.owner.ID, f.p.ID, 8, 100)
+		if err != nil || !equalSeqs(seqs(page.Items), []int64{9}) {
+			t.Fatalf("events since 8: %v, %v", seqs(page.Items), err)
 		}
-		if h, _ := s.IssueEvents(ctx, f.owner.ID, f.p.ID, c.ID, "", 0); !equalSeqs(seqs(h.Items), []int64{8}) {
+		if h, _ := s.IssueEvents(ctx, f.owner.ID, f.p.ID, c.ID, "", 0); !equalSeqs(seqs(h.Items), []int64{9}) {
 			t.Fatalf("Charlie's history: %v", seqs(h.Items))
 		}
 	})

@@ -105,7 +105,8 @@ func (c *change) checkLoad(before, after issueRow) error {
 		return nil
 	}
 	var load int
-	if err := c.tx.Raw(`SELECT COALESCE(SUM(COALESCE(effort, ?)), 0) FROM issues WHERE cycle_id = ? AND assignee_id = ?`,
+	if err := c.tx.Raw(`SELECT COALESCE(SUM(COALESCE(effort, ?)), 0) FROM issues WHERE cycle_id = ? AND assignee_id = ?
+		AND deleted_at IS NULL`,
 		c.project.UnestimatedEffort, *after.CycleID, *after.AssigneeID).Scan(&load).Error; err != nil {
 		return err
 	}

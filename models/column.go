@@ -262,11 +262,14 @@ func (s *Store) DeleteColumn(ctx context.Context, actor User, projectID, key str
 			return "", nil, invalid("key", "a board needs at least one column")
 		}
 		var n int64
-		if err := c.tx.Model(&issueRow{}).Where("project_id = ? AND status = ?", projectID, key).Count(&n).Error; err != nil {
+		if err := c.tx.Model(&issueRow{}).Where("project_id = ? AND status = ? AND deleted_at IS NULL", projectID, key).Count(&n).Error; err != nil {
 			return "", nil, err
 		}
 		if n > 0 {
 			return "", nil, invalid("key", "move or delete the "+itoa(int(n))+" issues in this column first")
+		}
+		if err := c.rehomeTrashed(key, rows); err != nil {
+			return "", nil, err
 		}
 		if err := c.tx.Delete(&columnRow{}, "id = ?", found.ID).Error; err != nil {
 			return "", nil, err

@@ -91,6 +91,10 @@ func validateCommentBody(v *ValidationError, body string) {
 	}
 }
 
+// liveIssueOnly keeps the comments of an issue in the trash out of a
+// commentSelect: they are as gone as the issue until it is restored.
+const liveIssueOnly = `AND EXISTS (SELECT 1 FROM issues WHERE issues.id = comments.issue_id AND issues.deleted_at IS NULL)`
+
 // commentSelect reads comments with their author's name and handle.
 func commentSelect() string {
 	return `SELECT comments.id, comments.issue_id, comments.author_id, users.display_name, users.handle,
@@ -156,17 +160,22 @@ func (s *Store) ListComments(ctx context.Context, userID, projectID, issueID, cu
 }
 
 // A comment cursor is the last comment's creation time and id: the next
-// page starts after that pair, whatever was deleted meanwhile.
-func encodeCommentCursor(at time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("c:" + at.UTC().Format(time.RFC3339Nano) + "|" + id))
+// page starts after that pair, whatever was deleted meanwhile. The trash's
+// is the same with the deletion time (kind "t").
+func encodeCommentCursor(at time.Time, id string) string { return encodeTimeCursor("c", at, id) }
+
+func decodeCommentCursor(c string) (time.Time, string, error) { return decodeTimeCursor("c", c) }
+
+func encodeTimeCursor(kind string, at time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + at.UTC().Format(time.RFC3339Nano) + "|" + id))
 }
 
-func decodeCommentCursor(c string) (time.Time, string, error) {
+func decodeTimeCursor(kind, c string) (time.Time, string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || !strings.HasPrefix(string(b), "c:") {
+	if err != nil || !strings.HasPrefix(string(b), kind+":") {
 		return time.Time{}, "", ErrNotFound
 	}
-	at, id, ok := strings.Cut(string(b[2:]), "|")
+	at, id, ok := strings.Cut(string(b[len(kind)+1:]), "|")
 	t, err := time.Parse(time.RFC3339Nano, at)
 	if !ok || err != nil || uuid.Validate(id) != nil {
 		return time.Time{}, "", ErrNotFound
@@ -263,8 +272,8 @@ func (c *change) comment(issueID, commentID string) (Comment, error) {
 	if uuid.Validate(issueID) != nil || uuid.Validate(commentID) != nil {
 		return Comment{}, ErrNotFound
 	}
-	items, err := scanComments(c.tx, "WHERE comments.id = ? AND comments.issue_id = ? AND comments.project_id = ?",
-		commentID, issueID, c.project.ID)
+	items, err := scanComments(c.tx, "WHERE comments.id = ? AND comments.issue_id = ? AND comments.project_id = ? "+
+		liveIssueOnly, commentID, issueID, c.project.ID)
 	if err != nil {
 		return Comment{}, err
 	}
@@ -292,8 +301,8 @@ func (s *Store) GetComment(ctx context.Context, userID, projectID, issueID, comm
 	if uuid.Validate(issueID) != nil || uuid.Validate(commentID) != nil {
 		return Comment{}, ErrNotFound
 	}
-	items, err := scanComments(db, "WHERE comments.id = ? AND comments.issue_id = ? AND comments.project_id = ?",
-		commentID, issueID, projectID)
+	items, err := scanComments(db, "WHERE comments.id = ? AND comments.issue_id = ? AND comments.project_id = ? "+
+		liveIssueOnly, commentID, issueID, projectID)
 	if err != nil {
 		return Comment{}, translate(err)
 	}

@@ -273,8 +273,8 @@ func TestCommentPages(t *testing.T) {
 	})
 }
 
-// TestDeletingAnIssueDeletesItsComments: its comments go with it; other
-// issues keep theirs.
+// TestDeletingAnIssueDeletesItsComments: its comments wait in the trash
+// with it and go when it is purged; other issues keep theirs.
 func TestDeletingAnIssueDeletesItsComments(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *models.Store) {
 		f := newFixture(t, s)
@@ -283,6 +283,12 @@ func TestDeletingAnIssueDeletesItsComments(t *testing.T) {
 		f.comment(f.owner, gone.ID, "b")
 		k := f.comment(f.editor, kept.ID, "stays")
 		if _, err := s.DeleteIssue(t.Context(), f.editor, f.p.ID, gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := models.CountProjectRows(t.Context(), s, "comments", f.p.ID); n != 3 {
+			t.Fatalf("%d comments in the project with one issue in the trash, want 3", n)
+		}
+		if _, err := s.PurgeTrash(t.Context(), f.owner, f.p.ID, gone.ID); err != nil {
 			t.Fatal(err)
 		}
 		n, err := models.CountProjectRows(t.Context(), s, "comments", f.p.ID)

@@ -73,6 +73,8 @@ const (
 	EventCommentCreated = "comment.created"
 	EventCommentUpdated = "comment.updated"
 	EventCommentDeleted = "comment.deleted"
+
+	// The trash (trash.go): EventIssueRestored, EventTrashPurged.
 )
 
 // EventPage is a slice of the log after some seq.

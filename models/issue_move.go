@@ -9,10 +9,12 @@ import (
 )
 
 // The move path's statements: check the column, find the neighbours'
-// ranks, write the one moved row. Hot statements (change.go).
+// ranks, write the one moved row. Hot statements (change.go). A trashed
+// card cannot be a neighbour (sqlRankRef), but its rank still holds its
+// slot between the others, so a restore finds its place free (trash.go).
 const (
 	sqlColumnExists = `SELECT count(*) FROM board_columns WHERE project_id = ? AND key = ?`
-	sqlRankRef      = `SELECT id, status, rank FROM issues WHERE id = ? AND project_id = ?`
+	sqlRankRef      = `SELECT id, status, rank FROM issues WHERE id = ? AND project_id = ? AND deleted_at IS NULL`
 	sqlBottomRank   = `SELECT rank FROM issues WHERE project_id = ? AND status = ? AND id <> ?
 		ORDER BY rank DESC, id DESC LIMIT 1`
 	sqlRankBelow = `SELECT rank FROM issues WHERE project_id = ? AND status = ? AND id <> ?

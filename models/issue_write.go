@@ -14,7 +14,7 @@ import (
 // statement (change.go).
 const sqlIssueRow = `SELECT id, project_id, number, title, description, status, priority, assignee_id, author_id,
 		labels, effort, due_date, rank, version, created_at, updated_at, cycle_id, carryover, comment_count
-		FROM issues WHERE id = ? AND project_id = ?`
+		FROM issues WHERE id = ? AND project_id = ? AND deleted_at IS NULL`
 
 // CreateIssue adds an issue at the bottom of its column (editor).
 func (s *Store) CreateIssue(ctx context.Context, actor User, projectID string, in IssueInput) (Issue, Event, error) {
@@ -140,14 +140,17 @@ func (s *Store) UpdateIssue(ctx context.Context, actor User, projectID, issueID 
 	return out, ev, err
 }
 
-// DeleteIssue removes an issue (editor); the event carries it as it was.
+// DeleteIssue moves an issue to the trash (editor): it is gone from every
+// read of live issues until restored or purged (trash.go). The event
+// carries it as it was.
 func (s *Store) DeleteIssue(ctx context.Context, actor User, projectID, issueID string) (Event, error) {
 	return s.change(ctx, actor, projectID, RoleEditor, func(c *change) (string, any, error) {
 		row, err := c.issueRow(issueID)
 		if err != nil {
 			return "", nil, err
 		}
-		if err := c.tx.Delete(&issueRow{}, "id = ?", row.ID).Error; err != nil {
+		if err := c.tx.Exec(`UPDATE issues SET deleted_at = ?, deleted_by = ? WHERE id = ?`,
+			c.s.now(), actor.ID, row.ID).Error; err != nil {
 			return "", nil, err
 		}
 		return EventIssueDeleted, row.view(c.project.Key), nil
@@ -159,7 +162,13 @@ func (c *change) issueRow(issueID string) (issueRow, error) {
 	if _, err := uuid.Parse(issueID); err != nil {
 		return r, ErrNotFound
 	}
-	err := c.w.queryRow(sqlIssueRow, issueID, c.project.ID).Scan(&r.ID, &r.ProjectID, &r.Number, &r.Title,
+	return scanIssueRow(c.w.queryRow(sqlIssueRow, issueID, c.project.ID))
+}
+
+// scanIssueRow reads one row of sqlIssueRow's columns; none is ErrNotFound.
+func scanIssueRow(row *sql.Row) (issueRow, error) {
+	var r issueRow
+	err := row.Scan(&r.ID, &r.ProjectID, &r.Number, &r.Title,
 		&r.Description, &r.Status, &r.Priority, &r.AssigneeID, &r.AuthorID, &r.Labels, &r.Effort, &r.DueDate,
 		&r.Rank, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.CycleID, &r.Carryover, &r.CommentCount)
 	if errors.Is(err, sql.ErrNoRows) {

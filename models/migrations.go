@@ -293,6 +293,15 @@ CREATE TABLE identities (
 );
 CREATE INDEX identities_user ON identities (user_id);
 `},
+	// Trash (models/trash.go): a deleted issue keeps its row, marked with
+	// when and by whom, until it is restored or purged (after 30 days, or by
+	// an owner). Every read of live issues says deleted_at IS NULL; the
+	// purge job finds the expired ones by the partial index.
+	{"0012_trash", `
+ALTER TABLE issues ADD COLUMN deleted_at {{ts}};
+ALTER TABLE issues ADD COLUMN deleted_by TEXT REFERENCES users (id);
+CREATE INDEX issues_trash ON issues (project_id, deleted_at) WHERE deleted_at IS NOT NULL;
+`},
 }
 
 // migrationCode is the part of a migration that SQL shared by both

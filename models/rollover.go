@@ -46,7 +46,7 @@ type DueCycle struct {
 // those not in a done column, by number.
 const sqlRollOverPending = `SELECT i.id FROM issues i
 	LEFT JOIN board_columns b ON b.project_id = i.project_id AND b.key = i.status
-	WHERE i.project_id = ? AND i.cycle_id = ? AND COALESCE(b.category, 'todo') <> 'done'
+	WHERE i.project_id = ? AND i.cycle_id = ? AND i.deleted_at IS NULL AND COALESCE(b.category, 'todo') <> 'done'
 	ORDER BY i.number`
 
 // CyclesToRollOver lists the completed cycles of every project that are

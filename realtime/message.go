@@ -33,6 +33,9 @@ var ErrPruned = errors.New("realtime: events pruned from the log")
 const (
 	typeMemberRemoved  = "member.removed"
 	typeProjectDeleted = "project.deleted"
+	// A purge redacted earlier events in the log: the copies held in
+	// memory for replays are dropped, so a replay reads the log.
+	typeTrashPurged = "trash.purged"
 )
 
 // header is what the hub reads of a published event; the rest of the frame

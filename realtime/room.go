@@ -256,8 +256,11 @@ func (r *room) readLog() (more bool) {
 // deliver forwards the next event in order. Called with r.mu held.
 func (r *room) deliver(m Message) {
 	r.last = m.Seq
-	if len(r.recent) > 0 && r.recent[len(r.recent)-1].Seq != m.Seq-1 {
-		r.recent = r.recent[:0] // not contiguous (cannot happen: deliver is in order); start again
+	if len(r.recent) > 0 && r.recent[len(r.recent)-1].Seq != m.Seq-1 || m.Type == typeTrashPurged {
+		// Not contiguous (cannot happen: deliver is in order), or redacted
+		// in the log: start again.
+		clear(r.recent)
+		r.recent = r.recent[:0]
 	}
 	if len(r.recent) == r.hub.opt.RecentEvents {
 		copy(r.recent, r.recent[1:])

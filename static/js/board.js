@@ -525,7 +525,7 @@
   function applyEvent(msg) {
     var d = msg.data || {};
     switch (msg.type) {
-      case "issue.created": case "issue.updated": case "issue.moved":
+      case "issue.created": case "issue.updated": case "issue.moved": case "issue.restored":
         applyIssue(d, msg.actor);
         break;
       case "issue.deleted":
@@ -626,6 +626,7 @@
     var id = card.getAttribute("data-issue-id");
     var body = neighbours(card);
     body.status = statusOf(card);
+    var undo = window.corkboardUndo ? window.corkboardUndo.before(card, from) : null; // static/js/undo.js
     card.setAttribute("aria-busy", "true");
     return fetch("/api/v1/projects/" + encodeURIComponent(projectId) + "/issues/" + encodeURIComponent(id) + "/move", {
       method: "POST",
@@ -644,6 +645,7 @@
         cardContent(card, issue);
         markEditing(card);
       }
+      if (undo) { undo.done(issue); }
     }).catch(function (err) {
       if (card.corkboardGone) { return; }
       var k = known.get(id);
@@ -661,7 +663,8 @@
 
   window.corkboardBoard = {
     projectId: projectId, findCard: findCard, placeCard: placeCard, placeByRank: placeByRank, indexOf: indexOf,
-    statusOf: statusOf, updateCounts: updateCounts, toast: toast
+    statusOf: statusOf, updateCounts: updateCounts, toast: toast, findColumnList: cardList,
+    applyIssue: function (is) { applyIssue(is, null); recountHidden(); }
   };
 
   // Drag and drop, within and across columns.
@@ -760,6 +763,7 @@
       var name = col.querySelector("h2").textContent;
       menu.appendChild(menuItem("→ " + name, function () { closeMenu(true); if (cardList(status)) { moveCardTo(card, status, Infinity); } }));
     });
+    if (window.corkboardUndo) { menu.appendChild(menuItem("🗑 Move to trash", function () { closeMenu(true); window.corkboardUndo.trash(card); })); }
     document.body.appendChild(menu);
     var r = button.getBoundingClientRect();
     menu.style.top = (window.scrollY + r.bottom + 4) + "px";

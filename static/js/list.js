@@ -148,8 +148,8 @@
       apply: function (msg) {
         var d = msg.data || {};
         switch (msg.type) {
-          case "issue.created": case "issue.updated": case "issue.moved":
-            if (msg.type === "issue.created") { total++; }
+          case "issue.created": case "issue.updated": case "issue.moved": case "issue.restored":
+            if (msg.type === "issue.created" || msg.type === "issue.restored") { total++; }
             upsert(d, msg.actor);
             break;
           case "issue.deleted":
