@@ -1,0 +1,182 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// The reads of an export (app/transfer writes the document): the small
+// head of a project in one call, then its issues a page at a time in
+// board order, so a project of any size streams in constant memory.
+
+// ExportHead is a project's head: settings, columns, members, cycles.
+type ExportHead struct {
+	Project Project
+	Members []Member
+	Cycles  []ExportCycle
+}
+
+// ExportCycle is a cycle with its per-member capacities (by email).
+type ExportCycle struct {
+	Number     int64
+	Name       string
+	StartsOn   string
+	EndsOn     string
+	Goal       string
+	Capacities map[string]int
+}
+
+// ExportIssue is an issue with the emails of its people, its cycle's
+// number and name, and its comments oldest first.
+type ExportIssue struct {
+	Issue
+	AssigneeEmail string
+	AuthorEmail   string
+	CycleNumber   *int64
+	CycleName     string
+	Comments      []ExportComment
+}
+
+// ExportComment is a comment with its author's email.
+type ExportComment struct {
+	AuthorEmail string
+	Body        string
+	CreatedAt   time.Time
+}
+
+// ExportCursor is where the next page of ExportIssues starts: after the
+// issue at Column (position), Rank, ID. The zero value starts at the top.
+type ExportCursor struct {
+	Column int
+	Rank   string
+	ID     string
+}
+
+// ExportHead reads the head of a project userID is a member of.
+func (s *Store) ExportHead(ctx context.Context, userID, projectID string) (ExportHead, error) {
+	p, err := s.GetProject(ctx, userID, projectID)
+	if err != nil {
+		return ExportHead{}, err
+	}
+	db := s.read(ctx)
+	ms, err := s.membersOf(db, projectID, "")
+	if err != nil {
+		return ExportHead{}, err
+	}
+	var rows []cycleRow
+	if err := db.Where("project_id = ?", projectID).Order("number").Find(&rows).Error; err != nil {
+		return ExportHead{}, translate(err)
+	}
+	var caps []struct {
+		CycleID string
+		Email   string
+		Points  int
+	}
+	if err := db.Table("cycle_capacities").Select("cycle_capacities.cycle_id, users.email, cycle_capacities.points").
+		Joins("JOIN users ON users.id = cycle_capacities.user_id").
+		Joins("JOIN cycles ON cycles.id = cycle_capacities.cycle_id").
+		Where("cycles.project_id = ?", projectID).Scan(&caps).Error; err != nil {
+		return ExportHead{}, translate(err)
+	}
+	byCycle := map[string]map[string]int{}
+	for _, c := range caps {
+		if byCycle[c.CycleID] == nil {
+			byCycle[c.CycleID] = map[string]int{}
+		}
+		byCycle[c.CycleID][c.Email] = c.Points
+	}
+	h := ExportHead{Project: p, Members: ms, Cycles: make([]ExportCycle, len(rows))}
+	for i, r := range rows {
+		h.Cycles[i] = ExportCycle{Number: r.Number, Name: r.Name, StartsOn: r.StartsOn, EndsOn: r.EndsOn, Goal: r.Goal,
+			Capacities: byCycle[r.ID]}
+	}
+	return h, nil
+}
+
+// exportIssueSelect reads issues in board order with what an export
+// names them by. (When issues gain a deleted_at, the trash is left out
+// here: an export carries what the board shows.)
+const exportIssueSelect = `SELECT i.id, i.project_id, i.number, i.title, i.description, i.status, i.priority,
+	i.assignee_id, i.author_id, i.labels, i.effort, i.due_date, i.rank, i.version, i.created_at, i.updated_at,
+	i.cycle_id, i.carryover, i.comment_count, b.position, COALESCE(a.email, ''), COALESCE(w.email, ''),
+	c.number, COALESCE(c.name, '')
+	FROM issues i
+	JOIN board_columns b ON b.project_id = i.project_id AND b.key = i.status
+	LEFT JOIN users a ON a.id = i.assignee_id
+	LEFT JOIN users w ON w.id = i.author_id
+	LEFT JOIN cycles c ON c.id = i.cycle_id
+	WHERE i.project_id = ? AND (b.position > ? OR (b.position = ? AND (i.rank > ? OR (i.rank = ? AND i.id > ?))))
+	ORDER BY b.position, i.rank, i.id LIMIT ?`
+
+// ExportIssues reads up to limit issues after cursor, in board order,
+// for a member of the project; the returned cursor continues after them
+// (a short page is the last).
+func (s *Store) ExportIssues(ctx context.Context, userID, projectID string, after ExportCursor, limit int, withComments bool) ([]ExportIssue, ExportCursor, error) {
+	db := s.read(ctx)
+	if _, err := memberRole(db, projectID, userID); err != nil {
+		return nil, after, err
+	}
+	if after.ID == "" {
+		after.Column = -1
+	}
+	rows, err := db.Raw(exportIssueSelect, projectID, after.Column, after.Column, after.Rank, after.Rank, after.ID, limit).Rows()
+	if err != nil {
+		return nil, after, translate(err)
+	}
+	defer rows.Close()
+	key := ""
+	var out []ExportIssue
+	ids := []string{}
+	for rows.Next() {
+		var r issueRow
+		var e ExportIssue
+		var pos int
+		if err := rows.Scan(&r.ID, &r.ProjectID, &r.Number, &r.Title, &r.Description, &r.Status, &r.Priority,
+			&r.AssigneeID, &r.AuthorID, &r.Labels, &r.Effort, &r.DueDate, &r.Rank, &r.Version, &r.CreatedAt,
+			&r.UpdatedAt, &r.CycleID, &r.Carryover, &r.CommentCount, &pos, &e.AssigneeEmail, &e.AuthorEmail,
+			&e.CycleNumber, &e.CycleName); err != nil {
+			return nil, after, err
+		}
+		r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+		e.Issue = r.view(key)
+		after = ExportCursor{Column: pos, Rank: r.Rank, ID: r.ID}
+		out = append(out, e)
+		ids = append(ids, r.ID)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, after, err
+	}
+	if withComments && len(ids) > 0 {
+		byIssue, err := exportComments(db, projectID, ids)
+		if err != nil {
+			return nil, after, err
+		}
+		for i := range out {
+			out[i].Comments = byIssue[out[i].ID]
+		}
+	}
+	return out, after, nil
+}
+
+func exportComments(db *gorm.DB, projectID string, issueIDs []string) (map[string][]ExportComment, error) {
+	rows, err := db.Raw(`SELECT c.issue_id, u.email, c.body, c.created_at FROM comments c
+		JOIN users u ON u.id = c.author_id
+		WHERE c.project_id = ? AND c.issue_id IN ? ORDER BY c.issue_id, c.created_at, c.id`, projectID, issueIDs).Rows()
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	out := map[string][]ExportComment{}
+	for rows.Next() {
+		var id string
+		var c ExportComment
+		if err := rows.Scan(&id, &c.AuthorEmail, &c.Body, &c.CreatedAt); err != nil {
+			return nil, err
+		}
+		c.CreatedAt = c.CreatedAt.UTC()
+		out[id] = append(out[id], c)
+	}
+	return out, rows.Err()
+}
