@@ -113,7 +113,7 @@ func (s *Store) StartImport(ctx context.Context, jobID string, p ImportProject, 
 		v.Add("columns", "must be 1 to "+itoa(maxColumns))
 	}
 	for i := range p.Cycles {
-		in := CycleInput{Name: p.Cycles[i].Name, Goal: p.Cycles[i].Goal}
+		in := CycleInput{Name: p.Cycles[i].Name, Goal: p.Cycles[i].Goal, StartsOn: p.Cycles[i].StartsOn, EndsOn: p.Cycles[i].EndsOn}
 		in.validate(v)
 		for _, pts := range p.Cycles[i].Capacities {
 			validateCapacity(v, "cycles.capacities", &pts)

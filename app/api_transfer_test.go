@@ -1,0 +1,271 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/corkboard/corkboard/app/transfer"
+	"github.com/corkboard/corkboard/models"
+)
+
+// Export and import through the API, on both databases: the round trip,
+// access, the upload's own limit, and refusals that create nothing.
+
+// upload posts a file to path as multipart/form-data with the fields.
+func (c *client) upload(path string, fields map[string]string, filename string, data []byte) (*http.Response, []byte) {
+	c.ts.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	if filename != "" {
+		fw, _ := mw.CreateFormFile("file", filename)
+		fw.Write(data)
+	}
+	mw.Close()
+	req := httptest.NewRequest("POST", path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if c.cookie != "" {
+		req.AddCookie(&http.Cookie{Name: c.ts.sessionCookieName(), Value: c.cookie})
+	}
+	return c.send(req)
+}
+
+// startImport uploads data and returns the job's id (202 expected).
+func (c *client) startImport(source, name string, data []byte) string {
+	c.ts.t.Helper()
+	res, b := c.upload("/api/v1/imports", map[string]string{"source": source, "name": name}, "board."+source, data)
+	if res.StatusCode != 202 {
+		c.ts.t.Fatalf("import: %d %s", res.StatusCode, b)
+	}
+	var acc struct{ ID, Status string }
+	mustJSON(c.ts.t, b, &acc)
+	return acc.ID
+}
+
+// waitImport follows a job until it is done or failed.
+func (c *client) waitImport(id string) models.ImportJob {
+	c.ts.t.Helper()
+	var job models.ImportJob
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		c.must(200, "GET", "/api/v1/imports/"+id, nil, &job)
+		if job.Status == models.ImportDone || job.Status == models.ImportFailed {
+			return job
+		}
+		if time.Now().After(deadline) {
+			c.ts.t.Fatalf("import %s still %s: %+v", id, job.Status, job.Progress)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// export fetches a project's export in format.
+func (c *client) export(pid, format string) []byte {
+	c.ts.t.Helper()
+	return c.must(200, "GET", "/api/v1/projects/"+pid+"/export?format="+format, nil, nil)
+}
+
+// richProject builds a project with everything an export carries: custom
+// columns, planning settings, members with capacities, cycles with a
+// capacity override, issues in a chosen order with labels, efforts, due
+// dates, cycles, assignees and comments.
+func richProject(t *testing.T, ts *testServer) (owner, viewer *client, pid string) {
+	owner = ts.register("alice@example.com", "Alice")
+	bob := ts.register("bob@example.com", "Bob")
+	viewer = ts.register("carol@example.com", "Carol")
+	var p models.Project
+	owner.must(201, "POST", "/api/v1/projects", map[string]string{"name": "Launch Plan", "description": "All of it"}, &p)
+	path := func(s string) string { return "/api/v1/projects/" + p.ID + s }
+	owner.must(200, "PATCH", path(""), map[string]any{"estimate_scale": "fibonacci", "timezone": "Europe/Paris",
+		"capacity_policy": "warn", "unestimated_effort": 2}, nil)
+	owner.must(201, "POST", path("/columns"), map[string]any{"name": "Review", "wip_limit": 3, "category": "started"}, nil)
+	owner.must(201, "POST", path("/members"), map[string]string{"email": "bob@example.com", "role": "editor"}, nil)
+	owner.must(201, "POST", path("/members"), map[string]string{"email": "carol@example.com", "role": "viewer"}, nil)
+	owner.must(200, "PATCH", path("/members/"+bob.user.ID), map[string]any{"capacity": 13}, nil)
+	var c1, c2 models.Cycle
+	owner.must(201, "POST", path("/cycles"), map[string]any{"starts_on": time.Now().AddDate(0, 0, -3).Format(time.DateOnly),
+		"ends_on": time.Now().AddDate(0, 0, 4).Format(time.DateOnly), "goal": "Ship it"}, &c1)
+	owner.must(201, "POST", path("/cycles"), map[string]any{"starts_on": "2099-01-05", "ends_on": "2099-01-16", "name": "Later"}, &c2)
+	owner.must(200, "PUT", path("/cycles/"+c2.ID+"/capacity/"+bob.user.ID), map[string]any{"points": 5}, nil)
+	var a, b, c models.Issue
+	owner.must(201, "POST", path("/issues"), map[string]any{"title": "First, \"quoted\"", "description": "line 1\nline 2",
+		"labels": []string{"ui", "Bug"}, "effort": 3, "due_date": "2026-03-01", "assignee_id": bob.user.ID, "priority": "high",
+		"cycle_id": c2.ID}, &a)
+	bob.must(201, "POST", path("/issues"), map[string]any{"title": "Second", "status": "review"}, &b)
+	owner.must(201, "POST", path("/issues"), map[string]any{"title": "Third", "cycle_id": c1.ID, "status": "done"}, &c)
+	var d models.Issue
+	owner.must(201, "POST", path("/issues"), map[string]any{"title": "Fourth"}, &d)
+	owner.must(200, "POST", path("/issues/"+d.ID+"/move"), map[string]any{"status": "open", "before_id": a.ID}, nil)
+	owner.must(201, "POST", path("/issues/"+a.ID+"/comments"), map[string]any{"body": "Looks good, @bob"}, nil)
+	bob.must(201, "POST", path("/issues/"+a.ID+"/comments"), map[string]any{"body": "Thanks!\n\n- [x] done"}, nil)
+	return owner, viewer, p.ID
+}
+
+// comparable drops what a round trip may change: exported_at.
+func comparable(t *testing.T, b []byte) transfer.Document {
+	t.Helper()
+	var d transfer.Document
+	mustJSON(t, b, &d)
+	d.ExportedAt = time.Time{}
+	return d
+}
+
+func TestExportImportRoundTrip(t *testing.T) {
+	forEachDB(t, func(t *testing.T, ts *testServer) {
+		owner, _, pid := richProject(t, ts)
+		first := owner.export(pid, "json")
+		doc := comparable(t, first)
+		if len(doc.Issues) != 4 || len(doc.Members) != 3 || len(doc.Cycles) != 2 || len(doc.Columns) != 4 {
+			t.Fatalf("export: %s", first)
+		}
+		if doc.Issues[0].Title != "Fourth" || doc.Issues[1].Title != "First, \"quoted\"" || len(doc.Issues[1].Comments) != 2 {
+			t.Fatalf("board order or comments: %s", first)
+		}
+		job := owner.waitImport(owner.startImport("corkboard", "", first))
+		if job.Status != models.ImportDone || job.ProjectID == nil || len(job.Warnings) != 0 {
+			t.Fatalf("import: %+v", job)
+		}
+		second := owner.export(*job.ProjectID, "json")
+		if got := comparable(t, second); !reflect.DeepEqual(got, doc) {
+			t.Fatalf("round trip differs:\nfirst  %s\nsecond %s", first, second)
+		}
+		csv1, csv2 := owner.export(pid, "csv"), owner.export(*job.ProjectID, "csv")
+		if !bytes.Equal(csv1, csv2) {
+			t.Fatalf("CSV exports differ:\n%s\n%s", csv1, csv2)
+		}
+		if !strings.HasPrefix(string(csv1), strings.Join(transfer.CSVHeader, ",")+"\r\n") ||
+			!strings.Contains(string(csv1), `"First, ""quoted"""`) || !strings.Contains(string(csv1), "\"line 1\r\nline 2\"") {
+			t.Fatalf("CSV: %s", csv1)
+		}
+		// The imported project is the owner's and numbers continue.
+		var is models.Issue
+		owner.must(201, "POST", "/api/v1/projects/"+*job.ProjectID+"/issues", map[string]string{"title": "Next"}, &is)
+		if is.Number != 5 {
+			t.Fatalf("next number %d", is.Number)
+		}
+	})
+}
+
+func TestTransferAccess(t *testing.T) {
+	forEachDB(t, func(t *testing.T, ts *testServer) {
+		owner, viewer, pid := richProject(t, ts)
+		stranger := ts.register("mallory@example.com", "Mallory")
+		stranger.must(404, "GET", "/api/v1/projects/"+pid+"/export?format=json", nil, nil)
+		stranger.must(404, "GET", "/api/v1/projects/"+pid+"/export?format=csv", nil, nil)
+		ts.anon().must(401, "GET", "/api/v1/projects/"+pid+"/export", nil, nil)
+		owner.must(422, "GET", "/api/v1/projects/"+pid+"/export?format=xml", nil, nil)
+		// Any member may export: a viewer too, the same document.
+		if !bytes.Equal(viewer.export(pid, "csv"), owner.export(pid, "csv")) {
+			t.Fatal("a viewer's export differs")
+		}
+		id := owner.startImport("corkboard", "Copy", owner.export(pid, "json"))
+		job := owner.waitImport(id)
+		if job.Status != models.ImportDone {
+			t.Fatalf("import: %+v", job)
+		}
+		stranger.must(404, "GET", "/api/v1/imports/"+id, nil, nil)
+		stranger.must(404, "GET", "/api/v1/imports/not-a-uuid", nil, nil)
+		ts.anon().must(401, "GET", "/api/v1/imports/"+id, nil, nil)
+		stranger.must(404, "GET", "/api/v1/projects/"+*job.ProjectID, nil, nil)
+	})
+}
+
+func TestImportRefusedAtOnce(t *testing.T) {
+	forEachDB(t, func(t *testing.T, ts *testServer) {
+		alice := ts.register("alice@example.com", "Alice")
+		for _, tc := range []struct {
+			name   string
+			fields map[string]string
+			file   string
+			data   []byte
+			status int
+			field  string
+		}{
+			{"no file", map[string]string{"source": "csv"}, "", nil, 422, "file"},
+			{"bad source", map[string]string{"source": "jira"}, "x.json", []byte("{}"), 422, "source"},
+			{"not JSON", map[string]string{"source": "trello"}, "x.json", []byte("title\nA"), 422, "file"},
+			{"empty", map[string]string{"source": "csv"}, "x.csv", []byte("  \n"), 422, "file"},
+			{"binary CSV", map[string]string{"source": "csv"}, "x.csv", []byte("title\x00\n"), 422, "file"},
+			{"NUL in name", map[string]string{"source": "csv", "name": "a\x00b"}, "x.csv", []byte("title\nA\n"), 422, "name"},
+		} {
+			res, b := alice.upload("/api/v1/imports", tc.fields, tc.file, tc.data)
+			var p problem
+			mustJSON(t, b, &p)
+			if res.StatusCode != tc.status || len(p.Errors) == 0 || p.Errors[0].Field != tc.field || p.Detail == "" {
+				t.Fatalf("%s: %d %s", tc.name, res.StatusCode, b)
+			}
+		}
+		var ps list[models.Project]
+		alice.must(200, "GET", "/api/v1/projects", nil, &ps)
+		if len(ps.Items) != 0 {
+			t.Fatalf("a refused import created %d projects", len(ps.Items))
+		}
+	})
+}
+
+// A file that is unreadable past the sniff fails the job with a reason and
+// leaves no project; a JSON body of another route still stops at 1 MiB
+// while the upload route takes more.
+func TestImportFailsWholeAndUploadLimit(t *testing.T) {
+	ts := newTestServer(t)
+	alice := ts.register("alice@example.com", "Alice")
+	for _, tc := range []struct{ source, data, want string }{
+		{"corkboard", `{"format":"other/1"}`, "not a Corkboard export"},
+		{"trello", `{"name":"x"`, "not a Trello board export"},
+		{"trello", `{"name":"x","lists":[],"cards":[]}`, "no open lists"},
+		{"csv", "name,status\nA,open\n", "no title column"},
+	} {
+		job := alice.waitImport(alice.startImport(tc.source, "", []byte(tc.data)))
+		if job.Status != models.ImportFailed || !strings.Contains(job.Error, tc.want) || job.ProjectID != nil {
+			t.Fatalf("%s %q: %+v", tc.source, tc.data, job)
+		}
+	}
+	var ps list[models.Project]
+	alice.must(200, "GET", "/api/v1/projects", nil, &ps)
+	if len(ps.Items) != 0 {
+		t.Fatalf("failed imports left %d projects", len(ps.Items))
+	}
+	// 3 MiB of CSV: over every other route's limit, under the upload's.
+	var big strings.Builder
+	big.WriteString("title,description\n")
+	for big.Len() < 3<<20 {
+		big.WriteString("A card," + strings.Repeat("x", 1000) + "\n")
+	}
+	job := alice.waitImport(alice.startImport("csv", "Big", []byte(big.String())))
+	if job.Status != models.ImportDone || job.Progress.Done < 3000 {
+		t.Fatalf("3 MiB import: %+v", job)
+	}
+	res, _ := alice.upload("/api/v1/projects", map[string]string{"name": big.String()[:2<<20]}, "", nil)
+	if res.StatusCode != 413 {
+		t.Fatalf("another route took a 2 MiB body: %d", res.StatusCode)
+	}
+	// Over 50 MB: refused before anything is created.
+	huge := bytes.Repeat([]byte("title\n"), (maxImportFileBytes/6)+10)
+	res, b := alice.upload("/api/v1/imports", map[string]string{"source": "csv"}, "huge.csv", huge)
+	if res.StatusCode != 413 {
+		t.Fatalf("a 50 MB+ file: %d %s", res.StatusCode, b)
+	}
+	alice.must(200, "GET", "/api/v1/projects", nil, &ps)
+	if len(ps.Items) != 1 {
+		t.Fatalf("projects: %d", len(ps.Items))
+	}
+}
+
+// jsonOf marshals v for a test file.
+func jsonOf(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
