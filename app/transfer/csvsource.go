@@ -76,7 +76,6 @@ func ReadCSV(data []byte) (*Plan, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			p.warn("line %d skipped: %v", pe.StartLine, pe.Err)
@@ -85,6 +84,7 @@ func ReadCSV(data []byte) (*Plan, error) {
 		if err != nil {
 			return nil, fileError("the CSV file cannot be read: %v", err)
 		}
+		line, _ := r.FieldPos(0) // a record has at least one field
 		get := func(name string) string {
 			if i, ok := at[name]; ok && i < len(rec) {
 				return rec[i]

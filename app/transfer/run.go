@@ -69,11 +69,22 @@ var ErrStopped = errors.New("the server stopped during the import; upload the fi
 
 // Run imports data (from source) as a new project owned by owner, for job
 // jobID. Any failure fails the job with a reason and leaves no project.
-func (im *Importer) Run(ctx context.Context, jobID string, owner models.User, source, name string, data []byte) error {
-	err := im.run(ctx, jobID, owner, source, name, data)
-	if err == nil {
-		return nil
+func (im *Importer) Run(ctx context.Context, jobID string, owner models.User, source, name string, data []byte) (err error) {
+	defer func() {
+		if v := recover(); v != nil { // a bug must fail the job, not the server
+			err = fmt.Errorf("import: panic: %v", v)
+			im.fail(ctx, jobID, err)
+		}
+	}()
+	err = im.run(ctx, jobID, owner, source, name, data)
+	if err != nil {
+		im.fail(ctx, jobID, err)
 	}
+	return err
+}
+
+// fail fails the job with a reason for its creator.
+func (im *Importer) fail(ctx context.Context, jobID string, err error) {
 	reason := "the import failed; nothing was created"
 	var fe *FileError
 	switch {
@@ -89,7 +100,6 @@ func (im *Importer) Run(ctx context.Context, jobID string, owner models.User, so
 	if ferr := im.Store.FailImport(fctx, jobID, reason); ferr != nil {
 		im.Log.Error("failing an import", "job", jobID, "err", ferr) // a restart's sweep finishes it
 	}
-	return err
 }
 
 func (im *Importer) run(ctx context.Context, jobID string, owner models.User, source, name string, data []byte) error {

@@ -147,8 +147,8 @@ func ReadTrello(data []byte) (*Plan, error) {
 		if strings.TrimSpace(body) == "" {
 			continue
 		}
-		who := members[a.IDMemberCreator]
-		if a.MemberCreator != nil {
+		who := members[a.IDMemberCreator] // the board's members may carry an email
+		if who.empty() && a.MemberCreator != nil {
 			who = a.MemberCreator.person()
 		}
 		comments[a.Data.Card.ID] = append(comments[a.Data.Card.ID], PlanComment{Author: who, Body: body, CreatedAt: a.Date.UTC()})
