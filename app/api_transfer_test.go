@@ -6,7 +6,9 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -268,4 +270,99 @@ func jsonOf(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// A Trello board through the API: alice (matched by the email the board
+// gives her) becomes an editor; Jane (no account) stays as text and in the
+// warnings; nobody else is added, and the importer joins nothing else.
+func TestImportTrelloBoard(t *testing.T) {
+	forEachDB(t, func(t *testing.T, ts *testServer) {
+		alice := ts.register("alice@example.com", "Alice")
+		bob := ts.register("bob@example.com", "Bob")
+		ts.register("jane.other@example.com", "Jane Doe") // same name, no email in the board: not matched
+		var other models.Project
+		alice.must(201, "POST", "/api/v1/projects", map[string]string{"name": "Alice's own"}, &other)
+		data, err := os.ReadFile("transfer/testdata/trello_board.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		job := bob.waitImport(bob.startImport("trello", "", data))
+		if job.Status != models.ImportDone || job.Progress.Done != 4 || job.Progress.Total != 4 {
+			t.Fatalf("import: %+v", job)
+		}
+		for _, w := range []string{"archived items skipped: 1 lists and 2 cards", "Jane Doe has no account here: kept as text (2 mentions)"} {
+			if !slices.Contains(job.Warnings, w) {
+				t.Errorf("warning %q missing: %q", w, job.Warnings)
+			}
+		}
+		pid := *job.ProjectID
+		var members list[models.Member]
+		bob.must(200, "GET", "/api/v1/projects/"+pid+"/members", nil, &members)
+		roles := map[string]models.Role{}
+		for _, m := range members.Items {
+			roles[m.Email] = m.Role
+		}
+		if !reflect.DeepEqual(roles, map[string]models.Role{"bob@example.com": "owner", "alice@example.com": "editor"}) {
+			t.Fatalf("members %v", roles)
+		}
+		var ps list[models.Project]
+		bob.must(200, "GET", "/api/v1/projects", nil, &ps)
+		if len(ps.Items) != 1 || ps.Items[0].ID != pid || ps.Items[0].Name != "Website Redesign" {
+			t.Fatalf("bob's projects: %+v", ps.Items)
+		}
+		bob.must(404, "GET", "/api/v1/projects/"+other.ID, nil, nil)
+		var issues list[models.Issue]
+		bob.must(200, "GET", "/api/v1/projects/"+pid+"/issues?limit=100", nil, &issues)
+		byNumber := map[int64]models.Issue{}
+		for _, is := range issues.Items {
+			byNumber[is.Number] = is
+		}
+		ci, wc := byNumber[7], byNumber[3]
+		if len(byNumber) != 4 || ci.AssigneeID == nil || *ci.AssigneeID != alice.user.ID || ci.CommentCount != 2 {
+			t.Fatalf("card 7: %+v", ci)
+		}
+		if wc.AssigneeID != nil || wc.Description != "_Assigned to Jane Doe in Trello._" {
+			t.Fatalf("card 3 (unmatched assignee kept as text): %+v", wc)
+		}
+		var comments list[models.Comment]
+		bob.must(200, "GET", "/api/v1/projects/"+pid+"/issues/"+wc.ID+"/comments", nil, &comments)
+		if len(comments.Items) != 1 || comments.Items[0].Author.ID != bob.user.ID ||
+			comments.Items[0].Body != "**Jane Doe** wrote in Trello:\n\nWho writes this?" {
+			t.Fatalf("an unmatched author's comment: %+v", comments.Items)
+		}
+		bob.must(200, "GET", "/api/v1/projects/"+pid+"/issues/"+ci.ID+"/comments", nil, &comments)
+		if len(comments.Items) != 2 || comments.Items[0].Author.ID != alice.user.ID || comments.Items[0].Body != "Started on it" {
+			t.Fatalf("a matched author's comments: %+v", comments.Items)
+		}
+		var next models.Issue
+		bob.must(201, "POST", "/api/v1/projects/"+pid+"/issues", map[string]string{"title": "After"}, &next)
+		if next.Number != 10 {
+			t.Fatalf("numbers continue after the largest idShort: %d", next.Number)
+		}
+	})
+}
+
+// A CSV file through the API: rows that cannot be read are skipped with
+// their line, an unknown status becomes a column, an assignee by email is
+// matched.
+func TestImportCSVFile(t *testing.T) {
+	ts := newTestServer(t)
+	alice := ts.register("alice@example.com", "Alice")
+	bob := ts.register("bob@example.com", "Bob")
+	file := "title,status,assignee,due_date\r\nOne,Done,BOB@example.com,\r\nTwo,Waiting,,\r\nThree,open,,31/12/2026\r\n"
+	job := alice.waitImport(alice.startImport("csv", "From CSV", []byte(file)))
+	if job.Status != models.ImportDone || job.Progress.Total != 2 || len(job.Warnings) != 1 ||
+		!strings.HasPrefix(job.Warnings[0], "line 4 skipped: due_date") {
+		t.Fatalf("import: %+v", job)
+	}
+	var p models.Project
+	alice.must(200, "GET", "/api/v1/projects/"+*job.ProjectID, nil, &p)
+	if p.Name != "From CSV" || p.Key != "FC" || len(p.Columns) != 4 || p.Columns[3].Key != "waiting" {
+		t.Fatalf("project %+v", p)
+	}
+	var issues list[models.Issue]
+	bob.must(200, "GET", "/api/v1/projects/"+p.ID+"/issues", nil, &issues)
+	if len(issues.Items) != 2 {
+		t.Fatalf("issues %+v", issues.Items)
+	}
 }
