@@ -15,11 +15,13 @@ import (
 type ExportHead struct {
 	Project Project
 	Members []Member
-	Cycles  []ExportCycle
+	Cycles  []TransferCycle // capacities by email
 }
 
-// ExportCycle is a cycle with its per-member capacities (by email).
-type ExportCycle struct {
+// TransferCycle is a cycle as it leaves in an export or arrives in an
+// import, with its per-member capacities: keyed by email in an export, by
+// user id in an import.
+type TransferCycle struct {
 	Number     int64
 	Name       string
 	StartsOn   string
@@ -87,9 +89,9 @@ func (s *Store) ExportHead(ctx context.Context, userID, projectID string) (Expor
 		}
 		byCycle[c.CycleID][c.Email] = c.Points
 	}
-	h := ExportHead{Project: p, Members: ms, Cycles: make([]ExportCycle, len(rows))}
+	h := ExportHead{Project: p, Members: ms, Cycles: make([]TransferCycle, len(rows))}
 	for i, r := range rows {
-		h.Cycles[i] = ExportCycle{Number: r.Number, Name: r.Name, StartsOn: r.StartsOn, EndsOn: r.EndsOn, Goal: r.Goal,
+		h.Cycles[i] = TransferCycle{Number: r.Number, Name: r.Name, StartsOn: r.StartsOn, EndsOn: r.EndsOn, Goal: r.Goal,
 			Capacities: byCycle[r.ID]}
 	}
 	return h, nil

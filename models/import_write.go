@@ -24,17 +24,7 @@ type ImportProject struct {
 	Description string
 	Settings    ProjectSettings // zero fields: the defaults
 	Columns     []Column
-	Cycles      []ImportCycle
-}
-
-// ImportCycle is a cycle with its capacities (user id -> points).
-type ImportCycle struct {
-	Number     int64
-	Name       string
-	StartsOn   string
-	EndsOn     string
-	Goal       string
-	Capacities map[string]int
+	Cycles      []TransferCycle // capacities by user id
 }
 
 // ImportIssue is an issue to write, with its comments. CycleNumber names

@@ -51,14 +51,7 @@ type PlanMember struct {
 }
 
 // PlanCycle is a cycle with its capacities by email.
-type PlanCycle struct {
-	Number     int64
-	Name       string
-	StartsOn   string
-	EndsOn     string
-	Goal       string
-	Capacities map[string]int
-}
+type PlanCycle = models.TransferCycle
 
 // PlanIssue is an issue to create.
 type PlanIssue struct {
@@ -180,17 +173,8 @@ func validDate(s string) bool {
 // columnKey makes a column key (a-z, 0-9, _; 1 to 30) from a name, unique
 // among taken; "list" when the name has no letters to make one from.
 func columnKey(name string, taken map[string]bool) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9' && b.Len() > 0:
-			b.WriteRune(r)
-		case b.Len() > 0 && !strings.HasSuffix(b.String(), "_"):
-			b.WriteByte('_')
-		}
-	}
-	k := strings.TrimRight(b.String(), "_")
-	if len(k) > 26 {
+	k := models.ColumnKeyFrom(name)
+	if len(k) > 26 { // room for a suffix
 		k = strings.TrimRight(k[:26], "_")
 	}
 	if k == "" {

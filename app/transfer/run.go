@@ -211,7 +211,7 @@ func (w *people) project(plan *Plan) models.ImportProject {
 	p := models.ImportProject{Name: plan.Name, Key: plan.Key, Description: plan.Description, Settings: plan.Settings,
 		Columns: plan.Columns}
 	for _, c := range plan.Cycles {
-		ic := models.ImportCycle{Number: c.Number, Name: c.Name, StartsOn: c.StartsOn, EndsOn: c.EndsOn, Goal: c.Goal,
+		ic := models.TransferCycle{Number: c.Number, Name: c.Name, StartsOn: c.StartsOn, EndsOn: c.EndsOn, Goal: c.Goal,
 			Capacities: map[string]int{}}
 		for email, pts := range c.Capacities {
 			if u, ok := w.users[email]; ok {

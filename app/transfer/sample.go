@@ -26,7 +26,7 @@ func SampleTrelloBoard(cards int) []byte {
 	}
 	for n := 1; n <= cards; n++ {
 		card := m{"id": id(4, n), "idShort": n, "name": fmt.Sprintf("Card %d: a title of an ordinary length", n),
-			"desc": "Some description of the work, long enough to look like a real card's text, with a [link](https://example.com).",
+			"desc":   "Some description of the work, long enough to look like a real card's text, with a [link](https://example.com).",
 			"closed": false, "idList": id(1, n%len(names)), "pos": n * 16, "idLabels": []string{id(2, n%3)},
 			"idMembers": []string{}, "due": nil}
 		if n%4 == 0 {
