@@ -127,13 +127,15 @@ func sniffImport(source string, data []byte) string {
 	return ""
 }
 
+var errImportsBusy = newProblem(fiber.StatusTooManyRequests, "imports-busy", "Imports busy",
+	"Two imports are running on this server; try again in a minute.")
+
 // startImport queues a job for user and runs it in the background.
 func (s *Server) startImport(ctx context.Context, user models.User, req importRequest) (models.ImportJob, error) {
 	select {
 	case s.importSlots <- struct{}{}:
 	default:
-		return models.ImportJob{}, newProblem(fiber.StatusTooManyRequests, "imports-busy", "Imports busy",
-			"Two imports are running on this server; try again in a minute.")
+		return models.ImportJob{}, errImportsBusy
 	}
 	job, err := s.store.CreateImport(ctx, user.ID, req.source)
 	if err != nil {
@@ -158,6 +160,9 @@ func (s *Server) apiCreateImport(c *fiber.Ctx) error {
 		return err
 	}
 	job, err := s.startImport(c.UserContext(), user, req)
+	if errors.Is(err, errImportsBusy) {
+		c.Set(fiber.HeaderRetryAfter, "60")
+	}
 	if err != nil {
 		return err
 	}

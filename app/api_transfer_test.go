@@ -366,3 +366,25 @@ func TestImportCSVFile(t *testing.T) {
 		t.Fatalf("issues %+v", issues.Items)
 	}
 }
+
+// With both of an instance's import slots taken, an upload is 429 with
+// Retry-After and creates no job; once a slot frees, it is accepted.
+func TestImportsBusy(t *testing.T) {
+	ts := newTestServer(t)
+	alice := ts.register("alice@example.com", "Alice")
+	for range importsPerInstance {
+		ts.importSlots <- struct{}{}
+	}
+	res, b := alice.upload("/api/v1/imports", map[string]string{"source": "csv"}, "a.csv", []byte("title\nA\n"))
+	var p problem
+	mustJSON(t, b, &p)
+	if res.StatusCode != 429 || p.Type != "urn:corkboard:problem:imports-busy" || res.Header.Get("Retry-After") != "60" {
+		t.Fatalf("busy: %d %s %v", res.StatusCode, b, res.Header)
+	}
+	<-ts.importSlots
+	job := alice.waitImport(alice.startImport("csv", "", []byte("title\nA\n")))
+	if job.Status != models.ImportDone {
+		t.Fatalf("after a slot freed: %+v", job)
+	}
+	<-ts.importSlots
+}
