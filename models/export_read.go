@@ -48,12 +48,11 @@ type ExportComment struct {
 	CreatedAt   time.Time
 }
 
-// ExportCursor is where the next page of ExportIssues starts: after the
-// issue at Column (position), Rank, ID. The zero value starts at the top.
+// ExportCursor is where the next page of a column's issues starts: after
+// the issue at Rank, ID. The zero value starts at the top.
 type ExportCursor struct {
-	Column int
-	Rank   string
-	ID     string
+	Rank string
+	ID   string
 }
 
 // ExportHead reads the head of a project userID is a member of.
@@ -97,53 +96,49 @@ func (s *Store) ExportHead(ctx context.Context, userID, projectID string) (Expor
 	return h, nil
 }
 
-// exportIssueSelect reads issues in board order with what an export
-// names them by. (When issues gain a deleted_at, the trash is left out
+// exportIssueSelect reads a column's issues in board order with what an
+// export names them by, a page at a time along the board index (project,
+// status, rank, id). (When issues gain a deleted_at, the trash is left out
 // here: an export carries what the board shows.)
 const exportIssueSelect = `SELECT i.id, i.project_id, i.number, i.title, i.description, i.status, i.priority,
 	i.assignee_id, i.author_id, i.labels, i.effort, i.due_date, i.rank, i.version, i.created_at, i.updated_at,
-	i.cycle_id, i.carryover, i.comment_count, b.position, COALESCE(a.email, ''), COALESCE(w.email, ''),
+	i.cycle_id, i.carryover, i.comment_count, COALESCE(a.email, ''), COALESCE(w.email, ''),
 	c.number, COALESCE(c.name, '')
 	FROM issues i
-	JOIN board_columns b ON b.project_id = i.project_id AND b.key = i.status
 	LEFT JOIN users a ON a.id = i.assignee_id
 	LEFT JOIN users w ON w.id = i.author_id
 	LEFT JOIN cycles c ON c.id = i.cycle_id
-	WHERE i.project_id = ? AND (b.position > ? OR (b.position = ? AND (i.rank > ? OR (i.rank = ? AND i.id > ?))))
-	ORDER BY b.position, i.rank, i.id LIMIT ?`
+	WHERE i.project_id = ? AND i.status = ? AND (i.rank, i.id) > (?, ?)
+	ORDER BY i.rank, i.id LIMIT ?`
 
-// ExportIssues reads up to limit issues after cursor, in board order,
-// for a member of the project; the returned cursor continues after them
-// (a short page is the last).
-func (s *Store) ExportIssues(ctx context.Context, userID, projectID string, after ExportCursor, limit int, withComments bool) ([]ExportIssue, ExportCursor, error) {
+// ExportIssues reads up to limit issues of column status after cursor, in
+// board order, for a member of the project; the returned cursor continues
+// after them (a short page is the column's last).
+func (s *Store) ExportIssues(ctx context.Context, userID, projectID, status string, after ExportCursor, limit int,
+	withComments bool) ([]ExportIssue, ExportCursor, error) {
 	db := s.read(ctx)
 	if _, err := memberRole(db, projectID, userID); err != nil {
 		return nil, after, err
 	}
-	if after.ID == "" {
-		after.Column = -1
-	}
-	rows, err := db.Raw(exportIssueSelect, projectID, after.Column, after.Column, after.Rank, after.Rank, after.ID, limit).Rows()
+	rows, err := db.Raw(exportIssueSelect, projectID, status, after.Rank, after.ID, limit).Rows()
 	if err != nil {
 		return nil, after, translate(err)
 	}
 	defer rows.Close()
-	key := ""
 	var out []ExportIssue
 	ids := []string{}
 	for rows.Next() {
 		var r issueRow
 		var e ExportIssue
-		var pos int
 		if err := rows.Scan(&r.ID, &r.ProjectID, &r.Number, &r.Title, &r.Description, &r.Status, &r.Priority,
 			&r.AssigneeID, &r.AuthorID, &r.Labels, &r.Effort, &r.DueDate, &r.Rank, &r.Version, &r.CreatedAt,
-			&r.UpdatedAt, &r.CycleID, &r.Carryover, &r.CommentCount, &pos, &e.AssigneeEmail, &e.AuthorEmail,
+			&r.UpdatedAt, &r.CycleID, &r.Carryover, &r.CommentCount, &e.AssigneeEmail, &e.AuthorEmail,
 			&e.CycleNumber, &e.CycleName); err != nil {
 			return nil, after, err
 		}
 		r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
-		e.Issue = r.view(key)
-		after = ExportCursor{Column: pos, Rank: r.Rank, ID: r.ID}
+		e.Issue = r.view("")
+		after = ExportCursor{Rank: r.Rank, ID: r.ID}
 		out = append(out, e)
 		ids = append(ids, r.ID)
 	}

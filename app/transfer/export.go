@@ -17,7 +17,7 @@ import (
 // ExportStore is what an export reads (models.Store).
 type ExportStore interface {
 	ExportHead(ctx context.Context, userID, projectID string) (models.ExportHead, error)
-	ExportIssues(ctx context.Context, userID, projectID string, after models.ExportCursor, limit int,
+	ExportIssues(ctx context.Context, userID, projectID, status string, after models.ExportCursor, limit int,
 		withComments bool) ([]models.ExportIssue, models.ExportCursor, error)
 }
 
@@ -47,24 +47,28 @@ func OpenExport(ctx context.Context, store ExportStore, userID, projectID string
 // Key is the project's key (for the file name).
 func (e *Export) Key() string { return e.head.Project.Key }
 
-// each calls fn for every issue in board order, a page at a time.
+// each calls fn for every issue in board order: column by column, a page
+// at a time along the board index.
 func (e *Export) each(ctx context.Context, comments bool, fn func(models.ExportIssue) error) error {
-	var cur models.ExportCursor
-	for {
-		page, next, err := e.store.ExportIssues(ctx, e.userID, e.projectID, cur, exportPage, comments)
-		if err != nil {
-			return err
-		}
-		for _, is := range page {
-			if err := fn(is); err != nil {
+	for _, col := range e.head.Project.Columns {
+		var cur models.ExportCursor
+		for {
+			page, next, err := e.store.ExportIssues(ctx, e.userID, e.projectID, col.Key, cur, exportPage, comments)
+			if err != nil {
 				return err
 			}
+			for _, is := range page {
+				if err := fn(is); err != nil {
+					return err
+				}
+			}
+			if len(page) < exportPage {
+				break
+			}
+			cur = next
 		}
-		if len(page) < exportPage {
-			return nil
-		}
-		cur = next
 	}
+	return nil
 }
 
 // WriteJSON writes the JSON document, stamped exportedAt.

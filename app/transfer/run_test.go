@@ -1,9 +1,13 @@
 package transfer
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
+	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +20,7 @@ import (
 // TEST_DATABASE_URL is set): a failure halfway leaves no project, and the
 // sweep of several instances fails only the jobs whose heartbeat stopped.
 
-func openStore(t *testing.T, url string) *models.Store {
+func openStore(t testing.TB, url string) *models.Store {
 	t.Helper()
 	s, err := models.Open(t.Context(), url, models.Options{})
 	if err != nil {
@@ -149,4 +153,62 @@ func TestCorkboardFileCannotAddStrangers(t *testing.T) {
 			t.Fatalf("warnings %q", got.Warnings)
 		}
 	})
+}
+
+// An export crosses pages (500 issues) and columns in board order: 1,100
+// rows in one column and a few in another come out in file order, once
+// each.
+func TestExportPagesInBoardOrder(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, url string) {
+		s := openStore(t, url)
+		u, _ := s.CreateUser(t.Context(), "alice@example.com", "alice", "Alice", "x")
+		var file strings.Builder
+		file.WriteString("title,status\n")
+		var want []string
+		for i := range 1100 {
+			fmt.Fprintf(&file, "Card %d,open\n", i)
+			want = append(want, fmt.Sprintf("Card %d", i))
+		}
+		for i := range 3 {
+			fmt.Fprintf(&file, "Done %d,done\n", i)
+		}
+		want = append(want, "Done 0", "Done 1", "Done 2")
+		job, _ := s.CreateImport(t.Context(), u.ID, SourceCSV)
+		im := &Importer{Store: s, Log: slog.New(slog.DiscardHandler)}
+		if err := im.Run(t.Context(), job.ID, u, SourceCSV, "Big", []byte(file.String())); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := s.GetImport(t.Context(), u.ID, job.ID)
+		ex, err := OpenExport(t.Context(), s, u.ID, *got.ProjectID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		if err := ex.WriteCSV(t.Context(), &out); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(&out).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var titles []string
+		for _, r := range rows[1:] {
+			titles = append(titles, r[1])
+		}
+		if !reflect.DeepEqual(titles, want) {
+			t.Fatalf("export order: %d rows, first differences at %v", len(titles), firstDiff(titles, want))
+		}
+		if _, err := OpenExport(t.Context(), s, "00000000-0000-0000-0000-000000000001", *got.ProjectID); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("a non-member's export: %v", err)
+		}
+	})
+}
+
+func firstDiff(a, b []string) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
 }
