@@ -178,6 +178,20 @@ func TestTransferAccess(t *testing.T) {
 		stranger.must(404, "GET", "/api/v1/imports/not-a-uuid", nil, nil)
 		ts.anon().must(401, "GET", "/api/v1/imports/"+id, nil, nil)
 		stranger.must(404, "GET", "/api/v1/projects/"+*job.ProjectID, nil, nil)
+		// The pages: the job's page is its creator's; the settings page links
+		// the exports for any member.
+		if res, _ := stranger.do("GET", "/imports/"+id, nil); res.StatusCode != 404 {
+			t.Fatalf("another user's import page: %d", res.StatusCode)
+		}
+		if res, body := owner.do("GET", "/imports/"+id, nil); res.StatusCode != 200 ||
+			!strings.Contains(string(body), `href="/projects/`+*job.ProjectID+`"`) {
+			t.Fatalf("the creator's import page: %d", res.StatusCode)
+		}
+		body := viewer.must(200, "GET", "/projects/"+pid+"/settings", nil, nil)
+		if !strings.Contains(string(body), "/api/v1/projects/"+pid+"/export?format=json") ||
+			!strings.Contains(string(body), "/api/v1/projects/"+pid+"/export?format=csv") {
+			t.Fatal("no export links on the settings page")
+		}
 	})
 }
 
