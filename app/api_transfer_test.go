@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"encoding/json"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -274,16 +273,6 @@ func TestImportFailsWholeAndUploadLimit(t *testing.T) {
 	if len(ps.Items) != 1 {
 		t.Fatalf("projects: %d", len(ps.Items))
 	}
-}
-
-// jsonOf marshals v for a test file.
-func jsonOf(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // A Trello board through the API: alice (matched by the email the board
