@@ -391,3 +391,36 @@ func TestImportsBusy(t *testing.T) {
 	}
 	<-ts.importSlots
 }
+
+// The import form without JavaScript: a good file redirects to the job's
+// page; a refused one comes back with the reason next to the field.
+func TestImportPageForm(t *testing.T) {
+	ts := newTestServer(t)
+	alice := ts.register("alice@example.com", "Alice")
+	post := func(source string, data []byte) (*http.Response, []byte) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		mw.WriteField("source", source)
+		fw, _ := mw.CreateFormFile("file", "f")
+		fw.Write(data)
+		mw.Close()
+		req := httptest.NewRequest("POST", "/imports", &buf)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Origin", "http://localhost:3000")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		req.AddCookie(&http.Cookie{Name: ts.sessionCookieName(), Value: alice.cookie})
+		return alice.send(req)
+	}
+	res, body := post("trello", []byte("title\nA\n"))
+	if res.StatusCode != 422 || !strings.Contains(string(body), "File must be a JSON object") {
+		t.Fatalf("refused file: %d %s", res.StatusCode, body)
+	}
+	res, _ = post("csv", []byte("title\nA\n"))
+	loc := res.Header.Get("Location")
+	if res.StatusCode != 303 || !strings.HasPrefix(loc, "/imports/") {
+		t.Fatalf("accepted file: %d %q", res.StatusCode, loc)
+	}
+	if job := alice.waitImport(strings.TrimPrefix(loc, "/imports/")); job.Status != models.ImportDone {
+		t.Fatalf("job %+v", job)
+	}
+}
