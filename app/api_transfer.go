@@ -183,6 +183,12 @@ func (s *Server) newImporter() *transfer.Importer {
 	rules := planning.Rules{Now: s.now}
 	return &transfer.Importer{Store: s.store, Now: s.now, Log: s.log, Rules: transfer.Rules{
 		CheckEffort: rules.CheckEffort,
+		CheckCycle: func(startsOn, endsOn string) string {
+			if errs := (planning.Period{StartsOn: startsOn, EndsOn: endsOn}).Check(); len(errs) > 0 {
+				return errs[0].Field + " " + errs[0].Message
+			}
+			return ""
+		},
 		CheckSettings: func(ps models.ProjectSettings) error {
 			errs := planning.Settings{EstimateScale: &ps.EstimateScale, UnestimatedEffort: &ps.UnestimatedEffort,
 				Timezone: &ps.Timezone, CapacityPolicy: &ps.CapacityPolicy}.Check()

@@ -424,3 +424,25 @@ func TestImportPageForm(t *testing.T) {
 		t.Fatalf("job %+v", job)
 	}
 }
+
+// The planning rules hold for imported cycles: one longer than 56 days is
+// skipped with a warning, and its issue arrives without a cycle.
+func TestImportHoldsCyclesToTheRules(t *testing.T) {
+	ts := newTestServer(t)
+	alice := ts.register("alice@example.com", "Alice")
+	doc := `{"format":"corkboard.export/1","project":{"key":"CY","name":"Cycles"},
+		"columns":[{"key":"open","name":"Open","category":"todo"}],
+		"cycles":[{"number":1,"name":"Long","starts_on":"2026-01-01","ends_on":"2026-03-31","goal":""},
+		          {"number":2,"name":"Fine","starts_on":"2026-04-01","ends_on":"2026-04-14","goal":""}],
+		"issues":[{"number":1,"title":"A","status":"open","priority":"low","cycle_number":1},
+		          {"number":2,"title":"B","status":"open","priority":"low","cycle_number":2}]}`
+	job := alice.waitImport(alice.startImport("corkboard", "", []byte(doc)))
+	if job.Status != models.ImportDone || !slices.Contains(job.Warnings, "cycle 1 skipped: ends_on a cycle lasts at most 56 days") {
+		t.Fatalf("import: %+v", job)
+	}
+	var d transfer.Document
+	mustJSON(t, alice.export(*job.ProjectID, "json"), &d)
+	if len(d.Cycles) != 1 || d.Cycles[0].Name != "Fine" || d.Issues[0].CycleNumber != nil || *d.Issues[1].CycleNumber != 2 {
+		t.Fatalf("export %+v", d)
+	}
+}

@@ -53,6 +53,7 @@ type Store interface {
 type Rules struct {
 	CheckSettings func(models.ProjectSettings) error
 	CheckEffort   func(scale string, effort int) string
+	CheckCycle    func(startsOn, endsOn string) string // what is wrong with the period ("" if nothing)
 }
 
 // Importer writes files as new projects.
@@ -122,6 +123,7 @@ func (im *Importer) run(ctx context.Context, jobID string, owner models.User, so
 			plan.Settings = models.ProjectSettings{}
 		}
 	}
+	im.checkCycles(plan)
 	w, err := im.resolve(ctx, plan, owner)
 	if err != nil {
 		return err
@@ -143,6 +145,30 @@ func (im *Importer) run(ctx context.Context, jobID string, owner models.User, so
 		}
 	}
 	return im.Store.FinishImport(ctx, jobID, pid, owner.ID, w.memberList(), w.warnings(plan))
+}
+
+// checkCycles drops the cycles the planning rules refuse (too long), and
+// takes their issues out of them, with warnings.
+func (im *Importer) checkCycles(plan *Plan) {
+	if im.Rules.CheckCycle == nil {
+		return
+	}
+	dropped := map[int64]bool{}
+	kept := plan.Cycles[:0]
+	for _, c := range plan.Cycles {
+		if msg := im.Rules.CheckCycle(c.StartsOn, c.EndsOn); msg != "" {
+			plan.warn("cycle %d skipped: %s", c.Number, msg)
+			dropped[c.Number] = true
+			continue
+		}
+		kept = append(kept, c)
+	}
+	plan.Cycles = kept
+	for i := range plan.Issues {
+		if n := plan.Issues[i].CycleNumber; n != nil && dropped[*n] {
+			plan.Issues[i].CycleNumber = nil
+		}
+	}
 }
 
 func (im *Importer) now() time.Time {
