@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"gorm.io/gorm"
@@ -55,13 +56,81 @@ type ExportCursor struct {
 	ID   string
 }
 
-// ExportHead reads the head of a project userID is a member of.
-func (s *Store) ExportHead(ctx context.Context, userID, projectID string) (ExportHead, error) {
-	p, err := s.GetProject(ctx, userID, projectID)
+// ExportSnapshot reads one project's export inside one read-only
+// transaction on one connection, so the head and every page see the same
+// moment (a card moved meanwhile is neither missed nor read twice). Close
+// it when done.
+type ExportSnapshot struct {
+	s      *Store
+	conn   *sql.Conn
+	db     *gorm.DB
+	userID string
+	pid    string
+	head   ExportHead
+}
+
+// OpenExportSnapshot begins the snapshot of a project userID is a member
+// of (ErrNotFound otherwise) and reads its head.
+func (s *Store) OpenExportSnapshot(ctx context.Context, userID, projectID string) (*ExportSnapshot, error) {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return nil, translate(err)
+	}
+	// The pool's own BEGIN would be IMMEDIATE on SQLite (_txlock), taking
+	// the write lock for the whole export: a deferred one only reads.
+	begin := "BEGIN DEFERRED"
+	if s.dialect == "postgres" {
+		begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+	}
+	if _, err := conn.ExecContext(ctx, begin); err != nil {
+		conn.Close()
+		return nil, translate(err)
+	}
+	// WithContext first: it gives the session a Statement of its own, so
+	// binding it to conn leaves the store's pool alone.
+	db := s.db.WithContext(ctx).Session(&gorm.Session{})
+	db.Statement.ConnPool = conn
+	snap := &ExportSnapshot{s: s, conn: conn, db: db, userID: userID, pid: projectID}
+	if snap.head, err = s.exportHead(db.WithContext(ctx), userID, projectID); err != nil {
+		snap.Close()
+		return nil, err
+	}
+	return snap, nil
+}
+
+// Head is the project's head as the snapshot sees it.
+func (x *ExportSnapshot) Head() ExportHead { return x.head }
+
+// Close ends the snapshot's transaction and returns its connection.
+func (x *ExportSnapshot) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := x.conn.ExecContext(ctx, "ROLLBACK")
+	if cerr := x.conn.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// exportHead reads the head of a project userID is a member of.
+func (s *Store) exportHead(db *gorm.DB, userID, projectID string) (ExportHead, error) {
+	role, err := memberRole(db, projectID, userID)
 	if err != nil {
 		return ExportHead{}, err
 	}
-	db := s.read(ctx)
+	var row projectRow
+	if err := translate(db.Where("id = ?", projectID).Take(&row).Error); err != nil {
+		return ExportHead{}, err
+	}
+	cols, err := s.columnsOf(db, projectID)
+	if err != nil {
+		return ExportHead{}, err
+	}
+	p := row.view(role, cols[projectID])
 	ms, err := s.membersOf(db, projectID, "")
 	if err != nil {
 		return ExportHead{}, err
@@ -111,15 +180,12 @@ const exportIssueSelect = `SELECT i.id, i.project_id, i.number, i.title, i.descr
 	WHERE i.project_id = ? AND i.status = ? AND (i.rank, i.id) > (?, ?)
 	ORDER BY i.rank, i.id LIMIT ?`
 
-// ExportIssues reads up to limit issues of column status after cursor, in
-// board order, for a member of the project; the returned cursor continues
-// after them (a short page is the column's last).
-func (s *Store) ExportIssues(ctx context.Context, userID, projectID, status string, after ExportCursor, limit int,
+// Issues reads up to limit issues of column status after cursor, in board
+// order; the returned cursor continues after them (a short page is the
+// column's last).
+func (x *ExportSnapshot) Issues(ctx context.Context, status string, after ExportCursor, limit int,
 	withComments bool) ([]ExportIssue, ExportCursor, error) {
-	db := s.read(ctx)
-	if _, err := memberRole(db, projectID, userID); err != nil {
-		return nil, after, err
-	}
+	db, projectID := x.db.WithContext(ctx), x.pid
 	rows, err := db.Raw(exportIssueSelect, projectID, status, after.Rank, after.ID, limit).Rows()
 	if err != nil {
 		return nil, after, translate(err)

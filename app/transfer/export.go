@@ -16,9 +16,8 @@ import (
 
 // ExportStore is what an export reads (models.Store).
 type ExportStore interface {
-	ExportHead(ctx context.Context, userID, projectID string) (models.ExportHead, error)
-	ExportIssues(ctx context.Context, userID, projectID, status string, after models.ExportCursor, limit int,
-		withComments bool) ([]models.ExportIssue, models.ExportCursor, error)
+	GetProject(ctx context.Context, userID, projectID string) (models.Project, error)
+	OpenExportSnapshot(ctx context.Context, userID, projectID string) (*models.ExportSnapshot, error)
 }
 
 // exportPage is how many issues an export holds at once.
@@ -26,39 +25,50 @@ const exportPage = 500
 
 // Export is one project's export, opened (and access checked) before
 // anything is written, so a caller who may not see the project gets an
-// error and not half a file.
+// error and not half a file. Writing it reads one snapshot of the project.
 type Export struct {
 	store     ExportStore
 	userID    string
 	projectID string
-	head      models.ExportHead
+	key       string
 }
 
-// OpenExport reads the head of a project userID is a member of
+// OpenExport checks that userID is a member of the project
 // (models.ErrNotFound otherwise).
 func OpenExport(ctx context.Context, store ExportStore, userID, projectID string) (*Export, error) {
-	h, err := store.ExportHead(ctx, userID, projectID)
+	p, err := store.GetProject(ctx, userID, projectID)
 	if err != nil {
 		return nil, err
 	}
-	return &Export{store: store, userID: userID, projectID: projectID, head: h}, nil
+	return &Export{store: store, userID: userID, projectID: projectID, key: p.Key}, nil
 }
 
 // Key is the project's key (for the file name).
-func (e *Export) Key() string { return e.head.Project.Key }
+func (e *Export) Key() string { return e.key }
 
-// each calls fn for every issue in board order: column by column, a page
-// at a time along the board index.
-func (e *Export) each(ctx context.Context, comments bool, fn func(models.ExportIssue) error) error {
-	for _, col := range e.head.Project.Columns {
+// read opens the snapshot, and calls head with its head and then each for
+// every issue in board order: column by column, a page at a time along the
+// board index.
+func (e *Export) read(ctx context.Context, comments bool, head func(models.ExportHead) error,
+	each func(models.ExportIssue) error) error {
+	snap, err := e.store.OpenExportSnapshot(ctx, e.userID, e.projectID)
+	if err != nil {
+		return err
+	}
+	defer snap.Close()
+	h := snap.Head()
+	if err := head(h); err != nil {
+		return err
+	}
+	for _, col := range h.Project.Columns {
 		var cur models.ExportCursor
 		for {
-			page, next, err := e.store.ExportIssues(ctx, e.userID, e.projectID, col.Key, cur, exportPage, comments)
+			page, next, err := snap.Issues(ctx, col.Key, cur, exportPage, comments)
 			if err != nil {
 				return err
 			}
 			for _, is := range page {
-				if err := fn(is); err != nil {
+				if err := each(is); err != nil {
 					return err
 				}
 			}
@@ -74,39 +84,17 @@ func (e *Export) each(ctx context.Context, comments bool, fn func(models.ExportI
 // WriteJSON writes the JSON document, stamped exportedAt.
 func (e *Export) WriteJSON(ctx context.Context, w io.Writer, exportedAt time.Time) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	p := e.head.Project
-	head := Document{Format: Format, ExportedAt: exportedAt.UTC().Truncate(time.Second),
-		Project: DocProject{Key: p.Key, Name: p.Name, Description: p.Description, Timezone: p.Timezone,
-			EstimateScale: p.EstimateScale, UnestimatedEffort: p.UnestimatedEffort, CapacityPolicy: p.CapacityPolicy},
-		Columns: []DocColumn{}, Members: []DocMember{}, Cycles: []DocCycle{}}
-	for _, c := range p.Columns {
-		head.Columns = append(head.Columns, DocColumn{Key: c.Key, Name: c.Name, Category: c.Category, WIPLimit: c.WIPLimit})
-	}
-	members := append([]models.Member(nil), e.head.Members...)
-	sort.Slice(members, func(i, j int) bool { return members[i].Email < members[j].Email })
-	for _, m := range members {
-		head.Members = append(head.Members, DocMember{Email: m.Email, DisplayName: m.DisplayName, Handle: m.Handle,
-			Role: string(m.Role), Capacity: m.Capacity})
-	}
-	for _, c := range e.head.Cycles {
-		dc := DocCycle{Number: c.Number, Name: c.Name, StartsOn: c.StartsOn, EndsOn: c.EndsOn, Goal: c.Goal,
-			Capacities: []DocCapacity{}}
-		for email, pts := range c.Capacities {
-			dc.Capacities = append(dc.Capacities, DocCapacity{Email: email, Points: pts})
-		}
-		sort.Slice(dc.Capacities, func(i, j int) bool { return dc.Capacities[i].Email < dc.Capacities[j].Email })
-		head.Cycles = append(head.Cycles, dc)
-	}
-	b, err := json.Marshal(head)
-	if err != nil {
-		return err
-	}
-	// The head without its empty issues, then the issues one by one.
-	b = b[:len(b)-len(`"issues":null}`)]
-	bw.Write(b)
-	bw.WriteString(`"issues":[`)
 	first := true
-	err = e.each(ctx, true, func(is models.ExportIssue) error {
+	err := e.read(ctx, true, func(h models.ExportHead) error {
+		b, err := json.Marshal(docHead(h, exportedAt))
+		if err != nil {
+			return err
+		}
+		// The head without its empty issues, then the issues one by one.
+		bw.Write(b[:len(b)-len(`"issues":null}`)])
+		_, err = bw.WriteString(`"issues":[`)
+		return err
+	}, func(is models.ExportIssue) error {
 		if !first {
 			bw.WriteByte(',')
 		}
@@ -123,6 +111,34 @@ func (e *Export) WriteJSON(ctx context.Context, w io.Writer, exportedAt time.Tim
 	}
 	bw.WriteString("]}\n")
 	return bw.Flush()
+}
+
+// docHead is the document without its issues.
+func docHead(h models.ExportHead, exportedAt time.Time) Document {
+	p := h.Project
+	head := Document{Format: Format, ExportedAt: exportedAt.UTC().Truncate(time.Second),
+		Project: DocProject{Key: p.Key, Name: p.Name, Description: p.Description, Timezone: p.Timezone,
+			EstimateScale: p.EstimateScale, UnestimatedEffort: p.UnestimatedEffort, CapacityPolicy: p.CapacityPolicy},
+		Columns: []DocColumn{}, Members: []DocMember{}, Cycles: []DocCycle{}}
+	for _, c := range p.Columns {
+		head.Columns = append(head.Columns, DocColumn{Key: c.Key, Name: c.Name, Category: c.Category, WIPLimit: c.WIPLimit})
+	}
+	members := append([]models.Member(nil), h.Members...)
+	sort.Slice(members, func(i, j int) bool { return members[i].Email < members[j].Email })
+	for _, m := range members {
+		head.Members = append(head.Members, DocMember{Email: m.Email, DisplayName: m.DisplayName, Handle: m.Handle,
+			Role: string(m.Role), Capacity: m.Capacity})
+	}
+	for _, c := range h.Cycles {
+		dc := DocCycle{Number: c.Number, Name: c.Name, StartsOn: c.StartsOn, EndsOn: c.EndsOn, Goal: c.Goal,
+			Capacities: []DocCapacity{}}
+		for email, pts := range c.Capacities {
+			dc.Capacities = append(dc.Capacities, DocCapacity{Email: email, Points: pts})
+		}
+		sort.Slice(dc.Capacities, func(i, j int) bool { return dc.Capacities[i].Email < dc.Capacities[j].Email })
+		head.Cycles = append(head.Cycles, dc)
+	}
+	return head
 }
 
 func docIssue(is models.ExportIssue) DocIssue {
@@ -149,8 +165,8 @@ func (e *Export) WriteCSV(ctx context.Context, w io.Writer) error {
 	if err := cw.Write(CSVHeader); err != nil {
 		return err
 	}
-	key := e.head.Project.Key
-	err := e.each(ctx, false, func(is models.ExportIssue) error {
+	key := e.key
+	err := e.read(ctx, false, func(h models.ExportHead) error { key = h.Project.Key; return nil }, func(is models.ExportIssue) error {
 		effort, due := "", ""
 		if is.Effort != nil {
 			effort = strconv.Itoa(*is.Effort)
