@@ -182,7 +182,11 @@ const (
 // other encodings are 415 (decodeContentEncoding).
 func limitBody(c *fiber.Ctx) error {
 	req := c.Request()
-	if len(req.Body()) > maxBodyBytes {
+	limit := maxBodyBytes
+	if isImportUpload(c.Method(), c.Path()) {
+		limit = maxImportBodyBytes // its own limit (api_transfer.go); the server reads no more than that
+	}
+	if len(req.Body()) > limit {
 		return fiber.ErrRequestEntityTooLarge
 	}
 	peeked := req.Header.PeekAll(fiber.HeaderContentEncoding)
@@ -193,7 +197,7 @@ func limitBody(c *fiber.Ctx) error {
 	for i, v := range peeked {
 		lines[i] = string(v)
 	}
-	body, decoded, err := decodeContentEncoding(lines, req.Body(), maxBodyBytes)
+	body, decoded, err := decodeContentEncoding(lines, req.Body(), limit)
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,10 @@ func (s *Server) routes(app *fiber.App) {
 	api.Post("/auth/tokens", requireAPIUser, requireSession, s.requireRecentAuth, s.apiCreateToken)
 	api.Delete("/auth/tokens/:id", requireAPIUser, requireSession, s.apiRevokeToken)
 
+	// Imports (a new project from a file) and their progress.
+	api.Post("/imports", requireAPIUser, s.apiCreateImport)
+	api.Get("/imports/:id", requireAPIUser, s.apiGetImport)
+
 	// Everything below needs a signed-in caller.
 	p := api.Group("/projects", requireAPIUser)
 
@@ -51,6 +55,7 @@ func (s *Server) routes(app *fiber.App) {
 	p.Get("/:pid/board", s.apiBoard)
 	p.Patch("/:pid", s.apiUpdateProject)
 	p.Delete("/:pid", s.apiDeleteProject)
+	p.Get("/:pid/export", s.apiExport)
 
 	// Members.
 	p.Get("/:pid/members", s.apiListMembers)
@@ -143,6 +148,9 @@ func (s *Server) routes(app *fiber.App) {
 	pages.Get("/projects", s.pageProjects)
 	pages.Get("/projects/new", s.pageNewProject)
 	pages.Post("/projects", s.pageCreateProject)
+	pages.Get("/imports/new", s.pageNewImport)
+	pages.Post("/imports", s.pageCreateImport)
+	pages.Get("/imports/:id", s.pageImport)
 	pages.Get("/projects/:pid", s.pageBoard)
 	pages.Post("/projects/:pid/issues", s.pageCreateIssue)
 	pages.Get("/projects/:pid/issues/:iid", s.pageIssue)

@@ -19,6 +19,7 @@ import (
 	"github.com/corkboard/corkboard/app/oidc"
 	"github.com/corkboard/corkboard/app/planning"
 	"github.com/corkboard/corkboard/app/planning/cyclereport"
+	"github.com/corkboard/corkboard/app/transfer"
 	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/models"
 	"github.com/corkboard/corkboard/realtime"
@@ -28,6 +29,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/template/html/v2"
+	"github.com/valyala/fasthttp"
 )
 
 // Server is one Corkboard instance. Several fit in one process (tests run
@@ -54,6 +56,12 @@ type Server struct {
 	tokens    verifiedTokens          // session JWTs already verified (token_cache.go)
 	reports   cyclereport.Service     // cycle reports, with the logs they read kept (api_cycles.go)
 	oidc      *oidc.Service           // sign-in with an OpenID provider (web_oidc.go); nil: OIDC_ISSUER unset
+
+	importer     *transfer.Importer // runs uploaded imports (api_transfer.go)
+	importSlots  chan struct{}      // imports running on this instance
+	importRuns   sync.WaitGroup     // their goroutines, which Shutdown waits for
+	importCtx    context.Context    // cancelled by Shutdown: a running import fails and deletes its project
+	importCancel context.CancelFunc
 }
 
 // New opens the database, applies migrations and builds the routes.
@@ -136,7 +144,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.cfg.TrashPurgeInterval <= 0 {
 		s.cfg.TrashPurgeInterval = defaultTrashPurgeInterval
 	}
-	s.loops.Add(4)
+	s.importer = s.newImporter()
+	s.importSlots = make(chan struct{}, importsPerInstance)
+	s.importCtx, s.importCancel = context.WithCancel(context.Background())
+	s.failInterruptedImports(ctx, true)
+	s.loops.Add(5)
+	go s.importSweepLoop()
 	go s.pruneLoop()
 	go s.leaseLoop()
 	go s.rollOverLoop()
@@ -174,6 +187,15 @@ func (s *Server) newFiber() (*fiber.App, error) {
 		// with its parser's error as the page title).
 		DisablePreParseMultipartForm: true,
 	})
+	// The upload routes alone may send a file of up to 50 MB (read into a
+	// buffer bounded by that); every other route keeps maxReadBytes.
+	app.Server().HeaderReceived = func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+		path, _, _ := strings.Cut(string(h.RequestURI()), "?")
+		if isImportUpload(string(h.Method()), path) {
+			return fasthttp.RequestConfig{MaxRequestBodySize: maxImportBodyBytes, ReadTimeout: 5 * time.Minute}
+		}
+		return fasthttp.RequestConfig{}
+	}
 	// Hijacked (WebSocket) connections outlive the hijack callback, so
 	// fasthttp's read buffer and request are freed as soon as it returns.
 	app.Server().KeepHijackedConns = true
@@ -214,6 +236,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	herr := s.hub.Shutdown(ctx)
 	err := s.app.ShutdownWithContext(ctx)
 	s.stopOnce.Do(func() { close(s.stop) })
+	s.importCancel()
+	s.importRuns.Wait()
 	s.loops.Wait()
 	s.accounts.Wait()
 	if err == nil {

@@ -86,6 +86,10 @@ var columnKeyPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,29}$`)
 
 const maxColumns = 20
 
+// ColumnKeyFrom derives a column key from a name ("In review" ->
+// "in_review"; "" when the name has no letter to start one).
+func ColumnKeyFrom(name string) string { return columnKeyFrom(name) }
+
 func columnKeyFrom(name string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(strings.TrimSpace(name)) {

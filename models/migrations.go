@@ -293,6 +293,8 @@ CREATE TABLE identities (
 );
 CREATE INDEX identities_user ON identities (user_id);
 `},
+	// (0012 and 0013 land after 0015, which merged first; migrations run in this
+	// list's order and are recorded by id.)
 	// Trash (models/trash.go): a deleted issue keeps its row, marked with
 	// when and by whom, until it is restored or purged (after 30 days, or by
 	// an owner). Every read of live issues says deleted_at IS NULL; the
@@ -301,6 +303,27 @@ CREATE INDEX identities_user ON identities (user_id);
 ALTER TABLE issues ADD COLUMN deleted_at {{ts}};
 ALTER TABLE issues ADD COLUMN deleted_by TEXT REFERENCES users (id);
 CREATE INDEX issues_trash ON issues (project_id, deleted_at) WHERE deleted_at IS NOT NULL;
+`},
+	// Imports (app/transfer): a job per uploaded file, read by its creator
+	// only. project_id is set when the project is created, before it has
+	// any member, so a half-written project is invisible to everyone and a
+	// failed or interrupted job deletes it (models/import_job.go).
+	{"0013_imports", `
+CREATE TABLE imports (
+	id          TEXT PRIMARY KEY,
+	user_id     TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	source      TEXT NOT NULL CHECK (source IN ('corkboard', 'trello', 'csv')),
+	status      TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
+	done_count  INTEGER NOT NULL DEFAULT 0 CHECK (done_count >= 0),
+	total_count INTEGER NOT NULL DEFAULT 0 CHECK (total_count >= 0),
+	project_id  TEXT REFERENCES projects (id) ON DELETE SET NULL,
+	warnings    TEXT NOT NULL DEFAULT '[]',
+	error       TEXT NOT NULL DEFAULT '',
+	created_at  {{ts}} NOT NULL,
+	updated_at  {{ts}} NOT NULL
+);
+CREATE INDEX imports_user ON imports (user_id, created_at);
+CREATE INDEX imports_unfinished ON imports (updated_at) WHERE status IN ('queued', 'running');
 `},
 }
 
