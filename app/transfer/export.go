@@ -174,9 +174,9 @@ func (e *Export) WriteCSV(ctx context.Context, w io.Writer) error {
 		if is.DueDate != nil {
 			due = *is.DueDate
 		}
-		return cw.Write([]string{key + "-" + strconv.FormatInt(is.Number, 10), is.Title, is.Status, is.Priority,
-			is.AssigneeEmail, strings.Join(is.Labels, ", "), effort, due, is.CycleName,
-			is.CreatedAt.UTC().Format(time.RFC3339), is.UpdatedAt.UTC().Format(time.RFC3339), is.Description})
+		return cw.Write([]string{key + "-" + strconv.FormatInt(is.Number, 10), defuse(is.Title), is.Status, is.Priority,
+			defuse(is.AssigneeEmail), defuse(strings.Join(is.Labels, ", ")), effort, due, defuse(is.CycleName),
+			is.CreatedAt.UTC().Format(time.RFC3339), is.UpdatedAt.UTC().Format(time.RFC3339), defuse(is.Description)})
 	})
 	if err != nil {
 		return err
@@ -186,4 +186,27 @@ func (e *Export) WriteCSV(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+// formulaStart are the first characters that make a spreadsheet read a
+// cell as a formula ("=HYPERLINK(…)" in a title would run when the file is
+// opened: CSV injection).
+const formulaStart = "=+-@\t\r"
+
+// defuse makes a cell of user text inert in a spreadsheet by putting an
+// apostrophe before a formula's first character, as OWASP advises; the CSV
+// importer takes it off again (undefuse), so our own file round-trips.
+func defuse(s string) string {
+	if s != "" && strings.IndexByte(formulaStart, s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
+}
+
+// undefuse undoes defuse: an apostrophe before a formula's first character.
+func undefuse(s string) string {
+	if len(s) >= 2 && s[0] == '\'' && strings.IndexByte(formulaStart, s[1]) >= 0 {
+		return s[1:]
+	}
+	return s
 }
