@@ -158,9 +158,38 @@ func TestBrowserCardPanel(t *testing.T) {
 	waitJS(t, bctx, "the panel closed by Back", panelClosed+` && `+boardPath)
 	waitJS(t, bctx, "never reloaded", notReloadedJS)
 
+	// The panel's selects follow the project while it is open: a column, a
+	// member and a cycle added over the API appear without a reload.
+	run("open for the selects", chromedp.Click(`[data-issue-id="`+first.ID+`"] a.ktitle`, chromedp.ByQuery))
+	waitJS(t, bctx, "the panel open for the selects", panelOpen(first.ID))
+	hasOption := func(sel, value, text string) string {
+		return fmt.Sprintf(`Array.from(document.querySelectorAll('[data-issue-panel] %s option')).some(o => o.value === %q && o.textContent.trim() === %q)`, sel, value, text)
+	}
+	var col models.Column
+	alice.must(201, "POST", api("/columns"), map[string]any{"name": "Review <b>"}, &col)
+	waitJS(t, bctx, "the new column in the panel's select", hasOption("#kp-status", col.Key, "Review <b>"))
+	carol := ts.register("carol@example.com", "Carol <i>Vance</i>")
+	alice.must(201, "POST", api("/members"), map[string]string{"email": carol.user.Email, "role": "editor"}, nil)
+	waitJS(t, bctx, "the new member in the panel's select", hasOption("#kp-assignee", carol.user.ID, "Carol <i>Vance</i>"))
+	var cy models.Cycle
+	alice.must(201, "POST", api("/cycles"), map[string]any{"name": "Sprint <u>9</u>", "starts_on": "2031-01-06", "ends_on": "2031-01-19"}, &cy)
+	waitJS(t, bctx, "the new cycle in the panel's select", fmt.Sprintf(`Array.from(document.querySelectorAll('[data-issue-panel] #kp-cycle option')).some(o => o.value === %q && o.textContent.includes("Sprint <u>9</u>"))`, cy.ID))
+	waitJS(t, bctx, "the panel's column still the issue's", `document.querySelector('#kp-status').value === "open"`)
+
+	// Alice moves the open issue to the trash: Bob's panel says so and
+	// offers Undo (he is an editor), which restores it; the panel reloads.
+	alice.must(204, "DELETE", api("/issues/"+first.ID), nil, nil)
+	waitJS(t, bctx, "the panel saying it moved to the trash", `(() => { const n = document.querySelector('[data-issue-panel] [data-panel-note]'); return !!n && n.textContent.includes("moved to the trash") && !!document.querySelector('[data-issue-panel] [data-panel-undo]'); })()`)
+	run("Undo in the panel", chromedp.Click(`[data-issue-panel] [data-panel-undo]`, chromedp.ByQuery))
+	pollUntil(t, "the issue restored", func() bool {
+		r, _ := alice.do("GET", api("/issues/"+first.ID), nil)
+		return r.StatusCode == 200
+	}, func() string { return "" })
+	waitJS(t, bctx, "the panel back on the restored issue", panelOpen(first.ID)+` && !document.querySelector('[data-issue-panel] [data-panel-note]')`)
+	waitJS(t, bctx, "the card back on the board", fmt.Sprintf(`!!document.querySelector('section[data-status="open"] [data-issue-id=%q]')`, first.ID))
+
 	// The 409 from the server (no live event seen: the socket is down):
 	// Bob's effort against Alice's; both shown, keep mine saves it.
-	run("open for effort", chromedp.Click(`[data-issue-id="`+first.ID+`"] a.ktitle`, chromedp.ByQuery))
 	waitJS(t, bctx, "the panel open for effort", panelOpen(first.ID))
 	var dropped bool
 	run("drop the socket", chromedp.Evaluate(`window.corkboardLive.dropForTest(600000)`, &dropped))

@@ -104,6 +104,20 @@ func TestBrowserUndo(t *testing.T) {
 	clickUndo()
 	waitOrder("Bravo restored between Alpha and Delta", "open", a.ID, b.ID, d.ID)
 
+	// Bob (a viewer) has Delta open in the card panel when Alice moves it
+	// to the trash: the panel says so, with no Undo for him; her restore
+	// brings the issue back into his panel.
+	panelOn := fmt.Sprintf(`(() => { const p = document.querySelector('[data-issue-panel=%q]'); return !!p && !p.hidden && !!p.querySelector('[data-panel-content] [data-field="title"]'); })()`, d.ID)
+	if err := chromedp.Run(bctx, chromedp.Click(card(d.ID)+` a.ktitle`, chromedp.ByQuery)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, bctx, "Bob's panel on Delta", panelOn)
+	alice.must(204, "DELETE", path("/issues/"+d.ID), nil, nil)
+	waitJS(t, bctx, "Bob's panel saying Delta moved to the trash", `(() => { const n = document.querySelector('[data-issue-panel] [data-panel-note]'); return !!n && n.textContent.includes("moved to the trash by Alice Liddell"); })()`)
+	waitJS(t, bctx, "no Undo for a viewer", `!document.querySelector('[data-issue-panel] [data-panel-undo]')`)
+	alice.must(200, "POST", path("/issues/"+d.ID+"/restore"), nil, nil)
+	waitJS(t, bctx, "Bob's panel back on Delta", panelOn+` && !document.querySelector('[data-issue-panel] [data-panel-note]')`)
+
 	// The trash page.
 	alice.must(204, "DELETE", path("/issues/"+a.ID), nil, nil)
 	alice.must(204, "DELETE", path("/issues/"+c.ID), nil, nil)

@@ -152,7 +152,7 @@ func points(is models.Issue, unestimated int) int {
 }
 
 // capacityBar is one member's load against capacity in the selected cycle
-// (the board's capacity bars; static/js/board.js recomputes them live).
+// (the board's capacity bars; static/js/board-planning.js recomputes them live).
 type capacityBar struct {
 	UserID, Name   string
 	Load           int

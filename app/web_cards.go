@@ -14,7 +14,7 @@ import (
 // grows with the project (thousands of cards), and html/template's
 // reflection and per-field escaping were 70% of its time, so cards are
 // written here with explicit escaping of every value. The markup must match
-// what static/js/board.js expects and what its cardElement builds for live
+// what static/js/board-cards.js expects and what its cardContent builds for live
 // updates (same elements, classes and data attributes);
 // TestPagesEscapeUserText and the browser tests cover both.
 func cardsHTML(projectID string, issues []models.Issue, names map[string]string, edit bool, scale string) template.HTML {

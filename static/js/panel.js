@@ -104,6 +104,28 @@
     });
   }
 
+  // trashed says the open issue went to the trash and, to an editor,
+  // offers to restore it (static/js/undo.js); issue.restored reloads.
+  function trashed(is, actor) {
+    fields = null;
+    placeholder("This issue was moved to the trash" + (actor && actor.name ? " by " + actor.name : "") + ".");
+    var undo = window.corkboardUndo;
+    if (!undo || !undo.restore || board.getAttribute("data-can-edit") !== "true") { return; }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-sm btn-warning kpanel-undo";
+    button.setAttribute("data-panel-undo", "");
+    button.textContent = "Undo";
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      undo.restore(is).then(function (back) {
+        if (!back) { button.disabled = false; return; }
+        if (current === is.id && !panel.querySelector("[data-panel-content]")) { load(is.id, false); }
+      });
+    });
+    panel.appendChild(button);
+  }
+
   // optionName names a select value the panel did not know when it loaded
   // (a column, member or cycle added since), from the board's own controls.
   function optionName(f, v) {
@@ -111,6 +133,25 @@
     var el = sel && document.getElementById(sel);
     var o = el && Array.prototype.find.call(el.options, function (x) { return x.value === v; });
     return o ? o.textContent : v;
+  }
+
+  // refreshOptions rebuilds the column, assignee and cycle selects from a
+  // fresh fragment after the project's columns, members or cycles changed
+  // (the server decides which cycles an issue may pick). A select keeps
+  // its value when the value is still there.
+  var optionsSeq = 0;
+  function refreshOptions() {
+    var id = current, mine = ++optionsSeq;
+    comments.fragment(issuePath(id) + "/panel").then(function (body) {
+      if (!body || current !== id || mine !== optionsSeq) { return; }
+      ["#kp-status", "#kp-assignee", "#kp-cycle"].forEach(function (sel) {
+        var fresh = body.querySelector(sel), el = panel.querySelector("[data-panel-content] " + sel);
+        if (!fresh || !el) { return; }
+        var v = el.value;
+        el.replaceChildren.apply(el, Array.prototype.map.call(fresh.options, comments.adopt));
+        if (Array.prototype.some.call(el.options, function (o) { return o.value === v; })) { el.value = v; }
+      });
+    }).catch(function () {});
   }
 
   function refreshDescription() {
@@ -199,11 +240,15 @@
           if (r.status === 200 && fields) { fields.applyIssue(r.body, null); }
         });
       } else if (msg.type === "issue.deleted" && d.id === current) {
-        placeholder("This issue was deleted.");
-        fields = null;
+        trashed(d, msg.actor);
+        return;
+      } else if (msg.type === "issue.restored" && d.id === current) {
+        load(current, false);
         return;
       } else if ((msg.type === "issue.updated" || msg.type === "issue.moved") && d.id === current && fields) {
         fields.applyIssue(d, msg.actor);
+      } else if (/^(column|member)\.|^cycle\.(created|updated|deleted|scheduled)$/.test(msg.type)) {
+        refreshOptions();
       }
       var content = panel.querySelector("[data-panel-content]");
       if (content) { comments.apply(content, { projectId: projectId, issueId: current }, msg); }

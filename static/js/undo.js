@@ -3,7 +3,8 @@
 // old neighbours (the move API's after_id/before_id) if nobody changed the
 // card since (its version is still the one the move gave it); otherwise
 // the toast says so. A delete is restored from the trash.
-// board.js calls window.corkboardUndo; DOM by createElement/textContent.
+// The board (static/js/board-move.js) and the card panel (static/js/panel.js)
+// call window.corkboardUndo; DOM by createElement/textContent.
 (function () {
   "use strict";
 
@@ -104,16 +105,23 @@
     });
   }
 
+  // restore takes an issue out of the trash and puts it back on the board;
+  // the promise gives the restored issue, or null when that failed (said
+  // in a toast).
+  function restore(issue) {
+    return api("POST", "/issues/" + encodeURIComponent(issue.id) + "/restore").then(function (is) {
+      if (window.corkboardBoard && window.corkboardBoard.applyIssue) { window.corkboardBoard.applyIssue(is); }
+      note(keyOf(is) + " is back.", true);
+      return is;
+    }).catch(function (err) {
+      note("Cannot undo: " + (err.status === 404 ? keyOf(issue) + " is no longer in the trash." : err.message), false);
+      return null;
+    });
+  }
+
   // deleted offers to restore an issue that went to the trash.
   function deleted(issue) {
-    offer("Moved " + keyOf(issue) + " to the trash.", function () {
-      api("POST", "/issues/" + encodeURIComponent(issue.id) + "/restore").then(function (is) {
-        if (window.corkboardBoard && window.corkboardBoard.applyIssue) { window.corkboardBoard.applyIssue(is); }
-        note(keyOf(is) + " is back.", true);
-      }).catch(function (err) {
-        note("Cannot undo: " + (err.status === 404 ? keyOf(issue) + " is no longer in the trash." : err.message), false);
-      });
-    });
+    offer("Moved " + keyOf(issue) + " to the trash.", function () { restore(issue); });
   }
 
   // trash deletes a card from the board (its menu), then offers Undo.
@@ -130,7 +138,7 @@
     }).catch(function (err) { note(err.message || "The delete failed.", false); });
   }
 
-  window.corkboardUndo = { before: before, deleted: deleted, trash: trash };
+  window.corkboardUndo = { before: before, deleted: deleted, trash: trash, restore: restore };
 
   // The issue page's delete form comes back to the board with
   // #deleted=<id>&key=<key>: offer its Undo here, once.

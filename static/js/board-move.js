@@ -1,0 +1,183 @@
+// The kanban board, part 5 of 6 (see board-state.js): moving cards. Drag
+// and drop (SortableJS, touch included) and a keyboard-friendly "Move to…"
+// menu both call the move endpoint; on failure the card goes back.
+(function () {
+  "use strict";
+
+  var B = window.corkboardBoardCore;
+  if (!B) { return; }
+  var board = B.board, live = B.live, projectId = B.projectId, plan = B.plan, busy = B.busy;
+
+  function problemText(body, status) {
+    if (!body) { return "The move failed (" + status + ")."; }
+    if (status === 409 && /over-capacity$/.test(body.type || "")) {
+      var who = (plan.members[body.user_id] && plan.members[body.user_id].name) || B.names[body.user_id] || "The assignee";
+      return "Over capacity: " + who + " would carry " + body.load + " points against a capacity of " + body.capacity +
+        " in this cycle. The card went back.";
+    }
+    var parts = [body.detail || body.title || "The move failed."];
+    (body.errors || []).forEach(function (e) { parts.push(e.field + " " + e.message); });
+    return parts.join(" ");
+  }
+
+  // move sends the card's current place to the server; on failure the card
+  // goes back to where the server last had it (from: {status, index} when
+  // that is not known).
+  function move(card, from) {
+    var id = card.getAttribute("data-issue-id");
+    var body = B.neighbours(card);
+    body.status = B.statusOf(card);
+    var undo = window.corkboardUndo ? window.corkboardUndo.before(card, from) : null; // static/js/undo.js
+    card.setAttribute("aria-busy", "true");
+    return fetch("/api/v1/projects/" + encodeURIComponent(projectId) + "/issues/" + encodeURIComponent(id) + "/move", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (res) {
+      if (res.ok) { return res.json(); }
+      return res.json().catch(function () { return null; }).then(function (p) {
+        throw new Error(problemText(p, res.status));
+      });
+    }).then(function (issue) {
+      // Newer than what we show (a live event may have beaten the reply).
+      if (issue.version > B.version(card) && !card.corkboardGone) {
+        B.known.set(issue.id, B.entry(issue, B.filter.match(issue)));
+        B.cardContent(card, issue);
+        B.markEditing(card);
+      }
+      if (undo) { undo.done(issue); }
+    }).catch(function (err) {
+      if (card.corkboardGone) { return; }
+      var k = B.known.get(id);
+      if (k && k.shown && B.cardList(k.status)) { B.placeByRank(card, k.status); } else { B.placeCard(card, from.status, from.index); }
+      B.toast(err.message || "The move failed: check your connection.", false);
+    }).finally(function () {
+      card.removeAttribute("aria-busy");
+      B.updateCounts();
+    });
+  }
+
+  // wireList makes a column's list a drop target: drag and drop, within
+  // and across columns.
+  function wireList(list) {
+    if (!B.canEdit || !window.Sortable) { return; }
+    window.Sortable.create(list, {
+      group: "cards-" + projectId,
+      animation: 150,
+      forceFallback: true, // mouse/touch events instead of HTML5 DnD: same behaviour on every device
+      fallbackTolerance: 3,
+      delay: 150,
+      delayOnTouchOnly: true,
+      ghostClass: "card-ghost",
+      filter: "[data-move-button]",
+      preventOnFilter: false,
+      onStart: function (ev) {
+        var id = ev.item.getAttribute("data-issue-id");
+        busy.add(id);
+        if (live) { live.setPresence({ dragging: id }); }
+      },
+      onEnd: function (ev) {
+        var id = ev.item.getAttribute("data-issue-id");
+        if (live) { live.setPresence({ dragging: null }); }
+        if (!(ev.from === ev.to && ev.oldIndex === ev.newIndex)) {
+          var from = { status: ev.from.closest("section[data-status]").getAttribute("data-status"), index: ev.oldIndex };
+          B.updateCounts();
+          move(ev.item, from); // reads the drop place now, before queued changes apply
+        }
+        B.release(id);
+      }
+    });
+  }
+  B.wireList = wireList;
+
+  if (!B.canEdit) { return; }
+
+  // The keyboard/menu alternative to dragging: the "⋯" button on a card
+  // opens one shared menu (built here, so a large board carries no
+  // per-card menus): move up, move down, or to another column.
+  var menu = null, menuCard = null, menuButton = null;
+
+  function closeMenu(focusBack) {
+    if (!menu) { return; }
+    menu.remove();
+    menu = null;
+    if (focusBack && menuButton) { menuButton.focus(); }
+    if (menuButton) { menuButton.setAttribute("aria-expanded", "false"); }
+    var id = menuCard && menuCard.getAttribute("data-issue-id");
+    menuCard = menuButton = null;
+    if (live) { live.setPresence({ editing: null }); }
+    if (id) { B.release(id); }
+  }
+
+  function menuItem(label, action) {
+    var li = document.createElement("li");
+    var b = document.createElement("button");
+    b.type = "button";
+    b.setAttribute("role", "menuitem");
+    b.textContent = label;
+    b.addEventListener("click", function () { action(); });
+    li.appendChild(b);
+    return li;
+  }
+
+  function moveCardTo(card, status, index) {
+    var from = { status: B.statusOf(card), index: B.indexOf(card) };
+    B.placeCard(card, status, index);
+    if (B.statusOf(card) === from.status && B.indexOf(card) === from.index) { return; }
+    move(card, from);
+  }
+
+  // Menu actions close the menu (which applies queued changes) and then
+  // move: the move goes where the user asked, relative to the board as it is.
+  function openMenu(button) {
+    closeMenu(false);
+    var card = button.closest("[data-issue-id]");
+    var here = B.statusOf(card), at = B.indexOf(card);
+    menu = document.createElement("ul");
+    menu.className = "kmenu";
+    menu.setAttribute("role", "menu");
+    menu.setAttribute("aria-label", "Move " + (card.getAttribute("data-key") || "card"));
+    if (at > 0) { menu.appendChild(menuItem("↑ Move up", function () { closeMenu(true); moveCardTo(card, here, B.indexOf(card) - 1); })); }
+    if (at < card.parentElement.children.length - 1) {
+      menu.appendChild(menuItem("↓ Move down", function () { closeMenu(true); moveCardTo(card, here, B.indexOf(card) + 1); }));
+    }
+    board.querySelectorAll("section[data-status]").forEach(function (col) {
+      var status = col.getAttribute("data-status");
+      if (status === here) { return; }
+      var name = col.querySelector("h2").textContent;
+      menu.appendChild(menuItem("→ " + name, function () { closeMenu(true); if (B.cardList(status)) { moveCardTo(card, status, Infinity); } }));
+    });
+    if (window.corkboardUndo) { menu.appendChild(menuItem("🗑 Move to trash", function () { closeMenu(true); window.corkboardUndo.trash(card); })); }
+    document.body.appendChild(menu);
+    var r = button.getBoundingClientRect();
+    menu.style.top = (window.scrollY + r.bottom + 4) + "px";
+    menu.style.left = Math.max(8, Math.min(window.scrollX + r.right - menu.offsetWidth, window.scrollX + window.innerWidth - menu.offsetWidth - 8)) + "px";
+    menuCard = card;
+    menuButton = button;
+    busy.add(card.getAttribute("data-issue-id"));
+    if (live) { live.setPresence({ editing: card.getAttribute("data-issue-id") }); }
+    button.setAttribute("aria-expanded", "true");
+    var first = menu.querySelector("button");
+    if (first) { first.focus(); }
+  }
+
+  board.addEventListener("click", function (ev) {
+    var button = ev.target.closest("[data-move-button]");
+    if (!button) { return; }
+    ev.preventDefault();
+    if (menu && menuButton === button) { closeMenu(true); } else { openMenu(button); }
+  });
+  document.addEventListener("click", function (ev) {
+    if (menu && !menu.contains(ev.target) && !ev.target.closest("[data-move-button]")) { closeMenu(false); }
+  });
+  document.addEventListener("keydown", function (ev) {
+    if (!menu) { return; }
+    var items = Array.prototype.slice.call(menu.querySelectorAll("button"));
+    var i = items.indexOf(document.activeElement);
+    if (ev.key === "Escape") { ev.preventDefault(); closeMenu(true); }
+    else if (ev.key === "ArrowDown") { ev.preventDefault(); items[(i + 1) % items.length].focus(); }
+    else if (ev.key === "ArrowUp") { ev.preventDefault(); items[(i - 1 + items.length) % items.length].focus(); }
+    else if (ev.key === "Tab") { closeMenu(false); }
+  });
+})();
