@@ -1,0 +1,52 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+)
+
+// ReportSnapshot is a cycle report's replay of the project's log up to Seq
+// (app/planning/cyclereport keeps it; the store does not read State).
+// Params is what the replay depends on besides the log: a report whose
+// params differ does not use it.
+type ReportSnapshot struct {
+	CycleID   string
+	ProjectID string
+	Params    string
+	Seq       int64
+	State     string // JSON: numbers, ids and keys only
+}
+
+// ReportSnapshot reads the snapshot of a cycle of the project, without a
+// membership check (the report checked it reading the cycle):
+// ErrNotFound when there is none.
+func (s *Store) ReportSnapshot(ctx context.Context, projectID, cycleID string) (ReportSnapshot, error) {
+	var r ReportSnapshot
+	err := s.read(ctx).Raw(`SELECT cycle_id, project_id, params, seq, state FROM report_snapshots
+		WHERE project_id = ? AND cycle_id = ?`, projectID, cycleID).Row().
+		Scan(&r.CycleID, &r.ProjectID, &r.Params, &r.Seq, &r.State)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return ReportSnapshot{}, ErrNotFound
+		}
+		return ReportSnapshot{}, translate(err)
+	}
+	return r, nil
+}
+
+// SaveReportSnapshot stores r unless the stored one has the same params
+// and a seq at least as far: instances racing to save keep the furthest.
+// A cycle deleted meanwhile is ErrNotFound (nothing stored).
+func (s *Store) SaveReportSnapshot(ctx context.Context, r ReportSnapshot) error {
+	res := s.write(ctx).Exec(`INSERT INTO report_snapshots (cycle_id, project_id, params, seq, state, updated_at)
+		SELECT id, project_id, ?, ?, ?, ? FROM cycles WHERE id = ? AND project_id = ?
+		ON CONFLICT (cycle_id) DO UPDATE SET params = excluded.params, seq = excluded.seq,
+			state = excluded.state, updated_at = excluded.updated_at
+		WHERE report_snapshots.params <> excluded.params OR report_snapshots.seq < excluded.seq`,
+		r.Params, r.Seq, r.State, s.now(), r.CycleID, r.ProjectID)
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	return nil
+}
