@@ -2,10 +2,10 @@ package app
 
 import (
 	"fmt"
-	"os"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 

@@ -126,4 +126,3 @@ func (s Service) Input(ctx context.Context, userID, projectID, cycleID string) (
 		cy.ID, cy.StartsOn, cy.EndsOn, p.Timezone, p.UnestimatedEffort)
 	return cy, in, params, nil
 }
-
