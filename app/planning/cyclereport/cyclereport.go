@@ -30,6 +30,7 @@ type Store interface {
 	Log(ctx context.Context, projectID string, since int64, limit int) (models.EventPage, error)
 	ReportSnapshot(ctx context.Context, projectID, cycleID string) (models.ReportSnapshot, error)
 	SaveReportSnapshot(ctx context.Context, r models.ReportSnapshot) error
+	ReportSnapshotsBehind(ctx context.Context) ([]models.SnapshotRef, error)
 }
 
 var _ Store = (*models.Store)(nil)
@@ -69,7 +70,7 @@ func (s Service) Report(ctx context.Context, userID, projectID, cycleID string) 
 	if err != nil {
 		return Report{}, err
 	}
-	r, err := s.replay(ctx, projectID, in, params)
+	r, err := s.replay(ctx, projectID, in, params, false)
 	if err != nil {
 		return Report{}, err
 	}

@@ -27,7 +27,7 @@ const SaveEvery = 256
 // a purge's redaction touches titles and text only; a pruned event is one
 // a State no longer needs, while a hole after its Seq is ErrPruned as
 // before). What else the replay depends on is in params.
-func (s Service) replay(ctx context.Context, projectID string, in planning.Input, params string) (planning.Report, error) {
+func (s Service) replay(ctx context.Context, projectID string, in planning.Input, params string, save bool) (planning.Report, error) {
 	if s.Scratch {
 		conv := NewConverter()
 		if _, err := readLog(ctx, s.Store, projectID, 0, conv); err != nil {
@@ -79,11 +79,43 @@ func (s Service) replay(ctx context.Context, projectID string, in planning.Input
 	}
 	e.st = &next
 	s.History.grew(in.CycleID, e, len(next.Issues))
-	if e.saved < 0 || next.Seq-e.saved >= SaveEvery || next.Final && !wasFinal {
+	if e.saved < 0 || next.Seq-e.saved >= SaveEvery || next.Final && !wasFinal || save && next.Seq > e.saved {
 		s.save(ctx, projectID, in.CycleID, params, &next)
 		e.saved = next.Seq
 	}
 	return r, nil
+}
+
+// Refresh brings every stored snapshot that is behind its project's log
+// up to it, and answers how many it saved. The server runs it before each
+// prune: a snapshot is exact only while the events after its seq are
+// there, so refreshed ones stay usable after the prune, and their reports
+// exact on every instance, as long as a refresh ran within the retention.
+func (s Service) Refresh(ctx context.Context) (int, error) {
+	s.History = nil // from the stored snapshots, whatever this instance kept
+	refs, err := s.Store.ReportSnapshotsBehind(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, ref := range refs {
+		_, in, params, err := s.Input(ctx, ref.UserID, ref.ProjectID, ref.CycleID)
+		if err == nil {
+			_, err = s.replay(ctx, ref.ProjectID, in, params, true)
+		}
+		switch {
+		case err == nil:
+			n++
+		case errors.Is(err, models.ErrNotFound), errors.Is(err, ErrHistoryPruned):
+			// Deleted meanwhile, or already past saving.
+		default:
+			return n, err
+		}
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
+	}
+	return n, nil
 }
 
 // load is the stored state of the cycle, if it was made with params, and
@@ -113,7 +145,7 @@ func (s Service) save(ctx context.Context, projectID, cycleID, params string, st
 	raw, err := json.Marshal(st)
 	if err == nil {
 		err = s.Store.SaveReportSnapshot(ctx, models.ReportSnapshot{CycleID: cycleID, ProjectID: projectID,
-			Params: params, Seq: st.Seq, State: string(raw)})
+			Params: params, Seq: st.Seq, Final: st.Final, State: string(raw)})
 	}
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		s.logger().WarnContext(ctx, "cycle report: saving the snapshot", "cycle_id", cycleID, "err", err)
