@@ -367,3 +367,32 @@ func TestSnapshotRefreshBeforePrune(t *testing.T) {
 		}
 	})
 }
+
+// TestSnapshotAfterPurge: purging issues from the trash redacts their
+// titles in the log; the reports (cold, warm, from scratch) stay equal and
+// the stored snapshot never held a title (both databases).
+func TestSnapshotAfterPurge(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, url string) {
+		w := newWorld(t, url)
+		w.clk.Advance(3 * 24 * time.Hour)
+		w.change(60)
+		warm := Service{Store: w.st, Now: w.clk.Now, History: NewHistory(0)}
+		w.report(warm)
+		purged := 0
+		for _, is := range w.issues[:6] {
+			if _, err := w.st.DeleteIssue(w.ctx, w.owner, w.project, is.ID); err != nil {
+				continue // deleted before
+			}
+			if _, err := w.st.PurgeTrash(w.ctx, w.owner, w.project, is.ID); err != nil {
+				t.Fatal(err)
+			}
+			purged++
+		}
+		w.change(5)
+		want := w.report(Service{Store: w.st, Now: w.clk.Now, Scratch: true})
+		w.same("after a purge", want, w.report(warm), w.report(Service{Store: w.st, Now: w.clk.Now}))
+		if snap := w.snapshot(); purged == 0 || strings.Contains(snap.State, "Secret") {
+			t.Fatalf("%d purged; the snapshot: %s", purged, snap.State)
+		}
+	})
+}
