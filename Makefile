@@ -5,7 +5,7 @@ BENCH_DIR  ?= $(shell mktemp -d)
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 FUZZTIME  ?= 30s
 
-.PHONY: run build test vet fuzz bench bench-go bench-http bench-http-pg bench-ws bench-cluster css fmt clean
+.PHONY: run build test vet fuzz bench bench-go bench-report bench-http bench-http-pg bench-ws bench-cluster css fmt clean
 
 run:
 	$(GO) run ./cmd/corkboard
@@ -46,10 +46,16 @@ fuzz:
 	done; rm -f $$log; exit $$status
 
 # Benchmarks print figures; see docs/PERFORMANCE.md.
-bench: bench-go bench-http bench-ws bench-cluster
+bench: bench-go bench-report bench-http bench-ws bench-cluster
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./models/ ./app/ ./realtime/
+
+# A cycle report of 2,000 issues and 50,000 events: the whole log (first),
+# an instance that kept nothing (cold), one that did (warm). PostgreSQL too
+# when TEST_DATABASE_URL is set (writing its log takes about two minutes).
+bench-report:
+	$(GO) test -run '^$$' -bench 'CycleReport' -benchmem -benchtime 5x -timeout 30m ./app/
 
 # Starts a server on a fresh SQLite file and loads it over HTTP.
 bench-http: build

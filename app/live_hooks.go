@@ -23,7 +23,14 @@ func (s *Server) pruneLoop() {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
+		// Cycle reports' stored states first: the prune then takes only
+		// events they no longer need (cyclereport.Service.Refresh).
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if r, err := s.reports.Refresh(ctx); err != nil {
+			s.log.Warn("refreshing cycle reports before pruning", "err", err, "refreshed", r)
+		}
+		cancel()
+		ctx, cancel = context.WithTimeout(context.Background(), time.Minute)
 		n, err := s.store.PruneEvents(ctx, s.cfg.EventRetention, s.cfg.EventRetainCount)
 		cancel()
 		if err != nil {

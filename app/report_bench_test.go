@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
@@ -14,19 +15,35 @@ import (
 	"github.com/corkboard/corkboard/models"
 )
 
-// BenchmarkCycleReport times GET /cycles/{cid}/report for a 14-day cycle
-// of a project with 2,000 issues and 50,000 events on SQLite (the bar: 50
-// ms). route: through Fiber, as the server answers it, with the log it
-// already read kept (cyclereport.History: each request reads only the
-// events since the last). cold: the same report reading the whole log,
-// as the first request of an instance does; read and compute are its two
-// parts apart (Service.Input, planning.BuildReport). The log is written
-// through the store on a clock moved between changes, from two weeks
-// before the cycle to its 11th day.
+// BenchmarkCycleReport times the report of a 14-day cycle of a project
+// with 2,000 issues and 50,000 events (the bar: 50 ms), on SQLite and, with
+// TEST_DATABASE_URL, on PostgreSQL (`make bench-report`):
+//
+//   - first: the whole log replayed from its first event, as the first
+//     report of a cycle does (and, before report snapshots, the first
+//     report of every instance: it was the cold figure then).
+//   - cold: an instance that kept nothing: the stored snapshot, then the
+//     events after it, SaveEvery-1 of them (the most a snapshot lags).
+//   - warm: the state the instance kept, no new event.
+//   - route: GET /cycles/{cid}/report through Fiber, warm.
+//
+// The log is written through the store on a clock moved between changes,
+// from two weeks before the cycle to its 11th day (on PostgreSQL with
+// synchronous_commit off, so that writing it takes minutes, not tens).
 func BenchmarkCycleReport(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchCycleReport(b, testdb.SQLite(b)) })
+	b.Run("postgres", func(b *testing.B) {
+		if os.Getenv("TEST_DATABASE_URL") == "" {
+			b.Skip("TEST_DATABASE_URL not set")
+		}
+		benchCycleReport(b, testdb.Postgres(b)+"&synchronous_commit=off")
+	})
+}
+
+func benchCycleReport(b *testing.B, url string) {
 	t := &testing.T{}
 	clk := newManualClock()
-	ts := newTestServerWith(t, testdb.SQLite(t), "http://localhost:3000", func(cfg *Config) { cfg.Now = clk.Now })
+	ts := newTestServerWith(t, url, "http://localhost:3000", func(cfg *Config) { cfg.Now = clk.Now })
 	c := ts.register("bench@example.com", "Bench")
 	ctx := b.Context()
 	var p models.Project
@@ -54,7 +71,7 @@ func BenchmarkCycleReport(b *testing.B) {
 	efforts := []*int{nil, ptrInt(1), ptrInt(2), ptrInt(3), ptrInt(5), ptrInt(8)}
 	keys := []string{"open", "in_progress", "done"}
 	made := make([]models.Issue, 0, issues)
-	for n := 0; n < events; n++ {
+	write := func(n int) {
 		clk.Advance(step)
 		if len(made) < issues && n%12 == 0 {
 			in := models.IssueInput{Title: fmt.Sprintf("Issue %d with a title of ordinary length", n), Status: "open",
@@ -67,7 +84,7 @@ func BenchmarkCycleReport(b *testing.B) {
 				b.Fatal(err)
 			}
 			made = append(made, is)
-			continue
+			return
 		}
 		k := rng.IntN(len(made))
 		patch := models.IssuePatch{Version: made[k].Version}
@@ -87,10 +104,24 @@ func BenchmarkCycleReport(b *testing.B) {
 		}
 		made[k] = is
 	}
+	for n := range events {
+		write(n)
+	}
 	if c.must(200, "GET", "/api/v1/projects/"+p.ID, nil, &p); p.Seq < events {
 		b.Fatalf("the log holds %d events", p.Seq)
 	}
-	svc := cyclereport.Service{Store: ts.store, Now: clk.Now}
+	// A snapshot at the log's end, then the most events it can lag.
+	if _, err := (cyclereport.Service{Store: ts.store, Now: clk.Now}).Report(ctx, owner.ID, p.ID, cy.ID); err != nil {
+		b.Fatal(err)
+	}
+	for n := range cyclereport.SaveEvery - 1 {
+		write(events + n)
+	}
+	report := func(b *testing.B, s cyclereport.Service) {
+		if _, err := s.Report(ctx, owner.ID, p.ID, cy.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
 
 	get := func(b *testing.B) {
 		req := httptest.NewRequest("GET", "/api/v1/projects/"+p.ID+"/cycles/"+cy.ID+"/report", nil)
@@ -101,35 +132,27 @@ func BenchmarkCycleReport(b *testing.B) {
 		}
 		res.Body.Close()
 	}
-	b.Run("route", func(b *testing.B) {
-		get(b) // the instance's first report reads the whole log (cold, below)
+	b.Run("first", func(b *testing.B) {
 		for b.Loop() {
-			get(b)
+			report(b, cyclereport.Service{Store: ts.store, Now: clk.Now, Scratch: true})
 		}
 	})
 	b.Run("cold", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := svc.Report(ctx, owner.ID, p.ID, cy.ID); err != nil {
-				b.Fatal(err)
-			}
+			report(b, cyclereport.Service{Store: ts.store, Now: clk.Now}) // saves nothing: under SaveEvery
 		}
 	})
-	var in planning.Input
-	b.Run("read", func(b *testing.B) {
+	b.Run("warm", func(b *testing.B) {
+		warm := cyclereport.Service{Store: ts.store, Now: clk.Now, History: cyclereport.NewHistory(0)}
+		report(b, warm)
 		for b.Loop() {
-			var err error
-			if _, in, err = svc.Input(ctx, owner.ID, p.ID, cy.ID); err != nil {
-				b.Fatal(err)
-			}
+			report(b, warm)
 		}
 	})
-	b.Run("compute", func(b *testing.B) {
-		var r planning.Report
+	b.Run("route", func(b *testing.B) {
+		get(b) // the instance's first report (cold, above)
 		for b.Loop() {
-			r = planning.BuildReport(in)
-		}
-		if len(r.Days) != 11 || r.Totals.Scope == 0 {
-			b.Fatalf("unexpected report: %d days, totals %+v", len(r.Days), r.Totals)
+			get(b)
 		}
 	})
 }

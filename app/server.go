@@ -107,7 +107,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.reports = cyclereport.Service{Store: s.store, Now: s.now, History: cyclereport.NewHistory(0)}
+	s.reports = cyclereport.Service{Store: s.store, Now: s.now, History: cyclereport.NewHistory(0), Logger: s.log}
 	if err := s.store.Migrate(ctx); err != nil {
 		s.store.Close()
 		return nil, fmt.Errorf("migrate: %w", err)

@@ -60,7 +60,9 @@ func (issueRow) TableName() string { return "issues" }
 
 func (r issueRow) view(projectKey string) Issue {
 	labels := []string{}
-	_ = json.Unmarshal([]byte(r.Labels), &labels)
+	if r.Labels != "[]" && r.Labels != "" { // most cards have none: no decoder for them
+		_ = json.Unmarshal([]byte(r.Labels), &labels)
+	}
 	return Issue{ID: r.ID, ProjectID: r.ProjectID, Number: r.Number, Key: projectKey + "-" + strconv.FormatInt(r.Number, 10),
 		Title: r.Title, Description: r.Description, Status: r.Status, Priority: r.Priority,
 		AssigneeID: r.AssigneeID, AuthorID: r.AuthorID, Labels: labels, Effort: r.Effort, DueDate: r.DueDate,

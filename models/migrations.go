@@ -325,6 +325,25 @@ CREATE TABLE imports (
 CREATE INDEX imports_user ON imports (user_id, created_at);
 CREATE INDEX imports_unfinished ON imports (updated_at) WHERE status IN ('queued', 'running');
 `},
+	// A cycle report's replay of the log, kept up to some seq so that a
+	// report reads only the events after it (app/planning/cyclereport).
+	// params is what the replay depends on besides the log (the cycle's
+	// dates, the time zone, the unestimated effort, the state's format): a
+	// row whose params differ from the report's is not used. state holds
+	// numbers, ids and keys only, never issue titles or text. final: no
+	// later event can change it (the prune's refresh skips it).
+	{"0016_report_snapshot", `
+CREATE TABLE report_snapshots (
+	cycle_id   TEXT PRIMARY KEY REFERENCES cycles (id) ON DELETE CASCADE,
+	project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+	params     TEXT NOT NULL,
+	seq        BIGINT NOT NULL CHECK (seq >= 0),
+	final      BOOLEAN NOT NULL DEFAULT FALSE,
+	state      TEXT NOT NULL,
+	updated_at {{ts}} NOT NULL
+);
+CREATE INDEX report_snapshots_project ON report_snapshots (project_id);
+`},
 }
 
 // migrationCode is the part of a migration that SQL shared by both

@@ -319,7 +319,11 @@ func (s *Store) UpdateProject(ctx context.Context, actor User, projectID string,
 	}
 	var out Project
 	ev, err := s.change(ctx, actor, projectID, RoleOwner, func(c *change) (string, any, error) {
-		r := &c.project
+		// The whole row: the change preamble reads only what every change uses.
+		r := &projectRow{}
+		if err := c.tx.Where("id = ?", c.project.ID).Take(r).Error; err != nil {
+			return "", nil, err
+		}
 		if p.Name != nil {
 			r.Name = strings.TrimSpace(*p.Name)
 		}

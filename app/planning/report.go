@@ -48,6 +48,9 @@ type Change struct {
 	Column        *ColumnState
 	ColumnDeleted string // column.deleted: its key
 	Touched       string // an issue worked on without a change of state (a comment)
+	// Unplanned: an issue a cycle.deleted took out of its cycle (it is in
+	// none now, otherwise as it was).
+	Unplanned string
 }
 
 // Input is everything the report of one cycle is computed from. Changes
@@ -66,6 +69,10 @@ type Input struct {
 	Capacities map[string]*int
 	Names      map[string]string // display names by user id
 	Changes    []Change
+	// Resume, when set, is a replay of this cycle's log stopped earlier
+	// (see State): Changes then continue from the event after its Seq.
+	// Replay refuses it unless CanResume.
+	Resume *State
 }
 
 // Report is a cycle's burn-up, load and health. The app adds the cycle
@@ -161,9 +168,12 @@ type issueTally struct {
 // replay is one pass over the log: issues and columns as they stand, and
 // the running tallies of the cycle.
 type replay struct {
-	cycleID     string
-	unestimated int
-	started     bool // the pass has reached the cycle's start
+	cycleID      string
+	unestimated  int
+	started      bool // the pass has reached the cycle's start
+	scopeAtStart int
+	maxAt        int64 // the latest stamp of the changes applied
+	final        bool  // stopped at a change at or after the cycle's end
 
 	issues   []issueTally
 	issueIdx map[string]int32
@@ -183,69 +193,73 @@ type replay struct {
 // the project's time zone); the report stops at the first change stamped
 // after now, or at or after the end of the cycle's last day.
 func BuildReport(in Input) Report {
-	loc := in.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	start := in.StartsOn.Start(loc).UnixNano()
-	end := in.EndsOn.AddDays(1).Start(loc).UnixNano()
+	r, _, _ := Replay(in)
+	return r
+}
 
-	// The days to report: starts_on .. min(today, ends_on).
-	today := DateOf(in.Now, loc)
-	last := in.EndsOn
-	if today.Before(last) {
-		last = today
-	}
-	nDays := in.StartsOn.DaysThrough(last)
-	// Changes up to now count, and none from after the cycle's end.
-	stop := in.Now.UnixNano() + 1
-	if end < stop && nDays > 0 {
-		stop = end
-	}
-
+// Replay is BuildReport that also hands back the replay as it stood after
+// the changes it applied, for a later report to resume from (Input.Resume),
+// and how many of in.Changes it applied: it stops at the first change it
+// must not apply (stamped after now, or at or after the cycle's end; see
+// State.Final). A Resume it cannot use (CanResume false) is ignored and the
+// changes are replayed from a fresh start, which is only right when they
+// start at the log's beginning: callers check CanResume first.
+func Replay(in Input) (Report, State, int) {
+	w := window(in)
+	nDays := len(w.ends)
 	days := make([]Day, nDays)
-	ends := make([]int64, nDays)
 	for i := range days {
-		d := in.StartsOn.AddDays(i)
-		days[i].Date = d
-		ends[i] = d.AddDays(1).Start(loc).UnixNano()
+		days[i].Date = in.StartsOn.AddDays(i)
 	}
 
-	r := replay{
-		cycleID:     in.CycleID,
-		unestimated: in.Unestimated,
-		issueIdx:    make(map[string]int32, 1024),
-		issues:      make([]issueTally, 0, 1024),
-		colIdx:      make(map[string]int32, 16),
-		cols:        make([]columnTally, 0, 16),
-	}
-	scopeAtStart := 0
+	var r replay
 	next := 0 // the first day not closed yet
+	if in.Resume != nil && w.canResume(in.Resume) {
+		r = resume(in.Resume, in.CycleID, in.Unestimated)
+		for i, v := range in.Resume.Days {
+			days[i].Scope, days[i].Started, days[i].Completed = v[0], v[1], v[2]
+		}
+		next = len(in.Resume.Days)
+	} else {
+		r = freshReplay(in.CycleID, in.Unestimated)
+	}
+	applied := 0
 	for i := range in.Changes {
+		if r.final {
+			break // a change at or after the cycle's end was met: none after it counts
+		}
 		c := &in.Changes[i]
 		at := c.At.UnixNano()
-		if at >= stop {
+		if at >= w.stop {
+			r.final = w.stop == w.end
 			break
 		}
-		for next < nDays && at >= ends[next] {
+		for next < nDays && at >= w.ends[next] {
 			r.close(&days[next])
 			next++
 		}
-		if !r.started && at >= start {
+		if !r.started && at >= w.start {
 			r.started = true
-			scopeAtStart = r.scope
+			r.scopeAtStart = r.scope
 		}
 		r.apply(c, at)
+		r.maxAt = max(r.maxAt, at)
+		applied++
 	}
+	st := r.state(days[:next])
 	for ; next < nDays; next++ {
 		r.close(&days[next])
 	}
-	if !r.started && stop > start {
+	if !r.started && w.stop > w.start {
 		r.started = true
-		scopeAtStart = r.scope
+		r.scopeAtStart = r.scope
 	}
+	return r.report(in, w.stop, days), st, applied
+}
 
-	// The state at the report's moment.
+// report is the report at the replay's moment (stop-1), once every change
+// up to it was applied and every day closed.
+func (r *replay) report(in Input, stop int64, days []Day) Report {
 	asOf := stop - 1
 	totals := Totals{Scope: r.scope, Started: r.inStarted, Completed: r.completed,
 		Added: r.added, Removed: r.removed}
@@ -302,9 +316,9 @@ func BuildReport(in Input) Report {
 	})
 
 	f := Facts{
-		DaysElapsed: nDays, DaysTotal: in.StartsOn.DaysThrough(in.EndsOn),
+		DaysElapsed: len(days), DaysTotal: in.StartsOn.DaysThrough(in.EndsOn),
 		Scope: totals.Scope, Completed: totals.Completed,
-		ScopeAtStart: scopeAtStart, Added: totals.Added, CarriedOver: totals.CarriedOver,
+		ScopeAtStart: r.scopeAtStart, Added: totals.Added, CarriedOver: totals.CarriedOver,
 		Issues: cycleIssues, CompletedIssues: doneIssues,
 		Stale: stale,
 	}
@@ -387,6 +401,20 @@ func (r *replay) apply(c *Change, at int64) {
 		// Cards left in a deleted column count as not started.
 		r.recategorise(col, catTodo)
 		col.exists, col.wipLimit = false, -1
+	case c.Unplanned != "":
+		// What applyIssue does with the issue as it was, its cycle null.
+		i, ok := r.issueIdx[c.Unplanned]
+		if !ok || !r.issues[i].exists {
+			return
+		}
+		it := &r.issues[i]
+		if it.inCycle {
+			r.tally(it.col, it.points, -1)
+			if r.started {
+				r.removed += it.points
+			}
+		}
+		it.inCycle, it.carriedIn, it.touched = false, false, at
 	case c.Touched != "":
 		if i, ok := r.issueIdx[c.Touched]; ok && r.issues[i].exists {
 			r.issues[i].touched = at
