@@ -44,6 +44,9 @@ func (s *Server) routes(app *fiber.App) {
 	// Imports (a new project from a file) and their progress.
 	api.Post("/imports", requireAPIUser, s.apiCreateImport)
 	api.Get("/imports/:id", requireAPIUser, s.apiGetImport)
+	// Notifications: the caller's own.
+	api.Get("/notifications", requireAPIUser, s.apiListNotifications)
+	api.Post("/notifications/read", requireAPIUser, s.apiReadNotifications)
 
 	// Everything below needs a signed-in caller.
 	p := api.Group("/projects", requireAPIUser)
@@ -76,6 +79,8 @@ func (s *Server) routes(app *fiber.App) {
 	p.Patch("/:pid/issues/:iid", s.apiUpdateIssue)
 	p.Delete("/:pid/issues/:iid", s.apiDeleteIssue)
 	p.Post("/:pid/issues/:iid/move", s.apiMoveIssue)
+	p.Put("/:pid/issues/:iid/watch", s.apiWatch)
+	p.Delete("/:pid/issues/:iid/watch", s.apiUnwatch)
 	p.Post("/:pid/issues/:iid/restore", s.apiRestoreIssue)
 
 	// The trash.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/corkboard/corkboard/app/accounts"
+	"github.com/corkboard/corkboard/app/notify"
 	"github.com/corkboard/corkboard/app/oidc"
 	"github.com/corkboard/corkboard/app/planning"
 	"github.com/corkboard/corkboard/app/planning/cyclereport"
@@ -103,7 +104,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.store, err = models.Open(ctx, cfg.DatabaseURL, models.Options{MaxOpenConns: cfg.DBMaxConns,
 		MaxIdleConns: cfg.DBMaxIdleConns, ConnMaxLifetime: cfg.DBConnMaxLifetime, Logger: s.log,
 		Planning: planning.Rules{Now: s.now}, // cycle states on the server's clock (Config.Now)
-		Now:      s.now})                     // and the log's times too: reports read them
+		Now:      s.now,                      // and the log's times too: reports read them
+		Notify:   notify.Rules{}, OnNotify: s.notified})
 	if err != nil {
 		return nil, err
 	}

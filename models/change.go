@@ -49,6 +49,7 @@ type change struct {
 	actor   User
 	role    Role
 	project projectRow
+	notes   []Notification // written by this change (notify_change.go)
 }
 
 // change runs fn for actor on project if the actor's role is at least need,
@@ -59,8 +60,10 @@ func (s *Store) change(ctx context.Context, actor User, projectID string, need R
 		return Event{}, ErrNotFound
 	}
 	var ev Event
+	var notes []Notification
 	err := s.commit(ctx, projectID, func(w *wtx) error {
 		c := &change{tx: w.gorm, w: w, s: s, actor: actor}
+		notes = nil
 		// Taking the next seq locks the project row. The role is read in a
 		// second statement: on PostgreSQL a statement that waited for the
 		// lock still sees its old snapshot of other tables, so a member
@@ -109,8 +112,12 @@ func (s *Store) change(ctx context.Context, actor User, projectID string, need R
 			return err
 		}
 		ev = row.view()
+		notes = c.notes
 		return nil
 	})
+	if err == nil && len(notes) > 0 && s.onNotify != nil {
+		s.onNotify(notes) // after the commit: a rolled-back change tells nobody
+	}
 	return ev, translate(err)
 }
 
