@@ -108,7 +108,4 @@ func (s *Server) notified(notes []models.Notification) {
 		}
 		s.hub.NotifyUser(ctx, n.UserID, frame)
 	}
-	s.wakeMailer()
 }
-
-func (s *Server) wakeMailer() {}

@@ -129,6 +129,9 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/unlock", s.pageUnlock)
 	app.Post("/unlock", s.rateLimitForm, s.pageUnlockSubmit)
 
+	app.Get("/mail-off", s.pageMailOff) // the signed link in notification mail: no sign-in
+	app.Post("/mail-off", s.rateLimitForm, s.pageMailOffSubmit)
+
 	// Signed-in pages. (Not a Group: Fiber would run a group's middleware
 	// for every later path, API 404s included.) Every settings form is
 	// rate-limited per user: they check passwords and codes, and any added

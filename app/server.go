@@ -52,6 +52,8 @@ type Server struct {
 	redis     *kv.Redis         // REDIS_URL's store (nil: one instance): the broker and connection caps use it too
 	accounts  *accounts.Service // the account rules (sign-in, 2FA, resets, tokens, mail)
 	passwords *accounts.Hasher  // argon2id, Config.Password, a bounded number at once
+	mailer    accounts.Mailer   // SMTP_URL (or the log): account mail and notification mail
+	mailOff   notify.OffToken   // signs the one-click link that turns notification mail off
 	leaseMu   sync.Mutex
 	leases    map[*connLease]struct{} // this instance's sockets' holds on per-user caps (cluster.go)
 	tokens    verifiedTokens          // session JWTs already verified (token_cache.go)
@@ -83,6 +85,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.mailer = mailer
 	publicURL, err := url.Parse(cfg.PublicURL)
 	if err != nil {
 		return nil, fmt.Errorf("PUBLIC_URL: %w", err)
@@ -95,6 +98,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	s.jwtKey = []byte(secret)
+	s.mailOff = notify.OffToken{Key: s.jwtKey}
 	totpKey := cfg.TOTPKey
 	if totpKey == "" {
 		if totpKey, err = loadOrCreateSecret(cfg.DataDir, "totp_key", s.log); err != nil {
@@ -146,16 +150,23 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.cfg.TrashPurgeInterval <= 0 {
 		s.cfg.TrashPurgeInterval = defaultTrashPurgeInterval
 	}
+	if s.cfg.NotifyInterval <= 0 {
+		s.cfg.NotifyInterval = defaultNotifyInterval
+	}
+	if s.cfg.MailBatchWait <= 0 {
+		s.cfg.MailBatchWait = defaultMailBatchWait
+	}
 	s.importer = s.newImporter()
 	s.importSlots = make(chan struct{}, importsPerInstance)
 	s.importCtx, s.importCancel = context.WithCancel(context.Background())
 	s.failInterruptedImports(ctx, true)
-	s.loops.Add(5)
+	s.loops.Add(6)
 	go s.importSweepLoop()
 	go s.pruneLoop()
 	go s.leaseLoop()
 	go s.rollOverLoop()
 	go s.trashPurgeLoop()
+	go s.notifyLoop()
 	return s, nil
 }
 

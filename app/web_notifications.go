@@ -78,3 +78,26 @@ var emailChoiceSaved = map[string]string{
 	models.EmailInstant: "Mentions and assignments will be e-mailed within a minute.",
 	models.EmailDaily:   "You will get one digest e-mail a day.",
 }
+
+// The one-click turn-off link of notification mail. The GET shows a page
+// with one button and the POST turns mail off: link scanners and mail
+// previews fetch GETs, and must not change anyone's settings. The signed
+// token (notify.OffToken) is the whole authority, no sign-in: it can only
+// set that person's email_notifications to off. A tampered token: 404.
+func (s *Server) pageMailOff(c *fiber.Ctx) error {
+	if _, ok := s.mailOff.Verify(c.Query("t")); !ok {
+		return s.renderError(c, fiber.StatusNotFound, "", "")
+	}
+	return s.render(c, fiber.StatusOK, "mail_off", "Stop notification e-mail", nil, fiber.Map{"Token": c.Query("t")})
+}
+
+func (s *Server) pageMailOffSubmit(c *fiber.Ctx) error {
+	userID, ok := s.mailOff.Verify(c.FormValue("t"))
+	if !ok {
+		return s.renderError(c, fiber.StatusNotFound, "", "")
+	}
+	if err := s.store.SetEmailNotifications(c.UserContext(), userID, models.EmailOff); err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "mail_off", "Notification e-mail stopped", nil, fiber.Map{"Done": true})
+}
