@@ -84,6 +84,7 @@ func (s *Server) notifyJobs(ctx context.Context) error {
 			return notify.DigestMail(b.User.DisplayName, start.AddDate(0, 0, -1).Format(time.DateOnly), items, s.mailLinks())
 		})
 	}
+	s.notifyRuns.Add(1)
 	return nil
 }
 

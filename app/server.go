@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/corkboard/corkboard/app/accounts"
@@ -65,6 +66,8 @@ type Server struct {
 	importRuns   sync.WaitGroup     // their goroutines, which Shutdown waits for
 	importCtx    context.Context    // cancelled by Shutdown: a running import fails and deletes its project
 	importCancel context.CancelFunc
+
+	notifyRuns atomic.Int64 // notification job runs this instance completed (tests wait on them)
 }
 
 // New opens the database, applies migrations and builds the routes.
