@@ -65,6 +65,8 @@ func TestInstantMailBatched(t *testing.T) {
 		f.owner.must(201, "POST", f.commentsPath(f.issues[0].ID), map[string]string{
 			"body": "@" + f.viewer.user.Handle + " @" + f.spare.user.Handle}, nil)
 		f.spare.must(204, "POST", "/api/v1/notifications/read", map[string]any{"all": true}, nil)
+		runs := ts.notifyRuns.Load()
+		waitFor(t, "two runs of the jobs", func() bool { return ts.notifyRuns.Load() >= runs+2 })
 		if got := inbox(); len(got) != 0 {
 			t.Fatalf("mailed before the batching wait: %+v", got)
 		}
@@ -126,6 +128,8 @@ func TestDailyDigest(t *testing.T) {
 	f.editor.must(201, "POST", f.commentsPath(f.issues[1].ID), map[string]string{"body": "@" + f.owner.user.Handle}, nil)
 	clk.Advance(time.Minute)
 	waitFor(t, "the marker mail", func() bool { return len(mailsTo(inbox, f.owner.user.Email)) == 1 })
+	runs := ts.notifyRuns.Load()
+	waitFor(t, "two runs of the jobs", func() bool { return ts.notifyRuns.Load() >= runs+2 })
 	if got := mailsTo(inbox, f.editor.user.Email); len(got) != 0 {
 		t.Fatalf("a daily reader was mailed at once: %+v", got)
 	}
