@@ -16,7 +16,7 @@ func TestDueSoon(t *testing.T) {
 	ts, clk, _ := notifyServer(t, testdb.SQLite(t))
 	// 11:00 UTC: 01:00 the next day in Kiritimati (UTC+14).
 	now := clk.Now()
-	clk.Advance(now.Truncate(24*time.Hour).Add(35*time.Hour).Sub(now))
+	clk.Advance(now.Truncate(24 * time.Hour).Add(35 * time.Hour).Sub(now))
 	f := newFixture(ts)
 	date := func(days int) string { return clk.Now().UTC().AddDate(0, 0, days).Format(time.DateOnly) }
 	mk := func(title string, assignee *client, due string) models.Issue {

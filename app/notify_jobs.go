@@ -8,7 +8,6 @@ import (
 	"github.com/corkboard/corkboard/app/notify"
 	"github.com/corkboard/corkboard/app/planning"
 	"github.com/corkboard/corkboard/models"
-	"github.com/google/uuid"
 )
 
 // The notification jobs (README "Notifications"): every NotifyInterval
@@ -27,39 +26,14 @@ const (
 )
 
 func (s *Server) notifyLoop() {
-	defer s.loops.Done()
-	t := time.NewTicker(s.cfg.NotifyInterval)
-	defer t.Stop()
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), s.notifyLease())
-		if err := s.notifyJobs(ctx); err != nil {
-			s.log.Warn("notification jobs", "err", err)
-		}
-		cancel()
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-		}
-	}
+	s.everyInterval(s.cfg.NotifyInterval, "notification jobs", func(ctx context.Context) error {
+		_, err := s.withLease(ctx, notifyLeaseKey, leaseFor(s.cfg.NotifyInterval), func() error { return s.notifyRun(ctx) })
+		return err
+	})
 }
 
-func (s *Server) notifyLease() time.Duration { return max(4*s.cfg.NotifyInterval, 30*time.Second) }
-
-// notifyJobs is one run, if this instance wins the lease.
-func (s *Server) notifyJobs(ctx context.Context) error {
-	member := uuid.NewString()
-	won, err := s.kv.Acquire(ctx, notifyLeaseKey, member, 1, s.notifyLease())
-	if err != nil || !won {
-		return err
-	}
-	defer func() {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-		defer cancel()
-		if err := s.kv.Release(rctx, notifyLeaseKey, member); err != nil {
-			s.log.Debug("releasing the notification lease", "err", err) // it lapses by itself
-		}
-	}()
+// notifyRun is one run, under the lease.
+func (s *Server) notifyRun(ctx context.Context) error {
 	if err := s.dueSoon(ctx); err != nil {
 		return err
 	}
