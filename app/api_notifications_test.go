@@ -234,3 +234,41 @@ func TestEmailNotificationsSetting(t *testing.T) {
 		t.Fatalf("a refused PATCH changed it: %q", u.EmailNotifications)
 	}
 }
+
+// TestOverCapacityNotification: under the warn policy, the change that
+// takes someone's load in a cycle past their capacity tells them once
+// (over_capacity, besides assigned); more load while already over tells
+// nothing more; their own change tells them nothing.
+func TestOverCapacityNotification(t *testing.T) {
+	planningFixture(t, func(t *testing.T, f *fixture, _ *testClock) {
+		c := f.cycle("2026-11-18", "2026-12-01")
+		ed := f.editor.user.ID
+		f.owner.must(200, "PATCH", f.path("/members/"+ed), map[string]any{"capacity": 5}, nil)
+		mk := func(by *client, effort int) {
+			by.must(201, "POST", f.path("/issues"), map[string]any{"title": "Work", "assignee_id": ed, "effort": effort,
+				"cycle_id": c.ID}, nil)
+		}
+		mk(f.owner, 3)
+		mk(f.owner, 2) // 5 of 5: not over
+		if got := kinds(notes(f.editor, "")); !sameKinds(got, "assigned", "assigned") {
+			t.Fatalf("at capacity: %v", got)
+		}
+		mk(f.owner, 1) // 6 of 5
+		if got := kinds(notes(f.editor, "")); !sameKinds(got, "assigned", "over_capacity", "assigned", "assigned") &&
+			!sameKinds(got, "over_capacity", "assigned", "assigned", "assigned") {
+			t.Fatalf("past capacity: %v", got)
+		}
+		mk(f.owner, 1) // 7 of 5: already over
+		mk(f.editor, 8)
+		n := notes(f.editor, "")
+		over := 0
+		for _, it := range n.Items {
+			if it.Kind == models.NotifyOverCapacity {
+				over++
+			}
+		}
+		if over != 1 || len(n.Items) != 5 {
+			t.Fatalf("after more load: %v", kinds(n))
+		}
+	})
+}

@@ -91,6 +91,7 @@ func (s *Store) DigestDue(ctx context.Context, day string, since, before time.Ti
 		if res.Error != nil {
 			return nil, translate(res.Error)
 		}
+		s.sessions.forgetUser(id) // (digest_on is not in a cached User; the rule is kept anyway)
 		if res.RowsAffected == 1 {
 			mine = append(mine, id)
 		}
