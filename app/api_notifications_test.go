@@ -1,6 +1,7 @@
 package app
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/corkboard/corkboard/models"
@@ -271,4 +272,54 @@ func TestOverCapacityNotification(t *testing.T) {
 			t.Fatalf("after more load: %v", kinds(n))
 		}
 	})
+}
+
+// TestNotificationPages: the bell and the page show notifications as text
+// (a title with markup stays text), "Mark read" and "Mark all read" work
+// without JavaScript, the issue page's Watch button toggles, and the
+// account page sets the mail choice.
+func TestNotificationPages(t *testing.T) {
+	ts := newTestServer(t)
+	f := newFixture(ts)
+	var is models.Issue
+	f.owner.must(201, "POST", f.path("/issues"), map[string]any{"title": `<img src=x onerror=alert(1)>`,
+		"assignee_id": f.editor.user.ID}, &is)
+	f.owner.must(201, "POST", f.commentsPath(is.ID), map[string]string{"body": "@" + f.editor.user.Handle}, nil)
+	for _, path := range []string{"/projects", "/notifications"} {
+		status, page := f.editor.page(path)
+		if status != 200 || !strings.Contains(page, `data-unread-count="2"`) ||
+			!strings.Contains(page, "Owner assigned you "+is.Key) || strings.Contains(page, "<img src=x") ||
+			!strings.Contains(page, "&lt;img src=x onerror=alert(1)&gt;") {
+			t.Fatalf("%s: %d\n%s", path, status, page)
+		}
+	}
+	first := notes(f.editor, "").Items[0]
+	f.editor.form("/notifications/read", map[string]string{"id": first.ID})
+	if got := notes(f.editor, ""); got.UnreadCount != 1 || got.Items[0].ReadAt == nil {
+		t.Fatalf("after Mark read: %+v", got)
+	}
+	f.editor.form("/notifications/read", map[string]string{"all": "1"})
+	if got := notes(f.editor, ""); got.UnreadCount != 0 {
+		t.Fatalf("after Mark all read: %+v", got)
+	}
+	if _, page := f.editor.page("/projects/" + f.project.ID + "/issues/" + is.ID); !strings.Contains(page, "Stop watching") {
+		t.Fatal("the assignee's issue page offers no Stop watching")
+	}
+	f.editor.form("/projects/"+f.project.ID+"/issues/"+is.ID+"/watch", map[string]string{"on": "0"})
+	if f.watching(f.editor, is.ID) {
+		t.Fatal("still watching after the page's Stop watching")
+	}
+	f.viewer.form("/projects/"+f.project.ID+"/issues/"+is.ID+"/watch", map[string]string{"on": "1"})
+	if !f.watching(f.viewer, is.ID) {
+		t.Fatal("the viewer's Watch did not take")
+	}
+	f.editor.form("/settings/notifications", map[string]string{"email_notifications": "daily"})
+	var u models.User
+	f.editor.must(200, "GET", "/api/v1/auth/me", nil, &u)
+	if u.EmailNotifications != "daily" {
+		t.Fatalf("account page choice: %q", u.EmailNotifications)
+	}
+	if res, _ := f.editor.form("/settings/notifications", map[string]string{"email_notifications": "weekly"}); res.StatusCode != 303 {
+		t.Fatalf("a bad choice: %d", res.StatusCode)
+	}
 }

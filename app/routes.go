@@ -169,6 +169,7 @@ func (s *Server) routes(app *fiber.App) {
 	pages.Post("/projects/:pid/issues/:iid/delete", s.pageDeleteIssue)
 	pages.Get("/projects/:pid/issues/:iid/panel", s.pagePanel)               // the card panel (an HTML fragment)
 	pages.Get("/projects/:pid/issues/:iid/activity", s.pageActivityFragment) // fragment, for live updates
+	pages.Post("/projects/:pid/issues/:iid/watch", s.pageWatchIssue)
 	pages.Get("/projects/:pid/trash", s.pageTrash)
 	pages.Post("/projects/:pid/trash/purge", s.pagePurgeTrash)
 	pages.Post("/projects/:pid/trash/:iid/restore", s.pageRestoreIssue)

@@ -101,3 +101,17 @@ func (s *Server) pageMailOffSubmit(c *fiber.Ctx) error {
 	}
 	return s.render(c, fiber.StatusOK, "mail_off", "Notification e-mail stopped", nil, fiber.Map{"Done": true})
 }
+
+// pageWatchIssue starts (on=1) or stops watching from the issue page.
+func (s *Server) pageWatchIssue(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	on := c.FormValue("on") == "1"
+	back := "/projects/" + c.Params("pid") + "/issues/" + c.Params("iid")
+	if err := s.store.SetWatching(c.UserContext(), user.ID, c.Params("pid"), c.Params("iid"), on); err != nil {
+		return err
+	}
+	if on {
+		return s.back(c, back, true, "You are watching this issue: you will be told of comments and column changes.")
+	}
+	return s.back(c, back, true, "You stopped watching this issue.")
+}
