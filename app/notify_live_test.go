@@ -32,9 +32,9 @@ func waitNotification(t *testing.T, conn *websocket.Conn, deadline time.Time) (f
 
 // TestClusterNotificationReachesEverySocket: a mention made on instance A
 // reaches, within a second, the recipient's sockets on instance B, on the
-// board of the issue and on a board of another project, as one
-// {"type":"notification"} frame without seq; the author's own socket gets
-// none.
+// board of the issue and on a board of another project, and on A, as one
+// {"type":"notification"} frame without seq, once each; the author's own
+// socket gets none.
 func TestClusterNotificationReachesEverySocket(t *testing.T) {
 	nodes := newCluster(t, 2, testdb.Postgres(t), testRedisURL(t), realtime.Options{})
 	nA, nB := nodes[0], nodes[1]
@@ -47,7 +47,8 @@ func TestClusterNotificationReachesEverySocket(t *testing.T) {
 	onBoard := nB.mustDial(b.on(nB), p.ID, 0)
 	onOther := nB.mustDial(b.on(nB), other.ID, 0)
 	author := nA.mustDial(a, p.ID, 0)
-	for _, c := range []*websocket.Conn{onBoard, onOther, author} {
+	onA := nA.mustDial(b.on(nA), other.ID, 0) // and one on the instance that makes the change
+	for _, c := range []*websocket.Conn{onBoard, onOther, author, onA} {
 		next(t, c) // hello
 	}
 
@@ -55,13 +56,14 @@ func TestClusterNotificationReachesEverySocket(t *testing.T) {
 	var cm models.Comment
 	a.must(201, "POST", "/api/v1/projects/"+p.ID+"/issues/"+issues[0].ID+"/comments",
 		map[string]string{"body": "@" + b.user.Handle + " can you look?"}, &cm)
-	for name, conn := range map[string]*websocket.Conn{"the issue's board": onBoard, "another board": onOther} {
+	for name, conn := range map[string]*websocket.Conn{"the issue's board": onBoard, "another board": onOther,
+		"a board on instance A": onA} {
 		f, n := waitNotification(t, conn, start.Add(time.Second))
 		if f.Seq != 0 || n.Kind != models.NotifyMention || n.Issue.ID != issues[0].ID || n.Actor.ID != a.user.ID ||
 			n.CommentID == nil || *n.CommentID != cm.ID {
 			t.Fatalf("%s: frame seq %d, %+v", name, f.Seq, n)
 		}
-		t.Logf("%s on instance B: notification after %v", name, time.Since(start))
+		t.Logf("%s: notification after %v", name, time.Since(start))
 	}
 	// The author's socket sees the comment event and no notification.
 	for {
@@ -76,20 +78,25 @@ func TestClusterNotificationReachesEverySocket(t *testing.T) {
 			break
 		}
 	}
-	// And another notification arrives once, not once per instance.
+	// And another notification arrives once on each socket, not once per
+	// instance (the publisher hears its own message back from Redis).
 	a.must(201, "POST", "/api/v1/projects/"+p.ID+"/issues/"+issues[0].ID+"/comments",
 		map[string]string{"body": "and again"}, nil)
-	_, n := waitNotification(t, onOther, time.Now().Add(time.Second))
-	if n.Kind != models.NotifyComment {
-		t.Fatalf("second notification %+v", n)
-	}
-	for quiet := time.Now().Add(300 * time.Millisecond); ; {
-		f, err := read(onOther, time.Until(quiet))
-		if err != nil {
-			break
+	for _, conn := range []*websocket.Conn{onOther, onA} {
+		_, n := waitNotification(t, conn, time.Now().Add(time.Second))
+		if n.Kind != models.NotifyComment {
+			t.Fatalf("second notification %+v", n)
 		}
-		if f.Type == realtime.TypeNotification {
-			t.Fatalf("the same notification twice: %s", f.Data)
+	}
+	for _, conn := range []*websocket.Conn{onOther, onA} {
+		for quiet := time.Now().Add(300 * time.Millisecond); ; {
+			f, err := read(conn, time.Until(quiet))
+			if err != nil {
+				break
+			}
+			if f.Type == realtime.TypeNotification {
+				t.Fatalf("the same notification twice: %s", f.Data)
+			}
 		}
 	}
 }
