@@ -46,6 +46,15 @@ type userRow struct {
 
 func (userRow) TableName() string { return "users" }
 
+// BeforeCreate gives a new account the default mail setting: GORM writes
+// every field, so an empty one would be refused by the column's CHECK.
+func (r *userRow) BeforeCreate(*gorm.DB) error {
+	if r.EmailNotifications == "" {
+		r.EmailNotifications = EmailInstant
+	}
+	return nil
+}
+
 func (r userRow) view() User {
 	return User{ID: r.ID, Email: r.Email, Handle: r.Handle, DisplayName: r.DisplayName, Invisible: r.Invisible,
 		EmailNotifications: r.EmailNotifications}
