@@ -323,3 +323,25 @@ func TestNotificationPages(t *testing.T) {
 		t.Fatalf("a bad choice: %d", res.StatusCode)
 	}
 }
+
+// TestNotificationsOfTrashedIssues: an issue in the trash hides its
+// notifications (list and count) and restoring shows them again.
+func TestNotificationsOfTrashedIssues(t *testing.T) {
+	forEachDB(t, func(t *testing.T, ts *testServer) {
+		f := newFixture(ts)
+		iid := f.issues[0].ID
+		f.owner.must(201, "POST", f.commentsPath(iid), map[string]string{"body": "@" + f.editor.user.Handle}, nil)
+		if got := notes(f.editor, ""); got.UnreadCount != 1 {
+			t.Fatalf("before: %+v", got)
+		}
+		f.owner.must(204, "DELETE", f.path("/issues/"+iid), nil, nil)
+		if got := notes(f.editor, ""); got.UnreadCount != 0 || len(got.Items) != 0 {
+			t.Fatalf("in the trash: %+v", got)
+		}
+		f.editor.must(404, "PUT", f.path("/issues/"+iid+"/watch"), nil, nil)
+		f.owner.must(200, "POST", f.path("/issues/"+iid+"/restore"), nil, nil)
+		if got := notes(f.editor, ""); got.UnreadCount != 1 || len(got.Items) != 1 {
+			t.Fatalf("restored: %+v", got)
+		}
+	})
+}

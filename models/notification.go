@@ -79,14 +79,15 @@ type notificationRow struct {
 func (notificationRow) TableName() string { return "notifications" }
 
 // notificationSelect reads notifications with what they name. Joining
-// members keeps out those of projects the person has left: they are
-// hidden, not deleted, so rejoining shows them again.
+// members keeps out those of projects the person has left, and the issue
+// those of issues in the trash: they are hidden, not deleted, so
+// rejoining or restoring shows them again (a purge deletes them).
 const notificationSelect = `SELECT n.id, n.user_id, n.kind, p.id, p.key, p.name, i.id, i.number, i.title,
 	n.actor_id, n.actor_name, n.comment_id, n.created_at, n.read_at
 	FROM notifications n
 	JOIN members m ON m.project_id = n.project_id AND m.user_id = n.user_id
 	JOIN projects p ON p.id = n.project_id
-	JOIN issues i ON i.id = n.issue_id`
+	JOIN issues i ON i.id = n.issue_id AND i.deleted_at IS NULL`
 
 func scanNotifications(db *gorm.DB, where string, args ...any) ([]Notification, error) {
 	rows, err := db.Raw(notificationSelect+" "+where, args...).Rows()
@@ -152,6 +153,7 @@ func (s *Store) UnreadCount(ctx context.Context, userID string) (int64, error) {
 	var n int64
 	err := s.read(ctx).Raw(`SELECT COUNT(*) FROM notifications n
 		JOIN members m ON m.project_id = n.project_id AND m.user_id = n.user_id
+		JOIN issues i ON i.id = n.issue_id AND i.deleted_at IS NULL
 		WHERE n.user_id = ? AND n.read_at IS NULL`, userID).Scan(&n).Error
 	return n, translate(err)
 }

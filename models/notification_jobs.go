@@ -26,7 +26,7 @@ func (s *Store) DueIssuesBetween(ctx context.Context, first, last string) ([]Due
 	err := s.read(ctx).Raw(`SELECT i.id AS issue_id, i.project_id, i.assignee_id, i.due_date, p.timezone
 		FROM issues i JOIN projects p ON p.id = i.project_id
 		JOIN members m ON m.project_id = i.project_id AND m.user_id = i.assignee_id
-		WHERE i.due_date BETWEEN ? AND ? AND i.assignee_id IS NOT NULL`, first, last).Scan(&out).Error
+		WHERE i.due_date BETWEEN ? AND ? AND i.assignee_id IS NOT NULL AND i.deleted_at IS NULL`, first, last).Scan(&out).Error
 	return out, translate(err)
 }
 
