@@ -89,8 +89,9 @@ func (s *Server) apiMe(c *fiber.Ctx) error {
 // updateMeRequest changes the profile; absent fields stay. (DESIGN's
 // email_notifications joins it with notifications.)
 type updateMeRequest struct {
-	DisplayName models.Optional[string] `json:"display_name"`
-	Handle      models.Optional[string] `json:"handle"`
+	DisplayName        models.Optional[string] `json:"display_name"`
+	Handle             models.Optional[string] `json:"handle"`
+	EmailNotifications models.Optional[string] `json:"email_notifications"`
 }
 
 func (s *Server) apiUpdateMe(c *fiber.Ctx) error {
@@ -102,7 +103,7 @@ func (s *Server) apiUpdateMe(c *fiber.Ctx) error {
 	for _, f := range []struct {
 		name string
 		o    models.Optional[string]
-	}{{"display_name", req.DisplayName}, {"handle", req.Handle}} {
+	}{{"display_name", req.DisplayName}, {"handle", req.Handle}, {"email_notifications", req.EmailNotifications}} {
 		if f.o.Set && f.o.Value == nil {
 			v.Add(f.name, "may be left out but not null: it cannot be removed")
 		}
@@ -112,7 +113,7 @@ func (s *Server) apiUpdateMe(c *fiber.Ctx) error {
 	}
 	user, _ := currentUser(c)
 	updated, err := s.accounts.UpdateProfile(c.UserContext(), user, accounts.ProfileChange{
-		DisplayName: req.DisplayName.Value, Handle: req.Handle.Value})
+		DisplayName: req.DisplayName.Value, Handle: req.Handle.Value, EmailNotifications: req.EmailNotifications.Value})
 	if err != nil {
 		return err
 	}

@@ -36,13 +36,23 @@ func (s *Server) apiCreateIssue(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(is)
 }
 
+// issueForCaller is one issue as its reader sees it: whether they watch it.
+type issueForCaller struct {
+	models.Issue
+	Watching bool `json:"watching"`
+}
+
 func (s *Server) apiGetIssue(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
 	is, err := s.store.GetIssue(c.UserContext(), user.ID, c.Params("pid"), c.Params("iid"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(is)
+	watching, err := s.store.Watching(c.UserContext(), user.ID, is.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(issueForCaller{Issue: is, Watching: watching})
 }
 
 func (s *Server) apiUpdateIssue(c *fiber.Ctx) error {

@@ -83,6 +83,8 @@ func TestAccessMatrix(t *testing.T) {
 		{"POST", "{issue}/move", func(*fixture) any { return map[string]string{"status": "done"} }, models.RoleEditor, 200},
 		{"GET", "{issue}/comments", nil, models.RoleViewer, 200},
 		{"POST", "{issue}/comments", func(*fixture) any { return map[string]string{"body": "Hi"} }, models.RoleEditor, 201},
+		{"PUT", "{issue}/watch", nil, models.RoleViewer, 204},
+		{"DELETE", "{issue}/watch", nil, models.RoleViewer, 204},
 		{"GET", "/events?since=0", nil, models.RoleViewer, 200},
 	}
 	for _, r := range routes {

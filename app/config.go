@@ -40,6 +40,10 @@ type Config struct {
 	// TrashPurgeInterval is how often each instance checks for issues
 	// trashed 30 days ago (0: an hour); tests shorten it.
 	TrashPurgeInterval time.Duration
+	// NotifyInterval is how often the notification jobs run (due_soon,
+	// instant mail, the daily digest; 15 s), and MailBatchWait how long a
+	// mention waits for others to join its mail (30 s): within a minute.
+	NotifyInterval, MailBatchWait time.Duration
 }
 
 // loadOrCreateSecret returns the secret in DATA_DIR/name, creating it (32

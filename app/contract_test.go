@@ -140,7 +140,7 @@ func TestContractCoversEveryRoute(t *testing.T) {
 // status, a wrong type, a missing field, an undocumented route and an
 // invalid request that was accepted are each caught.
 func TestContractCatchesViolations(t *testing.T) {
-	user := `{"id":"0b9c6a58-3f43-4a5e-9f55-2f2a3f0c7d11","email":"ada@example.com","handle":"ada","display_name":"Ada","invisible":false}`
+	user := `{"id":"0b9c6a58-3f43-4a5e-9f55-2f2a3f0c7d11","email":"ada@example.com","handle":"ada","display_name":"Ada","invisible":false,"email_notifications":"instant"}`
 	json := http.Header{"Content-Type": {"application/json"}}
 	problem := http.Header{"Content-Type": {"application/problem+json"}}
 	get := func(path string) *http.Request { return httptest.NewRequest("GET", path, nil) }

@@ -84,7 +84,7 @@ func TestPatchMe(t *testing.T) {
 			{"display_name": "Alice B.", "handle": nil},
 			{"display_name": "", "handle": "ally"},
 			{"display_name": "Alice B.", "handle": 7},
-			{"display_name": "Alice B.", "email_notifications": "off"},
+			{"display_name": "Alice B.", "email_notifications": "weekly"}, // (off/instant/daily are valid)
 		} {
 			res, b := a.do("PATCH", "/api/v1/auth/me", body)
 			if res.StatusCode != 422 {

@@ -44,6 +44,9 @@ func (s *Server) routes(app *fiber.App) {
 	// Imports (a new project from a file) and their progress.
 	api.Post("/imports", requireAPIUser, s.apiCreateImport)
 	api.Get("/imports/:id", requireAPIUser, s.apiGetImport)
+	// Notifications: the caller's own.
+	api.Get("/notifications", requireAPIUser, s.apiListNotifications)
+	api.Post("/notifications/read", requireAPIUser, s.apiReadNotifications)
 
 	// Everything below needs a signed-in caller.
 	p := api.Group("/projects", requireAPIUser)
@@ -76,6 +79,8 @@ func (s *Server) routes(app *fiber.App) {
 	p.Patch("/:pid/issues/:iid", s.apiUpdateIssue)
 	p.Delete("/:pid/issues/:iid", s.apiDeleteIssue)
 	p.Post("/:pid/issues/:iid/move", s.apiMoveIssue)
+	p.Put("/:pid/issues/:iid/watch", s.apiWatch)
+	p.Delete("/:pid/issues/:iid/watch", s.apiUnwatch)
 	p.Post("/:pid/issues/:iid/restore", s.apiRestoreIssue)
 
 	// The trash.
@@ -124,6 +129,9 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/unlock", s.pageUnlock)
 	app.Post("/unlock", s.rateLimitForm, s.pageUnlockSubmit)
 
+	app.Get("/mail-off", s.pageMailOff) // the signed link in notification mail: no sign-in
+	app.Post("/mail-off", s.rateLimitForm, s.pageMailOffSubmit)
+
 	// Signed-in pages. (Not a Group: Fiber would run a group's middleware
 	// for every later path, API 404s included.) Every settings form is
 	// rate-limited per user: they check passwords and codes, and any added
@@ -145,6 +153,9 @@ func (s *Server) routes(app *fiber.App) {
 	settings.Post("/settings/sessions/:id/revoke", s.pageRevokeSession)
 	settings.Post("/settings/tokens", s.recentAuthPage("/settings#tokens"), s.pageCreateToken)
 	settings.Post("/settings/tokens/:id/revoke", s.pageRevokeToken)
+	pages.Get("/notifications", s.pageNotifications)
+	pages.Post("/notifications/read", s.pageReadNotifications)
+	settings.Post("/settings/notifications", s.pageAccountEmail)
 	pages.Get("/projects", s.pageProjects)
 	pages.Get("/projects/new", s.pageNewProject)
 	pages.Post("/projects", s.pageCreateProject)
@@ -158,6 +169,7 @@ func (s *Server) routes(app *fiber.App) {
 	pages.Post("/projects/:pid/issues/:iid/delete", s.pageDeleteIssue)
 	pages.Get("/projects/:pid/issues/:iid/panel", s.pagePanel)               // the card panel (an HTML fragment)
 	pages.Get("/projects/:pid/issues/:iid/activity", s.pageActivityFragment) // fragment, for live updates
+	pages.Post("/projects/:pid/issues/:iid/watch", s.pageWatchIssue)
 	pages.Get("/projects/:pid/trash", s.pageTrash)
 	pages.Post("/projects/:pid/trash/purge", s.pagePurgeTrash)
 	pages.Post("/projects/:pid/trash/:iid/restore", s.pageRestoreIssue)

@@ -13,9 +13,11 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/corkboard/corkboard/app/accounts"
+	"github.com/corkboard/corkboard/app/notify"
 	"github.com/corkboard/corkboard/app/oidc"
 	"github.com/corkboard/corkboard/app/planning"
 	"github.com/corkboard/corkboard/app/planning/cyclereport"
@@ -51,6 +53,8 @@ type Server struct {
 	redis     *kv.Redis         // REDIS_URL's store (nil: one instance): the broker and connection caps use it too
 	accounts  *accounts.Service // the account rules (sign-in, 2FA, resets, tokens, mail)
 	passwords *accounts.Hasher  // argon2id, Config.Password, a bounded number at once
+	mailer    accounts.Mailer   // SMTP_URL (or the log): account mail and notification mail
+	mailOff   notify.OffToken   // signs the one-click link that turns notification mail off
 	leaseMu   sync.Mutex
 	leases    map[*connLease]struct{} // this instance's sockets' holds on per-user caps (cluster.go)
 	tokens    verifiedTokens          // session JWTs already verified (token_cache.go)
@@ -62,6 +66,8 @@ type Server struct {
 	importRuns   sync.WaitGroup     // their goroutines, which Shutdown waits for
 	importCtx    context.Context    // cancelled by Shutdown: a running import fails and deletes its project
 	importCancel context.CancelFunc
+
+	notifyRuns atomic.Int64 // notification job runs this instance completed (tests wait on them)
 }
 
 // New opens the database, applies migrations and builds the routes.
@@ -82,6 +88,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.mailer = mailer
 	publicURL, err := url.Parse(cfg.PublicURL)
 	if err != nil {
 		return nil, fmt.Errorf("PUBLIC_URL: %w", err)
@@ -94,6 +101,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	s.jwtKey = []byte(secret)
+	s.mailOff = notify.OffToken{Key: s.jwtKey}
 	totpKey := cfg.TOTPKey
 	if totpKey == "" {
 		if totpKey, err = loadOrCreateSecret(cfg.DataDir, "totp_key", s.log); err != nil {
@@ -103,7 +111,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.store, err = models.Open(ctx, cfg.DatabaseURL, models.Options{MaxOpenConns: cfg.DBMaxConns,
 		MaxIdleConns: cfg.DBMaxIdleConns, ConnMaxLifetime: cfg.DBConnMaxLifetime, Logger: s.log,
 		Planning: planning.Rules{Now: s.now}, // cycle states on the server's clock (Config.Now)
-		Now:      s.now})                     // and the log's times too: reports read them
+		Now:      s.now,                      // and the log's times too: reports read them
+		Notify:   notify.Rules{}, OnNotify: s.notified})
 	if err != nil {
 		return nil, err
 	}
@@ -144,16 +153,23 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.cfg.TrashPurgeInterval <= 0 {
 		s.cfg.TrashPurgeInterval = defaultTrashPurgeInterval
 	}
+	if s.cfg.NotifyInterval <= 0 {
+		s.cfg.NotifyInterval = defaultNotifyInterval
+	}
+	if s.cfg.MailBatchWait <= 0 {
+		s.cfg.MailBatchWait = defaultMailBatchWait
+	}
 	s.importer = s.newImporter()
 	s.importSlots = make(chan struct{}, importsPerInstance)
 	s.importCtx, s.importCancel = context.WithCancel(context.Background())
 	s.failInterruptedImports(ctx, true)
-	s.loops.Add(5)
+	s.loops.Add(6)
 	go s.importSweepLoop()
 	go s.pruneLoop()
 	go s.leaseLoop()
 	go s.rollOverLoop()
 	go s.trashPurgeLoop()
+	go s.notifyLoop()
 	return s, nil
 }
 

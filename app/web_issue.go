@@ -89,6 +89,10 @@ func (s *Server) issueData(c *fiber.Ctx, is models.Issue, forms commentForms) (f
 	if err != nil {
 		return nil, err
 	}
+	watching, err := s.store.Watching(c.UserContext(), user.ID, is.ID)
+	if err != nil {
+		return nil, err
+	}
 	names, cycleNames := map[string]string{}, map[string]string{}
 	for _, m := range members {
 		names[m.UserID] = m.DisplayName
@@ -98,7 +102,7 @@ func (s *Server) issueData(c *fiber.Ctx, is models.Issue, forms commentForms) (f
 	}
 	return fiber.Map{"Project": p, "Issue": is, "Members": members, "Names": names, "Comments": comments,
 		"CommentItems": commentItems(comments.Items, p, user.ID, forms), "CommentForms": forms, "Activity": story,
-		"Cycles": issueCycles(cycles.Items, is.CycleID), "CycleNames": cycleNames}, nil
+		"Cycles": issueCycles(cycles.Items, is.CycleID), "CycleNames": cycleNames, "Watching": watching}, nil
 }
 
 // fieldDiff is one field where the user's form and the saved issue differ.

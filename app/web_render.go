@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/corkboard/corkboard/app/notify"
 	"github.com/corkboard/corkboard/app/planning"
 	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
@@ -37,6 +38,7 @@ type view struct {
 	// NoRegister hides the header's Register link (OIDC_ONLY=1: accounts
 	// come from the provider).
 	NoRegister bool
+	Bell       *bell // the header's notifications (signed in)
 }
 
 // render draws page (ui/templates/pages/<page>.html) inside the layout.
@@ -44,6 +46,7 @@ func (s *Server) render(c *fiber.Ctx, status int, page, title string, crumbs []c
 	v := view{Title: title, Crumbs: crumbs, Data: data, NoRegister: s.cfg.OIDC.Only}
 	if u, ok := currentUser(c); ok {
 		v.User = &u
+		v.Bell = s.bellOf(c, u.ID)
 	}
 	if f := s.readCookie(c, flashCookie); f != "" {
 		if msg, err := url.QueryUnescape(f); err == nil && len(msg) > 1 {
@@ -160,10 +163,11 @@ func (m *markdown) render(src string) template.HTML {
 
 func templateFuncs(md *markdown) map[string]any {
 	return map[string]any{
-		"markdown": md.render,
-		"initials": initials,
-		"date":     func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
-		"datetime": func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
+		"markdown":       md.render,
+		"initials":       initials,
+		"notifySentence": notify.Sentence,
+		"date":           func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+		"datetime":       func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"deref": func(p *string) string {
 			if p == nil {
 				return ""

@@ -90,38 +90,46 @@ func (c *change) effortOf(r issueRow) int {
 }
 
 // checkLoad runs after an issue was written (before is the issue as it
-// was; zero for a new one). Under the block policy it refuses the change
-// if it raised its assignee's load in its cycle above their capacity: the
-// cycle's override, else the member's; none is no limit. The change runs
-// under the project's lock, so two editors assigning at once are checked
-// one after the other and cannot both get past capacity.
-func (c *change) checkLoad(before, after issueRow) error {
-	if c.project.CapacityPolicy != "block" || after.AssigneeID == nil || after.CycleID == nil {
-		return nil
+// was; zero for a new one). If the change raised its assignee's load in
+// its cycle from at most their capacity (the cycle's override, else the
+// member's; none is no limit) to above it, then under the block policy it
+// refuses the change, and under warn it returns that assignee, who is
+// told (over_capacity). The change runs under the project's lock, so two
+// editors assigning at once are checked one after the other and cannot
+// both get past capacity unnoticed.
+func (c *change) checkLoad(before, after issueRow) (passed string, err error) {
+	if after.AssigneeID == nil || after.CycleID == nil {
+		return "", nil
 	}
 	samePair := before.AssigneeID != nil && before.CycleID != nil &&
 		*before.AssigneeID == *after.AssigneeID && *before.CycleID == *after.CycleID
 	if samePair && c.effortOf(after) <= c.effortOf(before) {
-		return nil
+		return "", nil
 	}
 	var load int
 	if err := c.tx.Raw(`SELECT COALESCE(SUM(COALESCE(effort, ?)), 0) FROM issues WHERE cycle_id = ? AND assignee_id = ?
 		AND deleted_at IS NULL`,
 		c.project.UnestimatedEffort, *after.CycleID, *after.AssigneeID).Scan(&load).Error; err != nil {
-		return err
+		return "", err
 	}
 	was := load - c.effortOf(after)
 	if samePair {
 		was += c.effortOf(before)
 	}
 	if load <= was {
-		return nil // nothing was added (an unestimated issue counting 0)
+		return "", nil // nothing was added (an unestimated issue counting 0)
 	}
 	capacity, err := c.capacity(*after.CycleID, *after.AssigneeID)
 	if err != nil || capacity == nil || load <= *capacity {
-		return err
+		return "", err
 	}
-	return &OverCapacityError{UserID: *after.AssigneeID, CycleID: *after.CycleID, Load: load, Capacity: *capacity}
+	if c.project.CapacityPolicy == "block" {
+		return "", &OverCapacityError{UserID: *after.AssigneeID, CycleID: *after.CycleID, Load: load, Capacity: *capacity}
+	}
+	if was > *capacity {
+		return "", nil // already over: told when it passed
+	}
+	return *after.AssigneeID, nil
 }
 
 // capacity is a member's capacity in a cycle: the cycle's override, else

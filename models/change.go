@@ -53,7 +53,8 @@ type change struct {
 	s       *Store
 	actor   User
 	role    Role
-	project projectRow // ID, Key, Seq and the settings only (sqlProjectRow)
+	project projectRow     // ID, Key, Seq and the settings only (sqlProjectRow)
+	notes   []Notification // written by this change (notify_change.go)
 }
 
 // change runs fn for actor on project if the actor's role is at least need,
@@ -64,8 +65,10 @@ func (s *Store) change(ctx context.Context, actor User, projectID string, need R
 		return Event{}, ErrNotFound
 	}
 	var ev Event
+	var notes []Notification
 	err := s.commit(ctx, projectID, func(w *wtx) error {
 		c := &change{tx: w.gorm, w: w, s: s, actor: actor}
+		notes = nil
 		// Taking the next seq locks the project row. The role is read in a
 		// second statement: on PostgreSQL a statement that waited for the
 		// lock still sees its old snapshot of other tables, so a member
@@ -114,8 +117,12 @@ func (s *Store) change(ctx context.Context, actor User, projectID string, need R
 		}
 		ev = row.view()
 		ev.Data = payload // the same bytes, not a second copy of them
+		notes = c.notes
 		return nil
 	})
+	if err == nil && len(notes) > 0 && s.onNotify != nil {
+		s.onNotify(notes) // after the commit: a rolled-back change tells nobody
+	}
 	return ev, translate(err)
 }
 

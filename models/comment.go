@@ -193,7 +193,8 @@ func (s *Store) CreateComment(ctx context.Context, actor User, projectID, issueI
 	}
 	var out Comment
 	ev, err := s.change(ctx, actor, projectID, RoleEditor, func(c *change) (string, any, error) {
-		if _, err := c.issueRow(issueID); err != nil {
+		issue, err := c.issueRow(issueID)
+		if err != nil {
 			return "", nil, err
 		}
 		now := c.s.now()
@@ -205,7 +206,10 @@ func (s *Store) CreateComment(ctx context.Context, actor User, projectID, issueI
 		if err := c.countComments(issueID, +1); err != nil {
 			return "", nil, err
 		}
-		var err error
+		a := deref(issue.AssigneeID)
+		if err := c.notifyIssue(issue, NotifyFacts{Commented: true, OldAssignee: a, NewAssignee: a}, "", body, &row.ID); err != nil {
+			return "", nil, err
+		}
 		out, err = c.comment(issueID, row.ID)
 		return EventCommentCreated, out, err
 	})
@@ -237,6 +241,14 @@ func (s *Store) UpdateComment(ctx context.Context, actor User, projectID, issueI
 		}
 		if err := c.tx.Model(&commentRow{}).Where("id = ?", cur.ID).Updates(map[string]any{
 			"body": p.Body, "version": cur.Version + 1, "updated_at": c.s.now()}).Error; err != nil {
+			return "", nil, err
+		}
+		issue, err := c.issueRow(issueID)
+		if err != nil {
+			return "", nil, err
+		}
+		a := deref(issue.AssigneeID)
+		if err := c.notifyIssue(issue, NotifyFacts{OldAssignee: a, NewAssignee: a}, cur.Body, p.Body, &cur.ID); err != nil {
 			return "", nil, err
 		}
 		out, err = c.comment(issueID, commentID)

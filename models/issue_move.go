@@ -42,9 +42,16 @@ func (s *Store) MoveIssue(ctx context.Context, actor User, projectID, issueID st
 		if err != nil {
 			return "", nil, err
 		}
+		moved := row.Status != m.Status
 		row.Status, row.Rank, row.Version, row.UpdatedAt = m.Status, rank, row.Version+1, c.s.now()
 		if _, err := c.w.exec(sqlMoveIssue, row.Status, row.Rank, row.Version, row.UpdatedAt, row.ID); err != nil {
 			return "", nil, err
+		}
+		if moved {
+			a := deref(row.AssigneeID)
+			if err := c.notifyIssue(row, NotifyFacts{StatusMoved: true, OldAssignee: a, NewAssignee: a}, "", "", nil); err != nil {
+				return "", nil, err
+			}
 		}
 		out = row.view(c.project.Key)
 		return EventIssueMoved, out, nil

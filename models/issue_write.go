@@ -61,7 +61,12 @@ func (s *Store) CreateIssue(ctx context.Context, actor User, projectID string, i
 		if err := c.tx.Create(&row).Error; err != nil {
 			return "", nil, err
 		}
-		if err := c.checkLoad(issueRow{}, row); err != nil {
+		over, err := c.checkLoad(issueRow{}, row)
+		if err != nil {
+			return "", nil, err
+		}
+		if err := c.notifyIssue(row, NotifyFacts{Created: true, NewAssignee: deref(row.AssigneeID), OverCapacity: over},
+			"", row.Description, nil); err != nil {
 			return "", nil, err
 		}
 		out = row.view(c.project.Key)
@@ -131,7 +136,12 @@ func (s *Store) UpdateIssue(ctx context.Context, actor User, projectID, issueID 
 		if err := c.saveIssue(&row); err != nil {
 			return "", nil, err
 		}
-		if err := c.checkLoad(before, row); err != nil {
+		over, err := c.checkLoad(before, row)
+		if err != nil {
+			return "", nil, err
+		}
+		if err := c.notifyIssue(row, NotifyFacts{OldAssignee: deref(before.AssigneeID), NewAssignee: deref(row.AssigneeID),
+			StatusMoved: before.Status != row.Status, OverCapacity: over}, before.Description, row.Description, nil); err != nil {
 			return "", nil, err
 		}
 		out = row.view(c.project.Key)

@@ -344,6 +344,47 @@ CREATE TABLE report_snapshots (
 );
 CREATE INDEX report_snapshots_project ON report_snapshots (project_id);
 `},
+	// Notifications (models/notification.go): one row per person told of
+	// something, written in the transaction of the change that caused it.
+	// dedupe is set for notices a periodic job writes (due_soon): the
+	// unique index makes the job exactly-once across instances and runs.
+	// mailed_at: the instant mail or the digest that carried it (NULL: not
+	// yet). Watchers: watching is the person's choice; a row with FALSE is
+	// someone who stopped, whom automatic watching leaves alone.
+	// users.digest_on is the last day (UTC) a daily digest was sent.
+	{"0011_notifications", `
+ALTER TABLE users ADD COLUMN email_notifications TEXT NOT NULL DEFAULT 'instant'
+	CHECK (email_notifications IN ('off', 'instant', 'daily'));
+ALTER TABLE users ADD COLUMN digest_on TEXT;
+
+CREATE TABLE notifications (
+	id         TEXT PRIMARY KEY,
+	user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+	issue_id   TEXT NOT NULL REFERENCES issues (id) ON DELETE CASCADE,
+	kind       TEXT NOT NULL CHECK (kind IN ('mention', 'assigned', 'comment', 'status', 'due_soon', 'over_capacity')),
+	actor_id   TEXT NOT NULL,
+	actor_name TEXT NOT NULL,
+	comment_id TEXT,
+	dedupe     TEXT,
+	created_at {{ts}} NOT NULL,
+	read_at    {{ts}},
+	mailed_at  {{ts}}
+);
+CREATE INDEX notifications_user ON notifications (user_id, id);
+CREATE INDEX notifications_issue ON notifications (issue_id);
+CREATE INDEX notifications_unread ON notifications (user_id) WHERE read_at IS NULL;
+CREATE INDEX notifications_unmailed ON notifications (created_at) WHERE mailed_at IS NULL;
+CREATE UNIQUE INDEX notifications_dedupe ON notifications (user_id, dedupe) WHERE dedupe IS NOT NULL;
+
+CREATE TABLE issue_watchers (
+	issue_id TEXT NOT NULL REFERENCES issues (id) ON DELETE CASCADE,
+	user_id  TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	watching BOOLEAN NOT NULL,
+	PRIMARY KEY (issue_id, user_id)
+);
+CREATE INDEX issue_watchers_user ON issue_watchers (user_id);
+`},
 }
 
 // migrationCode is the part of a migration that SQL shared by both

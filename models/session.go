@@ -100,10 +100,12 @@ func (s *Store) SessionUser(ctx context.Context, sessionID string) (Session, Use
 		AuthAt                           *time.Time
 		Email, Handle, DisplayName       string
 		Invisible                        bool
+		EmailNotifications               string
 	}
 	err := s.read(ctx).Table("sessions").
 		Select("sessions.id, sessions.user_id, sessions.user_agent, sessions.ip, sessions.created_at, "+
-			"sessions.last_seen_at, sessions.expires_at, sessions.auth_at, users.email, users.handle, users.display_name, users.invisible").
+			"sessions.last_seen_at, sessions.expires_at, sessions.auth_at, users.email, users.handle, users.display_name, users.invisible, "+
+			"users.email_notifications").
 		Joins("JOIN users ON users.id = sessions.user_id").
 		Where("sessions.id = ? AND sessions.expires_at > ?", sessionID, s.now()).
 		Take(&out).Error
@@ -112,7 +114,8 @@ func (s *Store) SessionUser(ctx context.Context, sessionID string) (Session, Use
 	}
 	sess := Session{ID: out.ID, UserID: out.UserID, UserAgent: out.UserAgent, IP: out.IP,
 		CreatedAt: out.CreatedAt, LastSeenAt: out.LastSeenAt, ExpiresAt: out.ExpiresAt, AuthAt: timeOrZero(out.AuthAt)}
-	return sess, User{ID: out.UserID, Email: out.Email, Handle: out.Handle, DisplayName: out.DisplayName, Invisible: out.Invisible}, nil
+	return sess, User{ID: out.UserID, Email: out.Email, Handle: out.Handle, DisplayName: out.DisplayName, Invisible: out.Invisible,
+		EmailNotifications: out.EmailNotifications}, nil
 }
 
 // TouchSession records activity. Callers do this at most every few minutes

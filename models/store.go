@@ -36,6 +36,12 @@ type Options struct {
 	// (app/planning.Rules; the app always sets it). Nil: cycle states are
 	// empty and efforts are only held to 0–1000 (tools such as migrate).
 	Planning PlanningRules
+	// Notify decides who is told of a change (app/notify.Rules); nil:
+	// nobody is (tools such as migrate).
+	Notify NotifyRules
+	// OnNotify receives the notifications a change wrote, after it
+	// committed (the app sends them to the recipients' sockets).
+	OnNotify func([]Notification)
 	// Now is the clock that stamps rows and events (nil: time.Now). The app
 	// passes its own (Config.Now), so the log's times and the reports read
 	// from it follow one clock, which tests move.
@@ -73,6 +79,8 @@ type Store struct {
 	checkpointer *checkpointer // SQLite: WAL checkpoints off the writer's path
 	sessions     sessionCache  // SessionUserCached (session_cache.go)
 	planning     PlanningRules // Options.Planning; nil: see there
+	notify       NotifyRules   // Options.Notify
+	onNotify     func([]Notification)
 }
 
 // Open connects to DATABASE_URL-style addresses: sqlite://PATH or
@@ -154,7 +162,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Store, error)
 	// PostgreSQL (or rebalance behind PgBouncer) without a restart here.
 	sqlDB.SetConnMaxLifetime(opts.ConnMaxLifetime)
 	s := &Store{db: db, wdb: wdb, dialect: dialect, log: opts.Logger, now: func() time.Time { return time.Now().UTC() },
-		planning: opts.Planning}
+		planning: opts.Planning, notify: opts.Notify, onNotify: opts.OnNotify}
 	if opts.Now != nil {
 		s.now = func() time.Time { return opts.Now().UTC() }
 	}

@@ -125,10 +125,12 @@ func (s *Store) TokenUser(ctx context.Context, tokenHash string, now time.Time) 
 		LastUsedAt                      *time.Time
 		Email, Handle, DisplayName      string
 		Invisible                       bool
+		EmailNotifications              string
 	}
 	err := s.read(ctx).Table("api_tokens").
 		Select("api_tokens.id, api_tokens.user_id, api_tokens.name, api_tokens.prefix, api_tokens.scope, "+
-			"api_tokens.created_at, api_tokens.expires_at, api_tokens.last_used_at, users.email, users.handle, users.display_name, users.invisible").
+			"api_tokens.created_at, api_tokens.expires_at, api_tokens.last_used_at, users.email, users.handle, users.display_name, users.invisible, "+
+			"users.email_notifications").
 		Joins("JOIN users ON users.id = api_tokens.user_id").
 		Where("api_tokens.token_hash = ? AND api_tokens.expires_at > ?", tokenHash, now.UTC()).
 		Take(&out).Error
@@ -137,7 +139,8 @@ func (s *Store) TokenUser(ctx context.Context, tokenHash string, now time.Time) 
 	}
 	tok := tokenRow{ID: out.ID, UserID: out.UserID, Name: out.Name, Prefix: out.Prefix, Scope: out.Scope,
 		CreatedAt: out.CreatedAt, ExpiresAt: out.ExpiresAt, LastUsedAt: out.LastUsedAt}
-	return tok.view(), User{ID: out.UserID, Email: out.Email, Handle: out.Handle, DisplayName: out.DisplayName, Invisible: out.Invisible}, nil
+	return tok.view(), User{ID: out.UserID, Email: out.Email, Handle: out.Handle, DisplayName: out.DisplayName, Invisible: out.Invisible,
+		EmailNotifications: out.EmailNotifications}, nil
 }
 
 // TouchToken records a use of the token, at most once per interval: the

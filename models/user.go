@@ -21,23 +21,43 @@ type User struct {
 	Handle      string `json:"handle"` // @handle: lower-case, unique (the rule: accounts.NormalizeHandle)
 	DisplayName string `json:"display_name"`
 	Invisible   bool   `json:"invisible"` // watches boards without appearing in presence
+	// EmailNotifications is off, instant or daily (EmailOff...).
+	EmailNotifications string `json:"email_notifications"`
 }
 
+// E-mail settings of notifications (users.email_notifications).
+const (
+	EmailOff     = "off"
+	EmailInstant = "instant"
+	EmailDaily   = "daily"
+)
+
 type userRow struct {
-	ID           string
-	Email        string
-	Handle       string
-	DisplayName  string
-	PasswordHash string
-	Invisible    bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	ID                 string
+	Email              string
+	Handle             string
+	DisplayName        string
+	PasswordHash       string
+	Invisible          bool
+	EmailNotifications string
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 func (userRow) TableName() string { return "users" }
 
+// BeforeCreate gives a new account the default mail setting: GORM writes
+// every field, so an empty one would be refused by the column's CHECK.
+func (r *userRow) BeforeCreate(*gorm.DB) error {
+	if r.EmailNotifications == "" {
+		r.EmailNotifications = EmailInstant
+	}
+	return nil
+}
+
 func (r userRow) view() User {
-	return User{ID: r.ID, Email: r.Email, Handle: r.Handle, DisplayName: r.DisplayName, Invisible: r.Invisible}
+	return User{ID: r.ID, Email: r.Email, Handle: r.Handle, DisplayName: r.DisplayName, Invisible: r.Invisible,
+		EmailNotifications: r.EmailNotifications}
 }
 
 // NormalizeEmail case-folds and trims an address; emails are stored this way
@@ -58,7 +78,7 @@ func (s *Store) CreateUser(ctx context.Context, email, handle, displayName, pass
 	now := s.now()
 	row := userRow{
 		ID: uuid.NewString(), Email: NormalizeEmail(email), Handle: handle, DisplayName: strings.TrimSpace(displayName),
-		PasswordHash: passwordHash, CreatedAt: now, UpdatedAt: now,
+		PasswordHash: passwordHash, EmailNotifications: EmailInstant, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := userConflict(s.write(ctx).Create(&row).Error); err != nil {
 		return User{}, err
@@ -115,8 +135,9 @@ func (s *Store) UserByID(ctx context.Context, id string) (User, error) {
 // ProfilePatch changes a user's profile; nil fields stay. Handle must be
 // valid and lower-cased (accounts' rule).
 type ProfilePatch struct {
-	DisplayName *string
-	Handle      *string
+	DisplayName        *string
+	Handle             *string
+	EmailNotifications *string // off, instant or daily
 }
 
 // UpdateProfile changes the display name and/or handle in one statement:
@@ -130,6 +151,14 @@ func (s *Store) UpdateProfile(ctx context.Context, userID string, p ProfilePatch
 	}
 	if p.Handle != nil {
 		set["handle"] = *p.Handle
+	}
+	if p.EmailNotifications != nil {
+		switch *p.EmailNotifications {
+		case EmailOff, EmailInstant, EmailDaily:
+			set["email_notifications"] = *p.EmailNotifications
+		default:
+			v.Add("email_notifications", "must be off, instant or daily")
+		}
 	}
 	if err := v.Err(); err != nil {
 		return User{}, err

@@ -50,7 +50,7 @@ func (c *Client) enqueueLocked(m Message) {
 		return
 	}
 	if c.replaying {
-		if m.Seq == 0 {
+		if m.Seq == 0 && m.Type != TypeNotification {
 			return // presence: a fresh snapshot follows the replay
 		}
 		if len(c.backlog) >= c.hub.opt.QueueSize {

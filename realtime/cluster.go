@@ -20,15 +20,19 @@ const (
 	typeSessionsEnded    = "sessions.ended"
 	typeCatchUp          = "catch.up"
 	typeInstancePresence = "presence.instance"
+	typeUserNotified     = "user.notified"
 )
 
 // controlMessage is what the control channel carries: sessions that ended
 // (close their sockets), or an instance back from a broker outage (it
 // delivered its changes only locally meanwhile: read the log).
 type controlMessage struct {
-	Type string `json:"type"`
-	Data struct {
-		IDs []string `json:"ids"`
+	Type     string `json:"type"`
+	Instance string `json:"instance,omitempty"` // the sender, for messages it delivered itself
+	Data     struct {
+		IDs   []string        `json:"ids,omitempty"`
+		User  string          `json:"user,omitempty"`
+		Frame json.RawMessage `json:"frame,omitempty"`
 	} `json:"data"`
 }
 
@@ -99,6 +103,10 @@ func (h *Hub) receiveControl(payload []byte) {
 		}
 	case typeCatchUp:
 		h.catchUpAll()
+	case typeUserNotified:
+		if m.Instance != h.id && m.Data.User != "" && json.Valid(m.Data.Frame) {
+			h.deliverToUser(m.Data.User, m.Data.Frame)
+		}
 	}
 }
 

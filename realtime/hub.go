@@ -95,6 +95,7 @@ type Hub struct {
 	degraded bool // the broker's connection is down: rooms poll the log
 	rooms    map[string]*room
 	sessions map[string]map[*Client]struct{}
+	users    map[string]map[*Client]struct{} // a user's sockets on any board, for NotifyUser
 	perUser  map[string]int
 	conns    int
 	closing  bool
@@ -113,7 +114,7 @@ type Hub struct {
 func NewHub(log Log, newBroker func(Handler) Broker, opt Options) *Hub {
 	opt.defaults()
 	h := &Hub{id: newInstanceID(), log: log, opt: opt, rooms: map[string]*room{}, sessions: map[string]map[*Client]struct{}{},
-		perUser: map[string]int{}, stop: make(chan struct{})}
+		users: map[string]map[*Client]struct{}{}, perUser: map[string]int{}, stop: make(chan struct{})}
 	h.broker = newBroker(h.Receive)
 	h.startCluster()
 	go h.pinger()
@@ -352,6 +353,10 @@ func (h *Hub) join(ctx context.Context, c *Client) (*room, error) {
 		h.sessions[c.info.SessionID] = map[*Client]struct{}{}
 	}
 	h.sessions[c.info.SessionID][c] = struct{}{}
+	if h.users[c.info.UserID] == nil {
+		h.users[c.info.UserID] = map[*Client]struct{}{}
+	}
+	h.users[c.info.UserID][c] = struct{}{}
 	h.mu.Unlock()
 	if first {
 		r.open(ctx)
@@ -378,6 +383,12 @@ func (h *Hub) leave(r *room, c *Client) {
 		delete(set, c)
 		if len(set) == 0 {
 			delete(h.sessions, c.info.SessionID)
+		}
+	}
+	if set := h.users[c.info.UserID]; set != nil {
+		delete(set, c)
+		if len(set) == 0 {
+			delete(h.users, c.info.UserID)
 		}
 	}
 	r.refs--

@@ -204,8 +204,9 @@ func validateDisplayName(v *models.ValidationError, name string) {
 // ProfileChange is a change to the signed-in user's profile; nil fields
 // stay as they are.
 type ProfileChange struct {
-	DisplayName *string
-	Handle      *string
+	DisplayName        *string
+	Handle             *string
+	EmailNotifications *string // off, instant or daily (the store checks)
 }
 
 // UpdateProfile changes the display name and/or handle of user, together
@@ -214,7 +215,7 @@ type ProfileChange struct {
 // security events: they are not audited (as before handles).
 func (s *Service) UpdateProfile(ctx context.Context, user models.User, c ProfileChange) (models.User, error) {
 	v := &models.ValidationError{}
-	var patch models.ProfilePatch
+	patch := models.ProfilePatch{EmailNotifications: c.EmailNotifications}
 	if c.DisplayName != nil {
 		validateDisplayName(v, *c.DisplayName)
 		patch.DisplayName = c.DisplayName

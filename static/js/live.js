@@ -315,6 +315,9 @@
       case "resync":
         resyncing = true; // the close that follows reloads
         return;
+      case "notification": // the user's, from any project: the bell shows it (notifications.js)
+        document.dispatchEvent(new CustomEvent("corkboard:notification", { detail: msg.data }));
+        return;
       case "project.deleted":
         toast("This project was deleted.", false, { href: "/projects", text: "Your projects" });
         stop("noaccess");
