@@ -38,7 +38,7 @@ func TestBrowserPlanningWalk(t *testing.T) {
 	shot := func(ctx context.Context, name string) {
 		t.Helper()
 		var png []byte
-		run(ctx, "screenshot "+name, chromedp.FullScreenshot(&png, 90))
+		run(ctx, "screenshot "+name, chromedp.FullScreenshot(&png, 100))
 		artifact(t, "walk-"+name+".png", png)
 	}
 	// submit runs actions that post a form and waits for the next page's
@@ -213,7 +213,8 @@ func TestBrowserPlanningWalk(t *testing.T) {
 			got := currentIssue(alice, api("/issues/"+is.ID))
 			return deref(got.CycleID) == c2.ID && got.Carryover == 1
 		}, func() string { return fmt.Sprintf("%+v", currentIssue(alice, api("/issues/"+is.ID))) })
-		waitJS(t, actx, is.Title+" on the next cycle's board, live", fmt.Sprintf(`!!document.querySelector('[data-cards] [data-issue-id=%q]')`, is.ID))
+		waitJS(t, actx, is.Title+" on the next cycle's board, live, marked carried over once", fmt.Sprintf(
+			`(() => { const c = document.querySelector('[data-cards] [data-issue-id=%q] [data-carryover]'); return !!c && c.dataset.carryover === "1" && c.textContent === "↻ 1"; })()`, is.ID))
 	}
 	if got := currentIssue(alice, api("/issues/"+design.ID)); deref(got.CycleID) != c1.ID || got.Carryover != 0 {
 		t.Fatalf("done Design moved: %+v", got)
@@ -221,6 +222,10 @@ func TestBrowserPlanningWalk(t *testing.T) {
 	waitJS(t, actx, "Bob's bar in the next cycle at 5 of 5", fmt.Sprintf(`%s.dataset.load === "5" && !%s.classList.contains("kcap-over")`, bar(bob), bar(bob)))
 	waitJS(t, actx, "no reload", notReloadedJS)
 	shot(actx, "6-rolled-board")
+	run(actx, "reload the next cycle's board", chromedp.Reload(), chromedp.WaitVisible(`[data-board]`))
+	waitJS(t, actx, "the served cards marked carried over once", fmt.Sprintf(
+		`document.querySelector('[data-issue-id=%q] [data-carryover="1"]').textContent === "↻ 1" && !!document.querySelector('[data-issue-id=%q] [data-carryover="1"]') && !document.querySelector('[data-issue-id=%q] [data-carryover]')`,
+		build.ID, test.ID, design.ID))
 	click(actx, "open the next cycle's page", `[data-cycle-link]`)
 	waitJS(t, actx, "7 points carried over into it", `document.querySelector('[data-total="carried_over"]').textContent === "7"`)
 	shot(actx, "6-rolled-cycle")
