@@ -196,7 +196,7 @@ func TestBrowserPlanningWalk(t *testing.T) {
 	waitJS(t, actx, "the burn-up with ten days and the health", `(() => { const s = document.querySelector('[data-chart="burnup"] [data-series="scope"]');
 		return !!s && s.dataset.values.split(",").length === 10 && s.dataset.values.endsWith(",10") && !!document.querySelector('[data-health]'); })()`)
 	waitJS(t, actx, "Bob's over_capacity reason, by name", fmt.Sprintf(
-		`(() => { const r = document.querySelector('[data-reasons] [data-reason-code="over_capacity"][data-user-id=%q]'); return !!r && r.textContent.includes("Bob Stone"); })()`, bob.user.ID))
+		`(() => { const r = document.querySelector('[data-reasons] [data-reason-code="over_capacity"][data-user-id=%q]'); return !!r && r.textContent === "Bob Stone is over capacity: 8 points against 5; move 3 to someone else or raise their capacity in this cycle."; })()`, bob.user.ID))
 	var reasons string
 	run(actx, "read the reasons", chromedp.Evaluate(`Array.from(document.querySelectorAll('[data-reasons] li')).map(l => l.dataset.reasonCode + ": " + l.textContent).join("\n")`, &reasons))
 	t.Logf("health reasons:\n%s", reasons)
