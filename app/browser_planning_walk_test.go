@@ -161,7 +161,8 @@ func TestBrowserPlanningWalk(t *testing.T) {
 		run(actx, "Alice: mark the page", chromedp.Evaluate(`window.__corkboardSamePage = true`, nil))
 		waitJS(t, actx, "Alice's badge to read Live", `document.querySelector('[data-live-status]').dataset.liveStatus === "live"`)
 		click(actx, "open "+title, `[data-issue-id="`+is.ID+`"] a.ktitle`)
-		waitJS(t, actx, title+"'s panel", fmt.Sprintf(`!!document.querySelector('[data-issue-panel=%q] #kp-effort')`, is.ID))
+		waitJS(t, actx, title+"'s panel, its estimate a choice on the Fibonacci scale", fmt.Sprintf(`(() => { const e = document.querySelector('[data-issue-panel=%q] #kp-effort');
+			return !!e && e.tagName === "SELECT" && Array.from(e.options).map(o => o.value).join() === ",0,1,2,3,5,8,13,21"; })()`, is.ID))
 		for _, f := range []struct{ sel, v string }{{"#kp-assignee", who.user.ID}, {"#kp-effort", effort}} {
 			run(actx, "set "+f.sel, chromedp.SetValue(f.sel, f.v, chromedp.ByQuery),
 				chromedp.Evaluate(`document.querySelector('`+f.sel+`').dispatchEvent(new Event("change", {bubbles: true}))`, nil))

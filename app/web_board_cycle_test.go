@@ -62,3 +62,30 @@ func TestCardsShowCarryover(t *testing.T) {
 		t.Fatalf("cards %s", html)
 	}
 }
+
+// TestPanelEffortFollowsTheScale: on a project with a scale the card
+// panel offers the scale's values (as the issue page does), keeping a
+// value from before a scale change; the free scale stays a number field.
+func TestPanelEffortFollowsTheScale(t *testing.T) {
+	ts := newTestServer(t)
+	f := newFixture(ts)
+	pid, is := f.project.ID, f.issues[0]
+	panel := "/projects/" + pid + "/issues/" + is.ID + "/panel"
+	if _, html := f.editor.page(panel); !strings.Contains(html, `<input id="kp-effort"`) {
+		t.Fatalf("free scale: no number field")
+	}
+	f.editor.must(200, "PATCH", "/api/v1/projects/"+pid+"/issues/"+is.ID, map[string]any{"effort": 4, "version": is.Version}, nil)
+	f.owner.must(200, "PATCH", "/api/v1/projects/"+pid, map[string]any{"estimate_scale": "tshirt"}, nil)
+	_, html := f.editor.page(panel)
+	_, sel, _ := strings.Cut(html, `<select id="kp-effort"`)
+	sel, _, _ = strings.Cut(sel, "</select>")
+	for _, want := range []string{`<option value="">No estimate</option>`, `<option value="1" >XS (1)</option>`, `<option value="8" >XL (8)</option>`,
+		`<option value="4" selected>4 (not on the tshirt scale)</option>`} {
+		if !strings.Contains(sel, want) {
+			t.Errorf("the panel's estimate lacks %s: %s", want, sel)
+		}
+	}
+	if _, html := f.viewer.page(panel); !strings.Contains(html, `data-field="effort" name="effort" disabled`) {
+		t.Errorf("a viewer's estimate is not disabled")
+	}
+}
