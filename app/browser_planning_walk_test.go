@@ -186,6 +186,15 @@ func TestBrowserPlanningWalk(t *testing.T) {
 	shot(actx, "4-board-alice")
 	shot(bctx, "4-board-bob")
 
+	// Before the cycle starts, its page already says what planning can fix.
+	click(actx, "open the upcoming cycle's page", `[data-cycle-link]`)
+	waitJS(t, actx, "the upcoming cycle's over_capacity reason", fmt.Sprintf(
+		`document.querySelector('[data-cycle-state]').dataset.cycleState === "upcoming" && !!document.querySelector('[data-reasons] [data-reason-code="over_capacity"][data-user-id=%q]')`, bob.user.ID))
+	shot(actx, "4-cycle-upcoming")
+	click(actx, "back to the cycle's board", `a[href="/projects/`+pid+`?cycle=`+c1.ID+`"]`)
+	waitJS(t, actx, "the cycle's board again", fmt.Sprintf(`!!document.querySelector('[data-capacity-bars][data-cycle-id=%q]')`, c1.ID))
+	waitJS(t, actx, "Alice's badge to read Live", `document.querySelector('[data-live-status]').dataset.liveStatus === "live"`)
+
 	// (5) Nine days into the cycle, Design done: the cycle page, from the
 	// board's link, has the burn-up and a health whose reasons say what
 	// to fix, naming Bob.
