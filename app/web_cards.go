@@ -66,6 +66,16 @@ func cardsHTML(projectID string, issues []models.Issue, names map[string]string,
 			b.WriteString(esc(planning.EffortLabel(scale, *is.Effort)))
 			b.WriteString(`</span>`)
 		}
+		if is.Carryover > 0 {
+			n := strconv.Itoa(is.Carryover)
+			b.WriteString(`<span class="kcarry" data-carryover="`)
+			b.WriteString(n)
+			b.WriteString(`" title="Carried over unfinished from `)
+			b.WriteString(n)
+			b.WriteString(` earlier cycle(s)">↻ `)
+			b.WriteString(n)
+			b.WriteString(`</span>`)
+		}
 		b.WriteString(`<span class="badge badge-xs priority-`)
 		b.WriteString(esc(is.Priority))
 		b.WriteString(`">`)

@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -19,15 +20,25 @@ func (s *Server) pageCreateIssue(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
 	pid := c.Params("pid")
 	in := models.IssueInput{Title: c.FormValue("title"), Status: c.FormValue("status"), Priority: c.FormValue("priority")}
+	// The board's form posts with the board's cycle filter (?cycle=): an
+	// issue added on a cycle's board is in that cycle, and the board it
+	// comes back to is the same.
+	board := "/projects/" + pid
+	if cycle := c.Query("cycle"); cycle != "" {
+		board += "?cycle=" + url.QueryEscape(cycle)
+		if cycle != "all" && cycle != "none" {
+			in.CycleID = &cycle
+		}
+	}
 	is, ev, err := s.store.CreateIssue(c.UserContext(), user, pid, in)
 	if fields, ok := fieldMap(err); ok {
 		return s.renderBoard(c, fiber.StatusUnprocessableEntity, fiber.Map{"title": in.Title, "status": in.Status}, fields)
 	}
 	if err != nil {
-		return s.pageError(c, "/projects/"+pid, err)
+		return s.pageError(c, board, err)
 	}
 	s.announce(ev)
-	return s.back(c, "/projects/"+pid, true, is.Key+" created.")
+	return s.back(c, board, true, is.Key+" created.")
 }
 
 func (s *Server) pageIssue(c *fiber.Ctx) error {

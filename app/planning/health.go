@@ -146,8 +146,8 @@ func Assess(f Facts) Health {
 			p := roundDiv(PaceWeight*num, f.Scope*f.DaysTotal)
 			if p > 0 {
 				reasons = append(reasons, Reason{Code: ReasonBehindPace, Penalty: p,
-					Message: fmt.Sprintf("Behind pace: %d of %d points completed, where the ideal line is at %s.",
-						f.Completed, f.Scope, ideal(f.Scope*elapsed, f.DaysTotal))})
+					Message: fmt.Sprintf("Behind pace: %d of %d points completed, where the ideal line is at %s; finish %s more or take work out of the cycle.",
+						f.Completed, f.Scope, ideal(f.Scope*elapsed, f.DaysTotal), ideal(num, f.DaysTotal))})
 				total += p
 			}
 		}
@@ -163,7 +163,8 @@ func Assess(f Facts) Health {
 		}
 		name := cmp.Or(o.Name, "A former member")
 		reasons = append(reasons, Reason{Code: ReasonOverCapacity, UserID: o.UserID, Penalty: p,
-			Message: fmt.Sprintf("%s is over capacity: %d points against %d.", name, o.Load, o.Capacity)})
+			Message: fmt.Sprintf("%s is over capacity: %d points against %d; move %d to someone else or raise their capacity in this cycle.",
+				name, o.Load, o.Capacity, o.Load-o.Capacity)})
 		sum += p
 	}
 	total += min(sum, OverCapacityTotal)
@@ -171,7 +172,7 @@ func Assess(f Facts) Health {
 	if base := f.ScopeAtStart + f.Added; f.Added > 0 && base > 0 && 100*f.Added > ScopeCreepTolerance*base {
 		p := min(ScopeCreepMax, roundDiv(ScopeCreepWeight*f.Added, base))
 		reasons = append(reasons, Reason{Code: ReasonScopeCreep, Penalty: p,
-			Message: fmt.Sprintf("%d points were added after the cycle started (%d%% of its work).",
+			Message: fmt.Sprintf("%d points were added after the cycle started (%d%% of its work); move what can wait to a later cycle.",
 				f.Added, roundDiv(100*f.Added, base))})
 		total += p
 	}
@@ -208,7 +209,7 @@ func Assess(f Facts) Health {
 	for _, w := range f.WIP {
 		p := min(WIPEach, WIPBase+w.Issues-w.Limit)
 		reasons = append(reasons, Reason{Code: ReasonWIPExceeded, Penalty: p,
-			Message: fmt.Sprintf("%s holds %d issues, over its WIP limit of %d.", w.Column, w.Issues, w.Limit)})
+			Message: fmt.Sprintf("%s holds %d issues, over its WIP limit of %d; finish or move %d.", w.Column, w.Issues, w.Limit, w.Issues-w.Limit)})
 		sum += p
 	}
 	total += min(sum, WIPTotal)

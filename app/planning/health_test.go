@@ -203,10 +203,10 @@ func TestHealthPenaltiesAndOrder(t *testing.T) {
 	if h.Score != 16 || h.Status != planning.OffTrack {
 		t.Fatalf("score %d %s, want 16 off_track", h.Score, h.Status)
 	}
-	for _, m := range []string{"Behind pace: 10 of 40 points completed, where the ideal line is at 20.",
-		"Amy is over capacity: 30 points against 10.", "10 points were added after the cycle started (25% of its work).",
+	for _, m := range []string{"Behind pace: 10 of 40 points completed, where the ideal line is at 20; finish 10 more or take work out of the cycle.",
+		"Amy is over capacity: 30 points against 10; move 20 to someone else or raise their capacity in this cycle.", "10 points were added after the cycle started (25% of its work); move what can wait to a later cycle.",
 		"4 points were carried over from earlier cycles (10% of the scope).",
-		"2 started issues untouched for 3 days or more: CORK-2, CORK-9.", "Doing holds 7 issues, over its WIP limit of 5."} {
+		"2 started issues untouched for 3 days or more: CORK-2, CORK-9.", "Doing holds 7 issues, over its WIP limit of 5; finish or move 2."} {
 		found := false
 		for _, r := range h.Reasons {
 			found = found || r.Message == m

@@ -43,6 +43,14 @@
       est.textContent = B.effortLabel(is.effort);
       meta.appendChild(est);
     }
+    if (is.carryover > 0) {
+      var carry = document.createElement("span");
+      carry.className = "kcarry";
+      carry.setAttribute("data-carryover", String(is.carryover));
+      carry.title = "Carried over unfinished from " + is.carryover + " earlier cycle(s)";
+      carry.textContent = "↻ " + is.carryover;
+      meta.appendChild(carry);
+    }
     var prio = document.createElement("span");
     prio.className = "badge badge-xs priority-" + is.priority;
     prio.textContent = is.priority;
@@ -77,7 +85,7 @@
   // signature: what a card shows of an issue; equal means nothing to redo.
   function signature(is) {
     return JSON.stringify([is.key, is.title, is.priority, is.labels, is.due_date, is.assignee_id, is.rank, is.version,
-      is.effort, is.cycle_id, is.comment_count, B.plan.scale]);
+      is.effort, is.cycle_id, is.comment_count, is.carryover, B.plan.scale]);
   }
   // setCommentCount shows a card's number of comments (data-comment-count,
   // and a badge after the labels when there are any).
