@@ -105,6 +105,15 @@ func (s *Server) routes(app *fiber.App) {
 	p.Patch("/:pid/issues/:iid/comments/:cid", s.apiUpdateComment)
 	p.Delete("/:pid/issues/:iid/comments/:cid", s.apiDeleteComment)
 
+	// Outgoing webhooks (owners).
+	p.Get("/:pid/webhooks", s.apiListWebhooks)
+	p.Post("/:pid/webhooks", s.apiCreateWebhook)
+	p.Get("/:pid/webhooks/:wid", s.apiGetWebhook)
+	p.Patch("/:pid/webhooks/:wid", s.apiUpdateWebhook)
+	p.Delete("/:pid/webhooks/:wid", s.apiDeleteWebhook)
+	p.Get("/:pid/webhooks/:wid/deliveries", s.apiWebhookDeliveries)
+	p.Post("/:pid/webhooks/:wid/redeliver", s.apiRedeliverWebhook)
+
 	// The event log.
 	p.Get("/:pid/events", s.apiEvents)
 	p.Get("/:pid/ws", s.apiWebSocket)

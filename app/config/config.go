@@ -53,6 +53,10 @@ type Config struct {
 	MetricsAddr       string        // METRICS_ADDR: where /metrics listens; "": nowhere
 	TrustedProxies    []string      // TRUSTED_PROXIES: IPs/CIDRs whose X-Forwarded-For is the client IP
 
+	// WEBHOOK_ALLOW_PRIVATE: webhooks may point at loopback, private and
+	// link-local addresses (tests, on-premises receivers).
+	WebhookAllowPrivate bool
+
 	// Throttle is the LOGIN_* variables: how failed password checks are
 	// slowed down and locked (the rule is accounts.Guard's).
 	Throttle accounts.Throttle
@@ -165,6 +169,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		secureDefault = true
 	}
 	if cfg.CookieSecure, err = envBool(get, "COOKIE_SECURE", secureDefault); err != nil {
+		return cfg, err
+	}
+	if cfg.WebhookAllowPrivate, err = envBool(get, "WEBHOOK_ALLOW_PRIVATE", d.WebhookAllowPrivate); err != nil {
 		return cfg, err
 	}
 	if cfg.WSMaxConns, err = envInt(get, "WS_MAX_CONNS", d.WSMaxConns); err != nil {
