@@ -205,6 +205,10 @@ func (s *Server) routes(app *fiber.App) {
 	pages.Post("/projects/:pid/columns/:key", s.pageUpdateColumn)
 	pages.Post("/projects/:pid/columns/:key/delete", s.pageDeleteColumn)
 	pages.Post("/projects/:pid/columns/:key/move", s.pageMoveColumn)
+	pages.Post("/projects/:pid/webhooks", s.pageCreateWebhook) // web_webhooks.go
+	pages.Post("/projects/:pid/webhooks/:wid", s.pageUpdateWebhook)
+	pages.Post("/projects/:pid/webhooks/:wid/redeliver", s.pageRedeliverWebhook)
+	pages.Post("/projects/:pid/webhooks/:wid/delete", s.pageDeleteWebhook)
 }
 
 // signedIn registers page routes behind requirePageUser (and, for

@@ -57,3 +57,6 @@ func DefaultBackoff(n int) time.Duration {
 	}
 	return steps[n-1]
 }
+
+// Families lists the event families a filter may name.
+func Families() []string { return slices.Clone(families) }
