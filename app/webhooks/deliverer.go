@@ -262,19 +262,30 @@ func (d *Deliverer) step(ctx context.Context, id string) (bool, error) {
 	if err != nil || len(page.Items) == 0 {
 		return false, err
 	}
+	// The page is worked through while every step settles as expected;
+	// anything else (a failure, a redelivery or pause meanwhile, a lost
+	// lease) ends the step, and the next reads the state again.
 	for _, ev := range page.Items {
-		if Matches(w.Events, ev.Type) {
-			if ev.Seq > w.DeliveredSeq+1 { // settle the filtered ones before it first
-				if _, err := d.store.FinishWebhookStep(ctx, models.WebhookOutcome{WebhookID: id,
-					From: w.DeliveredSeq, Delivered: ev.Seq - 1}); err != nil {
-					return false, err
-				}
-				w.DeliveredSeq = ev.Seq - 1
-			}
-			return d.attempt(ctx, w, ev)
+		if !Matches(w.Events, ev.Type) {
+			continue
 		}
+		if ev.Seq > w.DeliveredSeq+1 { // settle the filtered ones before it first
+			ok, err := d.store.FinishWebhookStep(ctx, models.WebhookOutcome{WebhookID: id,
+				From: w.DeliveredSeq, Delivered: ev.Seq - 1})
+			if err != nil || !ok {
+				return ok, err
+			}
+			w.DeliveredSeq = ev.Seq - 1
+		}
+		if ok, err := d.attempt(ctx, w, ev); err != nil || !ok {
+			return false, err
+		}
+		w.DeliveredSeq, w.Attempt, w.FailingSince = ev.Seq, 0, nil
 	}
 	last := page.Items[len(page.Items)-1].Seq
+	if last == w.DeliveredSeq {
+		return page.HasMore, nil
+	}
 	ok, err := d.store.FinishWebhookStep(ctx, models.WebhookOutcome{WebhookID: id, From: w.DeliveredSeq, Delivered: last})
 	return ok && page.HasMore, err
 }
