@@ -173,12 +173,16 @@ func (s *Store) ListWebhooks(ctx context.Context, userID, projectID string) ([]W
 
 // GetWebhook reads one webhook of a project (owners).
 func (s *Store) GetWebhook(ctx context.Context, userID, projectID, webhookID string) (Webhook, error) {
-	db := s.read(ctx)
-	if err := ownerOf(db, projectID, userID); err != nil {
-		return Webhook{}, err
-	}
-	r, err := webhookOf(db, projectID, webhookID)
+	r, err := ownedWebhook(s.read(ctx), projectID, userID, webhookID)
 	return r.target().Webhook, err
+}
+
+// ownedWebhook reads a webhook of a project that userID owns.
+func ownedWebhook(db *gorm.DB, projectID, userID, webhookID string) (webhookRow, error) {
+	if err := ownerOf(db, projectID, userID); err != nil {
+		return webhookRow{}, err
+	}
+	return webhookOf(db, projectID, webhookID)
 }
 
 func webhookOf(db *gorm.DB, projectID, webhookID string) (webhookRow, error) {
@@ -225,10 +229,7 @@ func (s *Store) CreateWebhook(ctx context.Context, userID, projectID string, in 
 func (s *Store) UpdateWebhook(ctx context.Context, userID, projectID, webhookID string, p WebhookPatch) (Webhook, error) {
 	var out Webhook
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		if err := ownerOf(tx, projectID, userID); err != nil {
-			return err
-		}
-		r, err := webhookOf(tx, projectID, webhookID)
+		r, err := ownedWebhook(tx, projectID, userID, webhookID)
 		if err != nil {
 			return err
 		}
@@ -261,10 +262,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, userID, projectID, webhookID 
 // DeleteWebhook removes a webhook and its deliveries (owners).
 func (s *Store) DeleteWebhook(ctx context.Context, userID, projectID, webhookID string) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		if err := ownerOf(tx, projectID, userID); err != nil {
-			return err
-		}
-		if _, err := webhookOf(tx, projectID, webhookID); err != nil {
+		if _, err := ownedWebhook(tx, projectID, userID, webhookID); err != nil {
 			return err
 		}
 		return tx.Where("id = ?", webhookID).Delete(&webhookRow{}).Error
@@ -277,10 +275,7 @@ func (s *Store) DeleteWebhook(ctx context.Context, userID, projectID, webhookID 
 // is one whose events are no longer retained.
 func (s *Store) RedeliverWebhook(ctx context.Context, userID, projectID, webhookID string, since int64) error {
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		if err := ownerOf(tx, projectID, userID); err != nil {
-			return err
-		}
-		r, err := webhookOf(tx, projectID, webhookID)
+		r, err := ownedWebhook(tx, projectID, userID, webhookID)
 		if err != nil {
 			return err
 		}
@@ -312,10 +307,7 @@ func (s *Store) RedeliverWebhook(ctx context.Context, userID, projectID, webhook
 // (owners); limit 1..200, default 50.
 func (s *Store) ListWebhookDeliveries(ctx context.Context, userID, projectID, webhookID, cursor string, limit int) (WebhookDeliveryPage, error) {
 	db := s.read(ctx)
-	if err := ownerOf(db, projectID, userID); err != nil {
-		return WebhookDeliveryPage{}, err
-	}
-	if _, err := webhookOf(db, projectID, webhookID); err != nil {
+	if _, err := ownedWebhook(db, projectID, userID, webhookID); err != nil {
 		return WebhookDeliveryPage{}, err
 	}
 	if limit <= 0 || limit > 200 {
