@@ -207,6 +207,7 @@ func (s *Server) routes(app *fiber.App) {
 	pages.Post("/projects/:pid/columns/:key/move", s.pageMoveColumn)
 	pages.Post("/projects/:pid/webhooks", s.pageCreateWebhook) // web_webhooks.go
 	pages.Post("/projects/:pid/webhooks/:wid", s.pageUpdateWebhook)
+	pages.Post("/projects/:pid/webhooks/:wid/edit", s.pageEditWebhook)
 	pages.Post("/projects/:pid/webhooks/:wid/redeliver", s.pageRedeliverWebhook)
 	pages.Post("/projects/:pid/webhooks/:wid/delete", s.pageDeleteWebhook)
 }

@@ -71,6 +71,24 @@ func (s *Server) pageCreateWebhook(c *fiber.Ctx) error {
 	return s.renderSettings(c, fiber.StatusCreated, "", nil, nil)
 }
 
+// pageEditWebhook changes a webhook's URL, events and description; a
+// refusal re-renders the settings with the errors by that webhook's form.
+func (s *Server) pageEditWebhook(c *fiber.Ctx) error {
+	user, _ := currentUser(c)
+	url, events, desc := strings.TrimSpace(c.FormValue("url")), eventsFromForm(c.FormValue("events")), c.FormValue("description")
+	req := webhookRequest{URL: &url, Events: &events, Description: &desc}
+	err := s.checkWebhook(c, req, false)
+	if err == nil {
+		_, err = s.store.UpdateWebhook(c.UserContext(), user.ID, c.Params("pid"), c.Params("wid"),
+			models.WebhookPatch{URL: req.URL, Events: req.Events, Description: req.Description})
+	}
+	if err != nil {
+		values := fiber.Map{"url": url, "events": strings.Join(events, ", "), "description": desc}
+		return s.settingsRefused(c, "webhook:"+c.Params("wid"), values, err)
+	}
+	return s.back(c, s.settingsPath(c)+"#webhooks", true, "Webhook saved.")
+}
+
 func (s *Server) pageUpdateWebhook(c *fiber.Ctx) error {
 	user, _ := currentUser(c)
 	active := c.FormValue("active") == "1"

@@ -54,6 +54,18 @@ func TestWebhookSettingsPage(t *testing.T) {
 		return strings.Contains(page, "data-delivery") && !strings.Contains(page, "whsec_")
 	})
 
+	res, body = owner.form(base+"/"+w.ID+"/edit", map[string]string{"url": "ftp://nope", "events": "issue.*"})
+	if res.StatusCode != 422 || !strings.Contains(string(body), "URL must be an absolute http or https URL") {
+		t.Fatalf("edit with a bad url: %d", res.StatusCode)
+	}
+	res, _ = owner.form(base+"/"+w.ID+"/edit", map[string]string{"url": r.srv.URL + "/other", "events": "issue.*", "description": "CI"})
+	owner.must(200, "GET", "/api/v1"+base+"/"+w.ID, nil, &w)
+	if res.StatusCode != 303 || w.URL != r.srv.URL+"/other" || strings.Join(w.Events, ",") != "issue.*" || w.Description != "CI" {
+		t.Fatalf("edit: %d, %+v", res.StatusCode, w)
+	}
+	if _, page := owner.page(settings); strings.Contains(page, "no value") {
+		t.Fatal("the page shows <no value>")
+	}
 	res, _ = owner.form(base+"/"+w.ID, map[string]string{"active": "0"})
 	if res.StatusCode != 303 {
 		t.Fatalf("pause: %d", res.StatusCode)

@@ -85,7 +85,11 @@ func (s *Store) FinishWebhookStep(ctx context.Context, o WebhookOutcome) (bool, 
 				set["active"], set["disabled_reason"] = false, o.Disable
 			}
 		}
-		res := tx.Model(&webhookRow{}).Where("id = ? AND delivered_seq = ? AND active = ?", o.WebhookID, o.From, true).Updates(set)
+		q := tx.Model(&webhookRow{}).Where("id = ? AND delivered_seq = ?", o.WebhookID, o.From)
+		if o.Delivered <= o.From { // a failure counts only while active: a pause meanwhile starts afresh
+			q = q.Where("active = ?", true)
+		}
+		res := q.Updates(set)
 		if res.Error != nil {
 			return res.Error
 		}
