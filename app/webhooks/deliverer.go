@@ -217,14 +217,16 @@ func (d *Deliverer) run(parent context.Context, id string) {
 	defer func() {
 		cancel()
 		<-renewed
-		d.mu.Lock()
-		delete(d.running, id)
-		d.mu.Unlock()
+		// Released before the webhook leaves running: a run started here
+		// after that holds a lease of its own.
 		rctx, rcancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer rcancel()
 		if err := d.kv.Release(rctx, leaseKey(id), d.member); err != nil {
 			d.log.Debug("webhooks: releasing a lease", "err", err) // it lapses by itself
 		}
+		d.mu.Lock()
+		delete(d.running, id)
+		d.mu.Unlock()
 	}()
 	for steps := 0; ctx.Err() == nil; steps++ {
 		more, err := d.step(ctx, id)
