@@ -17,7 +17,11 @@ import (
 func (s *Server) newDeliverer(mailer accounts.Mailer, publicURL string) *webhooks.Deliverer {
 	guard := webhooks.Guard{AllowPrivate: s.cfg.WebhookAllowPrivate, Resolver: s.cfg.WebhookResolver}
 	notifier := webhooks.MailNotifier{Mailer: mailer, PublicURL: strings.TrimRight(publicURL, "/")}
-	return webhooks.NewDeliverer(s.store, s.kv, guard, notifier, s.now, s.log, s.cfg.Webhooks)
+	opts := s.cfg.Webhooks
+	if opts.LeaseTTL == 0 {
+		opts.LeaseTTL = s.cfg.WebhookLeaseTTL
+	}
+	return webhooks.NewDeliverer(s.store, s.kv, guard, notifier, s.now, s.log, opts)
 }
 
 // webhookLoop delivers until Shutdown.

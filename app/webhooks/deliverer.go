@@ -53,7 +53,7 @@ func (o Options) withDefaults() Options {
 		o.Timeout = 10 * time.Second
 	}
 	if o.LeaseTTL <= 0 {
-		o.LeaseTTL = 20 * time.Second
+		o.LeaseTTL = DefaultLeaseTTL
 	}
 	if o.Poll <= 0 {
 		o.Poll = time.Second
@@ -72,6 +72,10 @@ func (o Options) withDefaults() Options {
 	}
 	return o
 }
+
+// DefaultLeaseTTL is WEBHOOK_LEASE_TTL's default: with a poll of a second,
+// a dead instance's webhooks are taken over within about 21 s.
+const DefaultLeaseTTL = 20 * time.Second
 
 // Deliverer sends webhooks. Each instance runs one; across instances a
 // webhook is delivered by whichever holds its lease in kv, so by one at a
