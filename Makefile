@@ -5,7 +5,7 @@ BENCH_DIR  ?= $(shell mktemp -d)
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 FUZZTIME  ?= 30s
 
-.PHONY: run build test vet fuzz bench bench-go bench-report bench-http bench-http-pg bench-ws bench-cluster css fmt clean
+.PHONY: run build test vet fuzz bench bench-go bench-report bench-webhooks bench-http bench-http-pg bench-ws bench-cluster css fmt clean
 
 run:
 	$(GO) run ./cmd/corkboard
@@ -56,6 +56,10 @@ bench-go:
 # when TEST_DATABASE_URL is set (writing its log takes about two minutes).
 bench-report:
 	$(GO) test -run '^$$' -bench 'CycleReport' -benchmem -benchtime 5x -timeout 30m ./app/
+
+# Webhook delivery throughput: events per second to one fast receiver.
+bench-webhooks:
+	$(GO) test -run '^$$' -bench BenchmarkWebhookDelivery -benchtime 3000x ./app/
 
 # Starts a server on a fresh SQLite file and loads it over HTTP.
 bench-http: build

@@ -50,6 +50,7 @@ func (s *Server) announce(events ...models.Event) {
 		err = s.hub.Publish(context.Background(), ev.ProjectID, realtime.Message{Seq: ev.Seq, Type: ev.Type, Data: payload})
 		s.metrics.publishedEvent(err)
 	}
+	s.webhooks.Wake() // never blocks: the deliverer reads the log on its own
 }
 
 // encodeEvent is the one encoding of an event, for the broker, the socket

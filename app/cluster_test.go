@@ -38,6 +38,12 @@ func randomHex(n int) string {
 // newCluster starts n instances sharing databaseURL and redisURL.
 func newCluster(t *testing.T, n int, databaseURL, redisURL string, hub realtime.Options) []*liveServer {
 	t.Helper()
+	return newClusterWith(t, n, databaseURL, redisURL, hub, nil)
+}
+
+// newClusterWith is newCluster with the configuration adjusted too.
+func newClusterWith(t *testing.T, n int, databaseURL, redisURL string, hub realtime.Options, adjust func(*Config)) []*liveServer {
+	t.Helper()
 	prefix := "cbtest:" + randomHex(6) + ":"
 	nodes := make([]*liveServer, n)
 	for i := range nodes {
@@ -50,6 +56,9 @@ func newCluster(t *testing.T, n int, databaseURL, redisURL string, hub realtime.
 			cfg.Hub, cfg.RedisURL, cfg.RedisPrefix = hub, redisURL, prefix
 			cfg.TOTPKey = strings.Repeat("k", 32) // shared, as JWT_SECRET is
 			cfg.RateLimitPerMinute = 100000       // the movers are one user
+			if adjust != nil {
+				adjust(cfg)
+			}
 		})
 		go ts.Serve(ln)
 		nodes[i] = &liveServer{testServer: ts, base: base}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/corkboard/corkboard/app/accounts"
 	"github.com/corkboard/corkboard/app/config"
+	"github.com/corkboard/corkboard/app/webhooks"
 	"github.com/corkboard/corkboard/realtime"
 )
 
@@ -44,6 +45,11 @@ type Config struct {
 	// instant mail, the daily digest; 15 s), and MailBatchWait how long a
 	// mention waits for others to join its mail (30 s): within a minute.
 	NotifyInterval, MailBatchWait time.Duration
+	// Webhooks tunes delivery (timeouts, lease, backoff: tests shorten
+	// them); WebhookResolver replaces DNS for the address checks (tests
+	// play DNS rebinding with it; nil: the system's resolver).
+	Webhooks        webhooks.Options
+	WebhookResolver webhooks.Resolver
 }
 
 // loadOrCreateSecret returns the secret in DATA_DIR/name, creating it (32

@@ -105,6 +105,15 @@ func (s *Server) routes(app *fiber.App) {
 	p.Patch("/:pid/issues/:iid/comments/:cid", s.apiUpdateComment)
 	p.Delete("/:pid/issues/:iid/comments/:cid", s.apiDeleteComment)
 
+	// Outgoing webhooks (owners).
+	p.Get("/:pid/webhooks", s.apiListWebhooks)
+	p.Post("/:pid/webhooks", s.apiCreateWebhook)
+	p.Get("/:pid/webhooks/:wid", s.apiGetWebhook)
+	p.Patch("/:pid/webhooks/:wid", s.apiUpdateWebhook)
+	p.Delete("/:pid/webhooks/:wid", s.apiDeleteWebhook)
+	p.Get("/:pid/webhooks/:wid/deliveries", s.apiWebhookDeliveries)
+	p.Post("/:pid/webhooks/:wid/redeliver", s.apiRedeliverWebhook)
+
 	// The event log.
 	p.Get("/:pid/events", s.apiEvents)
 	p.Get("/:pid/ws", s.apiWebSocket)
@@ -196,6 +205,11 @@ func (s *Server) routes(app *fiber.App) {
 	pages.Post("/projects/:pid/columns/:key", s.pageUpdateColumn)
 	pages.Post("/projects/:pid/columns/:key/delete", s.pageDeleteColumn)
 	pages.Post("/projects/:pid/columns/:key/move", s.pageMoveColumn)
+	pages.Post("/projects/:pid/webhooks", s.pageCreateWebhook) // web_webhooks.go
+	pages.Post("/projects/:pid/webhooks/:wid", s.pageUpdateWebhook)
+	pages.Post("/projects/:pid/webhooks/:wid/edit", s.pageEditWebhook)
+	pages.Post("/projects/:pid/webhooks/:wid/redeliver", s.pageRedeliverWebhook)
+	pages.Post("/projects/:pid/webhooks/:wid/delete", s.pageDeleteWebhook)
 }
 
 // signedIn registers page routes behind requirePageUser (and, for

@@ -22,6 +22,7 @@ import (
 	"github.com/corkboard/corkboard/app/planning"
 	"github.com/corkboard/corkboard/app/planning/cyclereport"
 	"github.com/corkboard/corkboard/app/transfer"
+	"github.com/corkboard/corkboard/app/webhooks"
 	"github.com/corkboard/corkboard/kv"
 	"github.com/corkboard/corkboard/models"
 	"github.com/corkboard/corkboard/realtime"
@@ -67,7 +68,8 @@ type Server struct {
 	importCtx    context.Context    // cancelled by Shutdown: a running import fails and deletes its project
 	importCancel context.CancelFunc
 
-	notifyRuns atomic.Int64 // notification job runs this instance completed (tests wait on them)
+	notifyRuns atomic.Int64        // notification job runs this instance completed (tests wait on them)
+	webhooks   *webhooks.Deliverer // outgoing webhooks (webhooks.go)
 }
 
 // New opens the database, applies migrations and builds the routes.
@@ -163,13 +165,15 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.importSlots = make(chan struct{}, importsPerInstance)
 	s.importCtx, s.importCancel = context.WithCancel(context.Background())
 	s.failInterruptedImports(ctx, true)
-	s.loops.Add(6)
+	s.webhooks = s.newDeliverer(mailer, publicURL.String())
+	s.loops.Add(7)
 	go s.importSweepLoop()
 	go s.pruneLoop()
 	go s.leaseLoop()
 	go s.rollOverLoop()
 	go s.trashPurgeLoop()
 	go s.notifyLoop()
+	go s.webhookLoop()
 	return s, nil
 }
 

@@ -62,7 +62,8 @@ func (s *Server) renderSettings(c *fiber.Ctx, status int, form string, values fi
 	}
 	return s.render(c, status, "project_settings", p.Name+" settings",
 		[]crumb{{"Projects", "/projects"}, {p.Name, "/projects/" + p.ID}, {"Settings", ""}},
-		fiber.Map{"Project": p, "Members": members, "Me": user.ID, "Forms": forms, "Errors": allErrs})
+		fiber.Map{"Project": p, "Members": members, "Me": user.ID, "Forms": forms, "Errors": allErrs,
+			"Webhooks": s.webhookSettings(c, p)}) // web_webhooks.go
 }
 
 // formErrors keeps the errors of fields the form shows (they appear next

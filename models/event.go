@@ -149,6 +149,11 @@ func (s *Store) Log(ctx context.Context, projectID string, since int64, limit in
 	return page, nil
 }
 
+// sqlNotAwaitedByWebhook keeps the events an active webhook has yet to
+// deliver out of a prune (its argument: true).
+const sqlNotAwaitedByWebhook = ` AND NOT EXISTS (SELECT 1 FROM webhooks WHERE webhooks.project_id = events.project_id
+	AND webhooks.active = ? AND webhooks.delivered_seq < events.seq)`
+
 // PruneEvents deletes the events older than maxAge and, per project, all
 // but the newest keep, except the events of issues that still exist: they
 // are the issues' activity (IssueEvents), kept for their life. An issue's
@@ -158,14 +163,17 @@ func (s *Store) Log(ctx context.Context, projectID string, since int64, limit in
 // It returns how many events went.
 func (s *Store) PruneEvents(ctx context.Context, maxAge time.Duration, keep int64) (int64, error) {
 	db := s.write(ctx)
-	// events_prunable holds exactly these rows, by created_at.
-	res := db.Exec(`DELETE FROM events WHERE issue_id IS NULL AND created_at < ?`, s.now().Add(-maxAge))
+	// events_prunable holds exactly these rows, by created_at. An active
+	// webhook holds the events it has not delivered yet (webhook.go): at
+	// most a day's, since a day of failures turns it off.
+	res := db.Exec(`DELETE FROM events WHERE issue_id IS NULL AND created_at < ?`+sqlNotAwaitedByWebhook,
+		s.now().Add(-maxAge), true)
 	if res.Error != nil {
 		return 0, translate(res.Error)
 	}
 	n := res.RowsAffected
 	res = db.Exec(`DELETE FROM events WHERE issue_id IS NULL
-		AND seq <= (SELECT seq FROM projects WHERE projects.id = events.project_id) - ?`, keep)
+		AND seq <= (SELECT seq FROM projects WHERE projects.id = events.project_id) - ?`+sqlNotAwaitedByWebhook, keep, true)
 	if res.Error != nil {
 		return n, translate(res.Error)
 	}

@@ -385,6 +385,44 @@ CREATE TABLE issue_watchers (
 );
 CREATE INDEX issue_watchers_user ON issue_watchers (user_id);
 `},
+	// Outgoing webhooks (models/webhook.go, app/webhooks). Each webhook
+	// keeps its own cursor on the project's log (delivered_seq: every event
+	// up to it is delivered or filtered out) and the state of the attempt
+	// on the next one, so any instance can carry on where another stopped.
+	// Deliveries are the attempts, newest first for the settings page.
+	{"0014_webhooks", `
+CREATE TABLE webhooks (
+	id              TEXT PRIMARY KEY,
+	project_id      TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+	url             TEXT NOT NULL CHECK (length(url) BETWEEN 1 AND 2048),
+	events          TEXT NOT NULL DEFAULT '[]',
+	description     TEXT NOT NULL DEFAULT '' CHECK (length(description) <= 500),
+	secret          TEXT NOT NULL,
+	active          BOOLEAN NOT NULL DEFAULT TRUE,
+	disabled_reason TEXT NOT NULL DEFAULT '',
+	delivered_seq   BIGINT NOT NULL DEFAULT 0 CHECK (delivered_seq >= 0),
+	attempt         INTEGER NOT NULL DEFAULT 0 CHECK (attempt >= 0),
+	next_attempt_at {{ts}},
+	failing_since   {{ts}},
+	created_at      {{ts}} NOT NULL,
+	updated_at      {{ts}} NOT NULL
+);
+CREATE INDEX webhooks_project ON webhooks (project_id, created_at);
+
+CREATE TABLE webhook_deliveries (
+	id          TEXT PRIMARY KEY,
+	webhook_id  TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+	message_id  TEXT NOT NULL,
+	event_seq   BIGINT NOT NULL,
+	event_type  TEXT NOT NULL,
+	attempt     INTEGER NOT NULL,
+	status_code INTEGER NOT NULL DEFAULT 0,
+	error       TEXT NOT NULL DEFAULT '',
+	duration_ms INTEGER NOT NULL DEFAULT 0,
+	at          {{ts}} NOT NULL
+);
+CREATE INDEX webhook_deliveries_recent ON webhook_deliveries (webhook_id, at, id);
+`},
 }
 
 // migrationCode is the part of a migration that SQL shared by both

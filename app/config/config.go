@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/corkboard/corkboard/app/accounts"
+	"github.com/corkboard/corkboard/app/webhooks"
 )
 
 // Config is the deployment's settings: what an operator can set.
@@ -52,6 +53,13 @@ type Config struct {
 	AccessLog         bool          // ACCESS_LOG: one info line per request (else at debug)
 	MetricsAddr       string        // METRICS_ADDR: where /metrics listens; "": nowhere
 	TrustedProxies    []string      // TRUSTED_PROXIES: IPs/CIDRs whose X-Forwarded-For is the client IP
+
+	// WEBHOOK_ALLOW_PRIVATE: webhooks may point at loopback, private and
+	// link-local addresses (tests, on-premises receivers).
+	WebhookAllowPrivate bool
+	// WEBHOOK_LEASE_TTL: how long an instance holds a webhook it delivers
+	// without renewing; one that dies is replaced after about this long.
+	WebhookLeaseTTL time.Duration
 
 	// Throttle is the LOGIN_* variables: how failed password checks are
 	// slowed down and locked (the rule is accounts.Guard's).
@@ -97,6 +105,7 @@ func Defaults() Config {
 		DBConnMaxLifetime:  30 * time.Minute,
 		Throttle:           accounts.DefaultThrottle(),
 		OIDC:               OIDC{Button: DefaultOIDCButton},
+		WebhookLeaseTTL:    webhooks.DefaultLeaseTTL,
 	}
 }
 
@@ -121,6 +130,7 @@ func (c Config) WithDefaults() Config {
 	orDefault(&c.EventRetainCount, d.EventRetainCount)
 	orDefault(&c.RateLimitPerMinute, d.RateLimitPerMinute)
 	orDefault(&c.DBMaxConns, d.DBMaxConns)
+	orDefault(&c.WebhookLeaseTTL, d.WebhookLeaseTTL)
 	orDefault(&c.DBMaxIdleConns, c.DBMaxConns) // as DB_MAX_IDLE_CONNS follows DB_MAX_OPEN_CONNS
 	c.Throttle = c.Throttle.WithDefaults()
 	orDefault(&c.OIDC.Button, d.OIDC.Button)
@@ -166,6 +176,13 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if cfg.CookieSecure, err = envBool(get, "COOKIE_SECURE", secureDefault); err != nil {
 		return cfg, err
+	}
+	if cfg.WebhookAllowPrivate, err = envBool(get, "WEBHOOK_ALLOW_PRIVATE", d.WebhookAllowPrivate); err != nil {
+		return cfg, err
+	}
+	if cfg.WebhookLeaseTTL, err = envDuration(get, "WEBHOOK_LEASE_TTL", d.WebhookLeaseTTL); err != nil ||
+		cfg.WebhookLeaseTTL < time.Second || cfg.WebhookLeaseTTL > 5*time.Minute {
+		return cfg, fmt.Errorf("WEBHOOK_LEASE_TTL must be a duration from 1s to 5m (e.g. 20s), not %q", get("WEBHOOK_LEASE_TTL", ""))
 	}
 	if cfg.WSMaxConns, err = envInt(get, "WS_MAX_CONNS", d.WSMaxConns); err != nil {
 		return cfg, err

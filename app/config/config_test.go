@@ -44,7 +44,8 @@ func TestFromEnv(t *testing.T) {
 	}
 	for k, v := range map[string]string{"WS_MAX_CONNS": "0", "WS_MAX_CONNS_PER_USER": "many",
 		"EVENT_RETENTION": "10m", "EVENT_RETENTION_COUNT": "-1", "COOKIE_SECURE": "yes",
-		"PUBLIC_URL": "ftp://x", "JWT_SECRET": "short", "LOG_LEVEL": "loud"} {
+		"PUBLIC_URL": "ftp://x", "JWT_SECRET": "short", "LOG_LEVEL": "loud",
+		"WEBHOOK_ALLOW_PRIVATE": "yes", "WEBHOOK_LEASE_TTL": "500ms"} {
 		if _, err := FromEnv(env(map[string]string{k: v})); err == nil {
 			t.Errorf("%s=%s accepted", k, v)
 		} else if !strings.Contains(err.Error(), k) {
@@ -103,6 +104,10 @@ func TestFromEnvCluster(t *testing.T) {
 	cfg, err = FromEnv(env(map[string]string{"REDIS_PREFIX": "cb-eu:", "WS_PRESENCE_HEARTBEAT": "2s"}))
 	if err != nil || cfg.RedisPrefix != "cb-eu:" || cfg.PresenceHeartbeat != 2*time.Second {
 		t.Fatalf("set: %v prefix %q heartbeat %v", err, cfg.RedisPrefix, cfg.PresenceHeartbeat)
+	}
+	cfg, err = FromEnv(env(map[string]string{"WEBHOOK_ALLOW_PRIVATE": "1", "WEBHOOK_LEASE_TTL": "5s"}))
+	if err != nil || !cfg.WebhookAllowPrivate || cfg.WebhookLeaseTTL != 5*time.Second {
+		t.Fatalf("webhooks: %v %v %v", err, cfg.WebhookAllowPrivate, cfg.WebhookLeaseTTL)
 	}
 	for _, v := range []string{"0s", "5", "2h"} {
 		if _, err := FromEnv(env(map[string]string{"WS_PRESENCE_HEARTBEAT": v})); err == nil {
@@ -191,6 +196,7 @@ func TestOneDefault(t *testing.T) {
 	}
 	set := Config{RedisPrefix: "t:", WSMaxConns: 3, WSMaxConnsPerUser: 2, PresenceHeartbeat: time.Second,
 		EventRetention: 2 * time.Hour, EventRetainCount: 7, RateLimitPerMinute: 9, DBMaxConns: 4, DBMaxIdleConns: 1,
+		WebhookLeaseTTL: 3 * time.Second,
 		Throttle: accounts.Throttle{FreeFailures: 1, Delays: []time.Duration{time.Second}, LockAfter: 2, LockFor: time.Hour,
 			IPFailures: 3, IPWindow: time.Minute}, OIDC: OIDC{Button: "Sign in with X"}}
 	if kept := set.WithDefaults(); !reflect.DeepEqual(kept, set) {
