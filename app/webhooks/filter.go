@@ -10,7 +10,7 @@ import (
 // ("issue.*"); none means every durable event.
 
 // families are the first parts of the log's event types (models.Event*).
-var families = []string{"issue", "project", "member", "column", "cycle", "comment"}
+var families = []string{"issue", "project", "member", "column", "cycle", "comment", "trash"}
 
 // MaxFilters bounds a webhook's list of filters.
 const MaxFilters = 50

@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/corkboard/corkboard/models"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
 
@@ -93,6 +95,13 @@ func TestDialRefusesLoopback(t *testing.T) {
 }
 
 func TestFilters(t *testing.T) {
+	// Every type of the log can be asked for, by name and by family.
+	for _, typ := range []string{models.EventIssueCreated, models.EventIssueUpdated, models.EventIssueMoved, models.EventIssueDeleted, models.EventProjectUpdated, models.EventProjectDeleted, models.EventMemberAdded, models.EventMemberUpdated, models.EventMemberRemoved, models.EventColumnCreated, models.EventColumnUpdated, models.EventColumnDeleted, models.EventColumnsReordered, models.EventCycleCreated, models.EventCycleScheduled, models.EventCycleUpdated, models.EventCycleDeleted, models.EventCycleCapacityUpdated, models.EventCommentCreated, models.EventCommentUpdated, models.EventCommentDeleted, models.EventIssueRestored, models.EventTrashPurged} {
+		family, _, _ := strings.Cut(typ, ".")
+		if msg := CheckFilters([]string{typ, family + ".*"}); msg != "" {
+			t.Errorf("%s: %s", typ, msg)
+		}
+	}
 	for _, ok := range [][]string{nil, {}, {"issue.*"}, {"issue.moved", "cycle.capacity_updated", "comment.*"}} {
 		if msg := CheckFilters(ok); msg != "" {
 			t.Errorf("CheckFilters(%v) = %q", ok, msg)
