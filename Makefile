@@ -46,7 +46,7 @@ fuzz:
 	done; rm -f $$log; exit $$status
 
 # Benchmarks print figures; see docs/PERFORMANCE.md.
-bench: bench-go bench-report bench-http bench-ws bench-cluster
+bench: bench-go bench-report bench-webhooks bench-http bench-ws bench-cluster
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./models/ ./app/ ./realtime/
