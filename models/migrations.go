@@ -385,6 +385,13 @@ CREATE TABLE issue_watchers (
 );
 CREATE INDEX issue_watchers_user ON issue_watchers (user_id);
 `},
+	// The columns a project's log starts from, when they are not the
+	// default ones: an import creates its board without column events
+	// (JSON of []Column; '' means DefaultColumns). The cycle report's
+	// replay starts from them (app/planning/cyclereport).
+	{"0017_transfer_fix", `
+ALTER TABLE projects ADD COLUMN initial_columns TEXT NOT NULL DEFAULT '';
+`},
 }
 
 // migrationCode is the part of a migration that SQL shared by both

@@ -1,0 +1,96 @@
+package app
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/corkboard/corkboard/app/transfer"
+	"github.com/corkboard/corkboard/models"
+)
+
+// An imported project's log: each issue's creation and each comment is an
+// event, at the time the file gives, numbered in time order; the issue's
+// history starts with its creation; a cycle's report counts the imported
+// issues from their columns' categories (columns that are not the default
+// ones); and the next change continues the log.
+func TestImportWritesTheLog(t *testing.T) {
+	forEachDB(t, func(t *testing.T, ts *testServer) {
+		alice := ts.register("alice@example.com", "Alice")
+		bob := ts.register("bob@example.com", "Bob")
+		day := func(d int) string { return time.Now().UTC().AddDate(0, 0, d).Format(time.DateOnly) }
+		at := func(d int) time.Time { return time.Now().UTC().AddDate(0, 0, d).Truncate(time.Second) }
+		eff := func(n int) *int { return &n }
+		cycle := int64(1)
+		email := "bob@example.com"
+		doc := transfer.Document{Format: transfer.Format,
+			Project: transfer.DocProject{Key: "LOG", Name: "Logged", Timezone: "UTC", EstimateScale: "free",
+				UnestimatedEffort: 1, CapacityPolicy: "warn"},
+			Columns: []transfer.DocColumn{{Key: "ideas", Name: "Ideas", Category: "todo"},
+				{Key: "making", Name: "Making", Category: "started"}, {Key: "shipped", Name: "Shipped", Category: "done"}},
+			Members: []transfer.DocMember{{Email: email, Role: "editor"}},
+			Cycles:  []transfer.DocCycle{{Number: 1, Name: "Now", StartsOn: day(-3), EndsOn: day(4)}},
+			Issues: []transfer.DocIssue{
+				{Number: 1, Title: "Idea", Status: "ideas", Priority: "low", Effort: eff(2), CycleNumber: &cycle,
+					CreatedAt: at(-10), UpdatedAt: at(-10)},
+				{Number: 2, Title: "Making it", Status: "making", Priority: "medium", Effort: eff(3), CycleNumber: &cycle,
+					AuthorEmail: &email, CreatedAt: at(-8), UpdatedAt: at(-2),
+					Comments: []transfer.DocComment{{AuthorEmail: email, Body: "On it", CreatedAt: at(-2)}}},
+				{Number: 3, Title: "Shipped it", Status: "shipped", Priority: "high", Effort: eff(5), CycleNumber: &cycle,
+					CreatedAt: at(-9), UpdatedAt: at(-1)},
+			}}
+		data, _ := json.Marshal(doc)
+		job := alice.waitImport(alice.startImport("corkboard", "", data))
+		if job.Status != models.ImportDone {
+			t.Fatalf("import: %+v", job)
+		}
+		pid := *job.ProjectID
+		var evs eventsResponse
+		alice.must(200, "GET", "/api/v1/projects/"+pid+"/events?since=0", nil, &evs)
+		// Created 10, 9 and 8 days ago, then the comment 2 days ago.
+		want := []struct {
+			typ, actor string
+			at         time.Time
+		}{{"issue.created", alice.user.ID, at(-10)}, {"issue.created", alice.user.ID, at(-9)},
+			{"issue.created", bob.user.ID, at(-8)}, {"comment.created", bob.user.ID, at(-2)}}
+		if len(evs.Items) != len(want) || evs.Seq != int64(len(want)) {
+			t.Fatalf("the log of the import: seq %d, %+v", evs.Seq, evs.Items)
+		}
+		for i, w := range want {
+			e := evs.Items[i]
+			if e.Seq != int64(i+1) || e.Type != w.typ || e.Actor.ID != w.actor || !e.At.Equal(w.at) {
+				t.Errorf("event %d: %d %s by %s at %s; want %s by %s at %s", i, e.Seq, e.Type, e.Actor.ID, e.At, w.typ, w.actor, w.at)
+			}
+		}
+		var issues list[models.Issue]
+		alice.must(200, "GET", "/api/v1/projects/"+pid+"/issues?limit=100", nil, &issues)
+		var making models.Issue
+		for _, is := range issues.Items {
+			if is.Number == 2 {
+				making = is
+			}
+		}
+		var hist list[activityEntry]
+		alice.must(200, "GET", "/api/v1/projects/"+pid+"/issues/"+making.ID+"/activity", nil, &hist)
+		if len(hist.Items) != 2 || hist.Items[0].Type != "issue.created" || hist.Items[1].Type != "comment.created" {
+			t.Fatalf("the issue's history: %+v", hist.Items)
+		}
+
+		var cycles list[models.Cycle]
+		alice.must(200, "GET", "/api/v1/projects/"+pid+"/cycles", nil, &cycles)
+		var rep struct {
+			Totals struct{ Scope, Started, Completed, Added int }
+		}
+		alice.must(200, "GET", "/api/v1/projects/"+pid+"/cycles/"+cycles.Items[0].ID+"/report", nil, &rep)
+		if rep.Totals.Scope != 10 || rep.Totals.Started != 3 || rep.Totals.Completed != 5 || rep.Totals.Added != 0 {
+			t.Fatalf("the imported cycle's report: %+v", rep.Totals)
+		}
+
+		var next models.Issue
+		alice.must(201, "POST", "/api/v1/projects/"+pid+"/issues", map[string]string{"title": "After"}, &next)
+		alice.must(200, "GET", "/api/v1/projects/"+pid+"/events?since=4", nil, &evs)
+		if len(evs.Items) != 1 || evs.Items[0].Seq != 5 || evs.Items[0].Type != "issue.created" {
+			t.Fatalf("the log after the import: %+v", evs.Items)
+		}
+	})
+}
