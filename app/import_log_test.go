@@ -2,6 +2,8 @@ package app
 
 import (
 	"encoding/json"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,6 +93,56 @@ func TestImportWritesTheLog(t *testing.T) {
 		alice.must(200, "GET", "/api/v1/projects/"+pid+"/events?since=4", nil, &evs)
 		if len(evs.Items) != 1 || evs.Items[0].Seq != 5 || evs.Items[0].Type != "issue.created" {
 			t.Fatalf("the log after the import: %+v", evs.Items)
+		}
+	})
+}
+
+// The JSON export is valid and round-trips at the edges: a project without
+// issues, columns without issues, an issue's carryover, a member's and a
+// cycle's capacities, and comments and titles with every kind of character.
+func TestExportEdges(t *testing.T) {
+	forEachDB(t, func(t *testing.T, ts *testServer) {
+		alice := ts.register("alice@example.com", "Alice")
+		var empty models.Project
+		alice.must(201, "POST", "/api/v1/projects", map[string]string{"name": "Empty"}, &empty)
+		first := alice.export(empty.ID, "json")
+		if !json.Valid(first) || !strings.Contains(string(first), `"issues":[]`) {
+			t.Fatalf("the export of a project without issues: %s", first)
+		}
+		job := alice.waitImport(alice.startImport("corkboard", "", first))
+		if job.Status != models.ImportDone || !reflect.DeepEqual(comparable(t, alice.export(*job.ProjectID, "json")), comparable(t, first)) {
+			t.Fatalf("an empty project's round trip: %+v", job)
+		}
+
+		odd := "quote \" backslash \\ </script><b>&amp;</b> ' \u2028\u2029 tab\t crlf\r\n emoji 😀 ℵ \uFFFD end"
+		eff, cyc, capa, email := 3, int64(1), 8, "alice@example.com"
+		doc := transfer.Document{Format: transfer.Format,
+			Project: transfer.DocProject{Key: "EDGE", Name: "Edges " + odd[:19], Description: odd, Timezone: "UTC",
+				EstimateScale: "free", UnestimatedEffort: 1, CapacityPolicy: "warn"},
+			Columns: []transfer.DocColumn{{Key: "todo", Name: "To do", Category: "todo"},
+				{Key: "idle", Name: "Nobody here", Category: "started"}, {Key: "done", Name: "Done", Category: "done"}},
+			Members: []transfer.DocMember{{Email: email, DisplayName: "Alice", Handle: "alice", Role: "owner", Capacity: &capa}},
+			Cycles: []transfer.DocCycle{{Number: 1, Name: "One", StartsOn: "2099-02-01", EndsOn: "2099-02-14", Goal: odd,
+				Capacities: []transfer.DocCapacity{{Email: email, Points: 5}}}},
+			Issues: []transfer.DocIssue{{Number: 4, Title: "Odd " + odd[:30], Description: odd, Status: "done",
+				Priority: "urgent", Labels: []string{"ü", "a,b"}, Effort: &eff, CycleNumber: &cyc, Carryover: 2,
+				AuthorEmail: &email, AssigneeEmail: &email,
+				CreatedAt: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC), UpdatedAt: time.Date(2024, 2, 3, 4, 5, 6, 0, time.UTC),
+				Comments: []transfer.DocComment{{AuthorEmail: email, Body: odd, CreatedAt: time.Date(2024, 1, 5, 0, 0, 0, 0, time.UTC)}}}}}
+		data, _ := json.Marshal(doc)
+		job = alice.waitImport(alice.startImport("corkboard", "", data))
+		if job.Status != models.ImportDone || len(job.Warnings) != 0 {
+			t.Fatalf("import: %+v", job)
+		}
+		out := alice.export(*job.ProjectID, "json")
+		if !json.Valid(out) {
+			t.Fatalf("invalid JSON: %s", out)
+		}
+		got := comparable(t, out)
+		doc.Members[0].Handle = got.Members[0].Handle // the account's, not the file's
+		doc.Members[0].DisplayName = got.Members[0].DisplayName
+		if !reflect.DeepEqual(got, doc) {
+			t.Fatalf("round trip differs:\nin  %s\nout %s", data, out)
 		}
 	})
 }
