@@ -173,7 +173,7 @@ func ReadTrello(data []byte) (*Plan, error) {
 			closedCards++
 			continue
 		}
-		if c.IDShort < 1 || numbers[c.IDShort] {
+		if c.IDShort < 1 || c.IDShort > maxNumber || numbers[c.IDShort] {
 			p.warn("card %q skipped: its number %d is missing or repeated", clip(cleanLine(c.Name, 60), 60), c.IDShort)
 			continue
 		}
