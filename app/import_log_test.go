@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -145,4 +146,36 @@ func TestExportEdges(t *testing.T) {
 			t.Fatalf("round trip differs:\nin  %s\nout %s", data, out)
 		}
 	})
+}
+
+// The people of a Trello board who have an account here, matched by
+// email, become editors: a board member who only comments, and a comment's
+// author who is no longer on the board. A member without an account is
+// named in the warnings; nobody else joins.
+func TestImportTrelloPeopleJoin(t *testing.T) {
+	ts := newTestServer(t)
+	alice := ts.register("alice@example.com", "Alice")
+	bob := ts.register("bob@example.com", "Bob")
+	carol := ts.register("carol@example.com", "Carol")
+	ts.register("eve@example.com", "Eve") // not in the file
+	board := `{"name":"People","lists":[{"id":"l","name":"To do","pos":1}],
+		"members":[{"id":"mb","fullName":"Bob B","email":"BOB@example.com"},{"id":"md","fullName":"Dan D","email":"dan@example.com"}],
+		"cards":[{"id":"5f5e1000aaaaaaaaaaaa0401","idShort":1,"name":"Card","idList":"l","pos":1}],
+		"actions":[{"type":"commentCard","date":"2024-01-01T00:00:00Z","idMemberCreator":"mb","data":{"text":"From Bob","card":{"id":"5f5e1000aaaaaaaaaaaa0401"}}},
+		{"type":"commentCard","date":"2024-01-02T00:00:00Z","idMemberCreator":"mc","memberCreator":{"id":"mc","fullName":"Carol C","email":"carol@example.com"},
+		 "data":{"text":"From Carol","card":{"id":"5f5e1000aaaaaaaaaaaa0401"}}}]}`
+	job := alice.waitImport(alice.startImport("trello", "", []byte(board)))
+	if job.Status != models.ImportDone || !slices.Contains(job.Warnings, "Dan D <dan@example.com> has no account here: kept as text (1 mentions)") {
+		t.Fatalf("import: %+v", job)
+	}
+	var members list[models.Member]
+	alice.must(200, "GET", "/api/v1/projects/"+*job.ProjectID+"/members", nil, &members)
+	roles := map[string]models.Role{}
+	for _, m := range members.Items {
+		roles[m.UserID] = m.Role
+	}
+	want := map[string]models.Role{alice.user.ID: "owner", bob.user.ID: "editor", carol.user.ID: "editor"}
+	if !reflect.DeepEqual(roles, want) {
+		t.Fatalf("members %v, want %v", roles, want)
+	}
 }

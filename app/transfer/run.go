@@ -263,9 +263,7 @@ func (w *people) issues(plan *Plan, now time.Time) []models.ImportIssue {
 		var notes []string
 		if u, ok := w.match(pi.Assignee); ok {
 			is.AssigneeID = &u.ID
-			if _, member := w.members[u.ID]; !member && u.ID != w.owner.ID {
-				w.members[u.ID] = models.ImportMember{UserID: u.ID, Role: models.RoleEditor}
-			}
+			w.join(u)
 		} else if !pi.Assignee.empty() {
 			notes = append(notes, "_Assigned to "+pi.Assignee.String()+" in "+plan.Source+"._")
 		}
@@ -296,6 +294,9 @@ func (w *people) issues(plan *Plan, now time.Time) []models.ImportIssue {
 			ic := models.ImportComment{Body: c.Body, CreatedAt: c.CreatedAt}
 			if u, ok := w.match(c.Author); ok {
 				ic.Author = u
+				if plan.Source != "the exported project" { // its members list says who is one
+					w.join(u)
+				}
 			} else {
 				ic.Author = w.owner
 				if !c.Author.empty() {
@@ -310,6 +311,13 @@ func (w *people) issues(plan *Plan, now time.Time) []models.ImportIssue {
 		out = append(out, is)
 	}
 	return out
+}
+
+// join makes u a member (an editor) unless they are one already.
+func (w *people) join(u models.User) {
+	if _, member := w.members[u.ID]; !member && u.ID != w.owner.ID {
+		w.members[u.ID] = models.ImportMember{UserID: u.ID, Role: models.RoleEditor}
+	}
 }
 
 // withNotes appends notes to a description, clipping the description to

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/corkboard/corkboard/models"
 )
 
 // A Trello board's JSON export: the parts an import reads.
@@ -132,6 +134,11 @@ func ReadTrello(data []byte) (*Plan, error) {
 	members := map[string]Person{}
 	for _, m := range b.Members {
 		members[m.ID] = m.person()
+		// The board's members with an address become editors when it is
+		// an account's; the others are named where they appear.
+		if pm := m.person(); pm.Email != "" {
+			p.Members = append(p.Members, PlanMember{Person: pm, Role: models.RoleEditor})
+		}
 	}
 	checklists := map[string][]trelloChecklist{}
 	for _, c := range b.Checklists {
