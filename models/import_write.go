@@ -205,6 +205,9 @@ func (s *Store) ImportIssues(ctx context.Context, jobID, projectID, projectKey s
 			}
 			r.CycleID = &id
 		}
+		if in.Seq < 1 {
+			v.Add("seq", "the issue's creation has no place in the log")
+		}
 		// As it was created: its comments follow as events of their own.
 		created := r
 		created.CommentCount = 0
@@ -295,20 +298,14 @@ func validateDescriptionText(v *ValidationError, field, s string, max int) {
 // importEventRow is an event an import writes, linked to its issue (the
 // issue's activity: PruneEvents keeps it while the issue exists).
 type importEventRow struct {
-	ProjectID string
-	Seq       int64
-	Type      string
-	ActorID   string
-	ActorName string
-	Payload   string
-	CreatedAt time.Time
-	IssueID   *string
+	Event   eventRow `gorm:"embedded"`
+	IssueID *string
 }
 
 func (importEventRow) TableName() string { return "events" }
 
 func importEvent(projectID string, seq int64, typ string, actor User, at time.Time, issueID string, data any) importEventRow {
 	payload, _ := json.Marshal(data) // DTOs of plain values: no error
-	return importEventRow{ProjectID: projectID, Seq: seq, Type: typ, ActorID: actor.ID, ActorName: actor.DisplayName,
-		Payload: string(payload), CreatedAt: at.UTC(), IssueID: &issueID}
+	return importEventRow{Event: eventRow{ProjectID: projectID, Seq: seq, Type: typ, ActorID: actor.ID,
+		ActorName: actor.DisplayName, Payload: string(payload), CreatedAt: at.UTC()}, IssueID: &issueID}
 }
