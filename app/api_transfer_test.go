@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -429,6 +430,20 @@ func TestImportPageForm(t *testing.T) {
 	}
 	if job := alice.waitImport(strings.TrimPrefix(loc, "/imports/")); job.Status != models.ImportDone {
 		t.Fatalf("job %+v", job)
+	}
+	// Without JavaScript the job's page reloads itself while the job runs
+	// (a meta refresh inside <noscript>, so a page with the script does
+	// not reload under it), and stops once it is done.
+	const refresh = `<noscript><meta http-equiv="refresh" content="2"></noscript>`
+	if code, html := alice.page(loc); code != 200 || strings.Contains(html, refresh) || !strings.Contains(html, "Done: 1 issues imported.") {
+		t.Fatalf("the done job's page: %d %s", code, html)
+	}
+	queued, err := ts.store.CreateImport(context.Background(), alice.user.ID, "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, html := alice.page("/imports/" + queued.ID); code != 200 || !strings.Contains(html, refresh) {
+		t.Fatalf("a queued job's page does not refresh itself: %d %s", code, html)
 	}
 }
 

@@ -75,4 +75,35 @@ func TestBrowserImportFollowsProgress(t *testing.T) {
 	}
 	waitJS(t, ctx, "the new board with its cards", `location.pathname === "/projects/`+ps.Items[0].ID+`" &&
 		document.querySelectorAll('[data-issue-id]').length > 0`)
+	importMidway(t, ctx, ts, base, alice)
+}
+
+// importMidway shows the page of a job held part way (3,000 of 8,000
+// issues written, as the store records it) and keeps its screenshot: the
+// real import above is too quick to photograph reliably in the middle.
+func importMidway(t *testing.T, ctx context.Context, ts *testServer, base string, alice *client) {
+	t.Helper()
+	bg := context.Background()
+	job, err := ts.store.CreateImport(bg, alice.user.ID, transfer.SourceTrello)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ts.store.StartImport(bg, job.ID, models.ImportProject{Name: "Half way", Key: "HALF",
+		Columns: models.DefaultColumns()}, 8000); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.store.ImportProgress(bg, job.ID, 3000, 8000); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Run(ctx, chromedp.Navigate(base+"/imports/"+job.ID)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, "the bar at 3,000 of 8,000", `document.querySelector('[data-import-bar]').value === 3000 &&
+		document.querySelector('[data-import-state]').textContent === "running: 3000 of 8000 issues…"`)
+	var png []byte
+	chromedp.Run(ctx, chromedp.CaptureScreenshot(&png))
+	artifact(t, "import-progress.png", png)
+	if err := ts.store.FailImport(bg, job.ID, "stopped by the test"); err != nil {
+		t.Fatal(err)
+	}
 }

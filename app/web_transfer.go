@@ -1,6 +1,7 @@
 package app
 
 import (
+	"github.com/corkboard/corkboard/models"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -44,6 +45,9 @@ func (s *Server) pageImport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Without JavaScript (import.js follows the job live) the page reloads
+	// itself while the job runs; meta refresh is no script, so CSP allows it.
+	running := job.Status == models.ImportQueued || job.Status == models.ImportRunning
 	return s.render(c, fiber.StatusOK, "import", "Import",
-		[]crumb{{"Projects", "/projects"}, {"Import", ""}}, fiber.Map{"Job": job})
+		[]crumb{{"Projects", "/projects"}, {"Import", ""}}, fiber.Map{"Job": job, "Refresh": running})
 }

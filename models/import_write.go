@@ -28,8 +28,15 @@ type ImportProject struct {
 }
 
 // ImportIssue is an issue to write, with its comments. CycleNumber names
-// one of ImportProject.Cycles; Rank orders it in its column.
+// one of ImportProject.Cycles; Rank orders it in its column. Its creation
+// is the issue.created event Seq of the project's log, by Actor at EventAt
+// (each comment likewise a comment.created): the caller numbers the
+// events of the whole import so that seq and time go up together, as in
+// a log written by hand.
 type ImportIssue struct {
+	Seq         int64
+	EventAt     time.Time
+	Actor       User
 	Number      int64
 	Title       string
 	Description string
@@ -50,7 +57,9 @@ type ImportIssue struct {
 
 // ImportComment is a comment of an ImportIssue.
 type ImportComment struct {
-	AuthorID  string
+	Seq       int64
+	EventAt   time.Time
+	Author    User
 	Body      string
 	CreatedAt time.Time
 }
@@ -119,15 +128,18 @@ func (s *Store) StartImport(ctx context.Context, jobID string, p ImportProject, 
 	now := s.now()
 	row := projectRow{ID: uuid.NewString(), Key: p.Key, Name: strings.TrimSpace(p.Name), Description: p.Description,
 		CreatedAt: now, UpdatedAt: now, ProjectSettings: settings}
+	cols := make([]columnRow, len(p.Columns))
+	for i, c := range p.Columns {
+		cols[i] = columnRow{ID: uuid.NewString(), ProjectID: row.ID, Key: c.Key, Name: c.Name, Position: i,
+			WIPLimit: c.WIPLimit, Category: c.Category}
+	}
+	// The board is written without column events: the log starts from it.
+	initial, _ := json.Marshal(columnViews(cols))
+	row.InitialColumns = string(initial)
 	cycleIDs := map[int64]string{}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return err
-		}
-		cols := make([]columnRow, len(p.Columns))
-		for i, c := range p.Columns {
-			cols[i] = columnRow{ID: uuid.NewString(), ProjectID: row.ID, Key: c.Key, Name: c.Name, Position: i,
-				WIPLimit: c.WIPLimit, Category: c.Category}
 		}
 		if err := tx.Create(&cols).Error; err != nil {
 			return err
@@ -163,11 +175,13 @@ func (s *Store) StartImport(ctx context.Context, jobID string, p ImportProject, 
 	return row.ID, cycleIDs, nil
 }
 
-// ImportIssues writes a batch of issues with their comments in one
-// transaction, and records done as the job's progress.
-func (s *Store) ImportIssues(ctx context.Context, jobID, projectID string, cycleIDs map[int64]string, batch []ImportIssue, done, total int) error {
+// ImportIssues writes a batch of issues with their comments, and the
+// events of their creation, in one transaction, and records done as the
+// job's progress.
+func (s *Store) ImportIssues(ctx context.Context, jobID, projectID, projectKey string, cycleIDs map[int64]string, batch []ImportIssue, done, total int) error {
 	rows := make([]issueRow, 0, len(batch))
 	var comments []commentRow
+	events := make([]importEventRow, 0, len(batch))
 	v := &ValidationError{}
 	for _, in := range batch {
 		validateTitle(v, in.Title)
@@ -191,10 +205,22 @@ func (s *Store) ImportIssues(ctx context.Context, jobID, projectID string, cycle
 			}
 			r.CycleID = &id
 		}
+		if in.Seq < 1 {
+			v.Add("seq", "the issue's creation has no place in the log")
+		}
+		// As it was created: its comments follow as events of their own.
+		created := r
+		created.CommentCount = 0
+		events = append(events, importEvent(projectID, in.Seq, EventIssueCreated, in.Actor, in.EventAt, r.ID,
+			created.view(projectKey)))
 		for _, c := range in.Comments {
 			validateCommentBody(v, c.Body)
-			comments = append(comments, commentRow{ID: uuid.NewString(), ProjectID: projectID, IssueID: r.ID,
-				AuthorID: c.AuthorID, Body: c.Body, Version: 1, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.CreatedAt.UTC()})
+			cr := commentRow{ID: uuid.NewString(), ProjectID: projectID, IssueID: r.ID,
+				AuthorID: c.Author.ID, Body: c.Body, Version: 1, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.CreatedAt.UTC()}
+			comments = append(comments, cr)
+			events = append(events, importEvent(projectID, c.Seq, EventCommentCreated, c.Author, c.EventAt, r.ID,
+				Comment{ID: cr.ID, IssueID: r.ID, Author: CommentAuthor{ID: c.Author.ID, Name: c.Author.DisplayName,
+					Handle: c.Author.Handle}, Body: cr.Body, Version: 1, CreatedAt: cr.CreatedAt, UpdatedAt: cr.UpdatedAt}))
 		}
 		rows = append(rows, r)
 		if len(v.Fields) > 0 {
@@ -209,6 +235,11 @@ func (s *Store) ImportIssues(ctx context.Context, jobID, projectID string, cycle
 		}
 		if len(comments) > 0 {
 			if err := tx.CreateInBatches(&comments, 200).Error; err != nil {
+				return err
+			}
+		}
+		if len(events) > 0 {
+			if err := tx.CreateInBatches(&events, 200).Error; err != nil {
 				return err
 			}
 		}
@@ -243,8 +274,9 @@ func (s *Store) FinishImport(ctx context.Context, jobID, projectID, ownerID stri
 		}
 		if err := tx.Exec(`UPDATE projects SET
 			issue_counter = (SELECT COALESCE(MAX(number), 0) FROM issues WHERE project_id = ?),
-			cycle_counter = (SELECT COALESCE(MAX(number), 0) FROM cycles WHERE project_id = ?)
-			WHERE id = ?`, projectID, projectID, projectID).Error; err != nil {
+			cycle_counter = (SELECT COALESCE(MAX(number), 0) FROM cycles WHERE project_id = ?),
+			seq = (SELECT COALESCE(MAX(seq), 0) FROM events WHERE project_id = ?)
+			WHERE id = ?`, projectID, projectID, projectID, projectID).Error; err != nil {
 			return err
 		}
 		res := tx.Model(&importRow{}).Where("id = ? AND status = ? AND project_id = ?", jobID, ImportRunning, projectID).
@@ -261,4 +293,19 @@ func validateDescriptionText(v *ValidationError, field, s string, max int) {
 	if len([]rune(s)) > max || !validText(s) {
 		v.Add(field, "must be at most "+itoa(max)+" characters of text")
 	}
+}
+
+// importEventRow is an event an import writes, linked to its issue (the
+// issue's activity: PruneEvents keeps it while the issue exists).
+type importEventRow struct {
+	Event   eventRow `gorm:"embedded"`
+	IssueID *string
+}
+
+func (importEventRow) TableName() string { return "events" }
+
+func importEvent(projectID string, seq int64, typ string, actor User, at time.Time, issueID string, data any) importEventRow {
+	payload, _ := json.Marshal(data) // DTOs of plain values: no error
+	return importEventRow{Event: eventRow{ProjectID: projectID, Seq: seq, Type: typ, ActorID: actor.ID,
+		ActorName: actor.DisplayName, Payload: string(payload), CreatedAt: at.UTC()}, IssueID: &issueID}
 }

@@ -423,6 +423,13 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_recent ON webhook_deliveries (webhook_id, at, id);
 `},
+	// The columns a project's log starts from, when they are not the
+	// default ones: an import creates its board without column events
+	// (JSON of []Column; '' means DefaultColumns). The cycle report's
+	// replay starts from them (app/planning/cyclereport).
+	{"0017_transfer_fix", `
+ALTER TABLE projects ADD COLUMN initial_columns TEXT NOT NULL DEFAULT '';
+`},
 }
 
 // migrationCode is the part of a migration that SQL shared by both

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"regexp"
 	"strconv"
 	"strings"
@@ -43,6 +44,9 @@ type Project struct {
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 	ProjectSettings
+	// InitialColumns are the columns the project's log starts from
+	// (nil: DefaultColumns); an imported project has its file's.
+	InitialColumns []Column `json:"-"`
 }
 
 // ProjectSettings are a project's planning settings (README "Planning").
@@ -63,6 +67,7 @@ type projectRow struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	ProjectSettings
+	InitialColumns string // JSON; '' for the default columns
 }
 
 func (projectRow) TableName() string { return "projects" }
@@ -71,8 +76,12 @@ func (r projectRow) view(role Role, cols []Column) Project {
 	if cols == nil {
 		cols = []Column{}
 	}
-	return Project{ID: r.ID, Key: r.Key, Name: r.Name, Description: r.Description, Role: role,
+	p := Project{ID: r.ID, Key: r.Key, Name: r.Name, Description: r.Description, Role: role,
 		Seq: r.Seq, Columns: cols, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, ProjectSettings: r.ProjectSettings}
+	if r.InitialColumns != "" {
+		_ = json.Unmarshal([]byte(r.InitialColumns), &p.InitialColumns)
+	}
+	return p
 }
 
 type memberRow struct {

@@ -97,7 +97,7 @@ func capacity(c *int) *int {
 func readDocCycles(p *Plan, in []DocCycle) map[int64]bool {
 	have := map[int64]bool{}
 	for _, c := range in {
-		if c.Number < 1 || have[c.Number] || !validDate(c.StartsOn) || !validDate(c.EndsOn) || c.EndsOn < c.StartsOn {
+		if c.Number < 1 || c.Number > maxNumber || have[c.Number] || !validDate(c.StartsOn) || !validDate(c.EndsOn) || c.EndsOn < c.StartsOn {
 			p.warn("cycle %d skipped: invalid number or dates", c.Number)
 			continue
 		}
@@ -130,7 +130,7 @@ func readDocCycles(p *Plan, in []DocCycle) map[int64]bool {
 func readDocIssue(p *Plan, is DocIssue, columns map[string]bool, cycles map[int64]bool) (PlanIssue, bool) {
 	title := cleanLine(is.Title, maxTitle)
 	switch {
-	case is.Number < 1:
+	case is.Number < 1 || is.Number > maxNumber:
 		p.warn("an issue without a valid number is skipped (%q)", clip(title, 60))
 		return PlanIssue{}, false
 	case title == "":

@@ -95,6 +95,10 @@ const (
 	maxLabel       = 40
 	maxEffort      = 1000
 	maxEmail       = 254
+	// maxNumber bounds an issue's or a cycle's number: the project's
+	// counters continue after the largest, and one near the top of int64
+	// would make every later creation fail.
+	maxNumber = 1_000_000_000
 )
 
 // cleanLine makes s a one-line name: valid UTF-8, control characters as

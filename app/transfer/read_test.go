@@ -183,3 +183,28 @@ func hasPrefix(list []string, prefix string) bool {
 	}
 	return false
 }
+
+// Numbers near the top of int64 would leave the project's counters with
+// no room: the next issue or cycle created by hand would fail (a 500).
+// Such items are skipped with a warning.
+func TestHugeNumbersSkipped(t *testing.T) {
+	const huge = "9223372036854775807"
+	p, err := ReadCorkboard([]byte(`{"format":"corkboard.export/1","columns":[{"key":"todo","name":"To do"}],
+		"cycles":[{"number":` + huge + `,"name":"C","starts_on":"2099-01-01","ends_on":"2099-01-05"}],
+		"issues":[{"number":` + huge + `,"title":"Huge","status":"todo","priority":"low"},
+		{"number":2,"title":"Fine","status":"todo","priority":"low"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Issues) != 1 || p.Issues[0].Number != 2 || len(p.Cycles) != 0 || len(p.Warnings) != 2 {
+		t.Fatalf("corkboard: issues %+v cycles %+v warnings %q", p.Issues, p.Cycles, p.Warnings)
+	}
+	p, err = ReadTrello([]byte(`{"lists":[{"id":"l","name":"L"}],"cards":[
+		{"id":"a","idShort":` + huge + `,"name":"Huge","idList":"l"},{"id":"b","idShort":3,"name":"Fine","idList":"l"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Issues) != 1 || p.Issues[0].Number != 3 || !hasPrefix(p.Warnings, `card "Huge" skipped`) {
+		t.Fatalf("trello: issues %+v warnings %q", p.Issues, p.Warnings)
+	}
+}

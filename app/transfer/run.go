@@ -43,7 +43,7 @@ func Read(source string, data []byte) (*Plan, error) {
 type Store interface {
 	UsersByEmail(ctx context.Context, emails []string) (map[string]models.User, error)
 	StartImport(ctx context.Context, jobID string, p models.ImportProject, total int) (string, map[int64]string, error)
-	ImportIssues(ctx context.Context, jobID, projectID string, cycleIDs map[int64]string, batch []models.ImportIssue, done, total int) error
+	ImportIssues(ctx context.Context, jobID, projectID, projectKey string, cycleIDs map[int64]string, batch []models.ImportIssue, done, total int) error
 	FinishImport(ctx context.Context, jobID, projectID, ownerID string, members []models.ImportMember, warnings []string) error
 	FailImport(ctx context.Context, id, reason string) error
 }
@@ -128,7 +128,9 @@ func (im *Importer) run(ctx context.Context, jobID string, owner models.User, so
 	if err != nil {
 		return err
 	}
-	issues := w.issues(plan, im.now())
+	now := im.now()
+	issues := w.issues(plan, now)
+	sequence(issues, now)
 	total := len(issues)
 	pid, cycleIDs, err := im.Store.StartImport(ctx, jobID, w.project(plan), total)
 	if err != nil {
@@ -140,7 +142,7 @@ func (im *Importer) run(ctx context.Context, jobID string, owner models.User, so
 	}
 	for start := 0; start < total; start += size {
 		end := min(start+size, total)
-		if err := im.Store.ImportIssues(ctx, jobID, pid, cycleIDs, issues[start:end], end, total); err != nil {
+		if err := im.Store.ImportIssues(ctx, jobID, pid, plan.Key, cycleIDs, issues[start:end], end, total); err != nil {
 			return err
 		}
 	}
@@ -261,14 +263,13 @@ func (w *people) issues(plan *Plan, now time.Time) []models.ImportIssue {
 		var notes []string
 		if u, ok := w.match(pi.Assignee); ok {
 			is.AssigneeID = &u.ID
-			if _, member := w.members[u.ID]; !member && u.ID != w.owner.ID {
-				w.members[u.ID] = models.ImportMember{UserID: u.ID, Role: models.RoleEditor}
-			}
+			w.join(u)
 		} else if !pi.Assignee.empty() {
 			notes = append(notes, "_Assigned to "+pi.Assignee.String()+" in "+plan.Source+"._")
 		}
+		is.Actor = w.owner // who created it, as the log tells: its author, else the importer
 		if u, ok := w.match(pi.Author); ok {
-			is.AuthorID = &u.ID
+			is.AuthorID, is.Actor = &u.ID, u
 		} else if !pi.Author.empty() {
 			notes = append(notes, "_Created by "+pi.Author.String()+" in "+plan.Source+"._")
 		} else if plan.Source != "the exported project" {
@@ -292,9 +293,12 @@ func (w *people) issues(plan *Plan, now time.Time) []models.ImportIssue {
 		for _, c := range pi.Comments {
 			ic := models.ImportComment{Body: c.Body, CreatedAt: c.CreatedAt}
 			if u, ok := w.match(c.Author); ok {
-				ic.AuthorID = u.ID
+				ic.Author = u
+				if plan.Source != "the exported project" { // its members list says who is one
+					w.join(u)
+				}
 			} else {
-				ic.AuthorID = w.owner.ID
+				ic.Author = w.owner
 				if !c.Author.empty() {
 					ic.Body = clip("**"+c.Author.String()+"** wrote in "+plan.Source+":\n\n"+c.Body, maxText)
 				}
@@ -307,6 +311,13 @@ func (w *people) issues(plan *Plan, now time.Time) []models.ImportIssue {
 		out = append(out, is)
 	}
 	return out
+}
+
+// join makes u a member (an editor) unless they are one already.
+func (w *people) join(u models.User) {
+	if _, member := w.members[u.ID]; !member && u.ID != w.owner.ID {
+		w.members[u.ID] = models.ImportMember{UserID: u.ID, Role: models.RoleEditor}
+	}
 }
 
 // withNotes appends notes to a description, clipping the description to

@@ -51,13 +51,13 @@ type failingStore struct {
 
 var errInjected = errors.New("injected: the database went away")
 
-func (f *failingStore) ImportIssues(ctx context.Context, jobID, projectID string, cycleIDs map[int64]string,
+func (f *failingStore) ImportIssues(ctx context.Context, jobID, projectID, projectKey string, cycleIDs map[int64]string,
 	batch []models.ImportIssue, done, total int) error {
 	f.batches++
 	if f.batches == 3 {
 		return errInjected
 	}
-	return f.Store.ImportIssues(ctx, jobID, projectID, cycleIDs, batch, done, total)
+	return f.Store.ImportIssues(ctx, jobID, projectID, projectKey, cycleIDs, batch, done, total)
 }
 
 func TestImportFailingHalfwayLeavesNoProject(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/corkboard/corkboard/models"
 )
 
 // A Trello board's JSON export: the parts an import reads.
@@ -132,6 +134,11 @@ func ReadTrello(data []byte) (*Plan, error) {
 	members := map[string]Person{}
 	for _, m := range b.Members {
 		members[m.ID] = m.person()
+		// The board's members with an address become editors when it is
+		// an account's; the others are named where they appear.
+		if pm := m.person(); pm.Email != "" {
+			p.Members = append(p.Members, PlanMember{Person: pm, Role: models.RoleEditor})
+		}
 	}
 	checklists := map[string][]trelloChecklist{}
 	for _, c := range b.Checklists {
@@ -173,7 +180,7 @@ func ReadTrello(data []byte) (*Plan, error) {
 			closedCards++
 			continue
 		}
-		if c.IDShort < 1 || numbers[c.IDShort] {
+		if c.IDShort < 1 || c.IDShort > maxNumber || numbers[c.IDShort] {
 			p.warn("card %q skipped: its number %d is missing or repeated", clip(cleanLine(c.Name, 60), 60), c.IDShort)
 			continue
 		}

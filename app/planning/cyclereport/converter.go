@@ -43,12 +43,17 @@ type Converter struct {
 	Changes []planning.Change
 }
 
-// NewConverter starts with the columns every project is created with:
-// creating a project writes no event. The zero Converter has none: it
-// carries on after events already converted.
-func NewConverter() *Converter {
+// NewConverter starts with the columns the project's log starts from
+// (models.Project.InitialColumns; nil: the default ones every project is
+// created with): creating a project, or importing one, writes no column
+// event. The zero Converter has none: it carries on after events already
+// converted.
+func NewConverter(initial []models.Column) *Converter {
+	if initial == nil {
+		initial = models.DefaultColumns()
+	}
 	c := &Converter{}
-	for _, col := range models.DefaultColumns() {
+	for _, col := range initial {
 		c.Changes = append(c.Changes, planning.Change{Column: columnState(col)})
 	}
 	return c

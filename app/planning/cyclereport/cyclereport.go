@@ -66,11 +66,11 @@ const pageSize = 1000
 // project (models.ErrNotFound otherwise, and for a cycle of another
 // project).
 func (s Service) Report(ctx context.Context, userID, projectID, cycleID string) (Report, error) {
-	cy, in, params, err := s.Input(ctx, userID, projectID, cycleID)
+	cy, in, lg, err := s.Input(ctx, userID, projectID, cycleID)
 	if err != nil {
 		return Report{}, err
 	}
-	r, err := s.replay(ctx, projectID, in, params, false)
+	r, err := s.replay(ctx, projectID, in, lg, false)
 	if err != nil {
 		return Report{}, err
 	}
@@ -80,24 +80,32 @@ func (s Service) Report(ctx context.Context, userID, projectID, cycleID string) 
 	return Report{Cycle: cy, Report: r}, nil
 }
 
+// logStart is what a replay of the project's log starts from besides its
+// events: the params a stored state must have been made with to be
+// resumed, and the columns the log starts with.
+type logStart struct {
+	params  string
+	columns []models.Column
+}
+
 // Input reads the report's cycle and its Input but for the log (Changes),
-// and the params a stored state must have been made with to be resumed.
-func (s Service) Input(ctx context.Context, userID, projectID, cycleID string) (models.Cycle, planning.Input, string, error) {
+// and where the log starts.
+func (s Service) Input(ctx context.Context, userID, projectID, cycleID string) (models.Cycle, planning.Input, logStart, error) {
 	cy, err := s.Store.GetCycle(ctx, userID, projectID, cycleID)
 	if err != nil {
-		return models.Cycle{}, planning.Input{}, "", err
+		return models.Cycle{}, planning.Input{}, logStart{}, err
 	}
 	p, err := s.Store.GetProject(ctx, userID, projectID)
 	if err != nil {
-		return models.Cycle{}, planning.Input{}, "", err
+		return models.Cycle{}, planning.Input{}, logStart{}, err
 	}
 	members, err := s.Store.ListMembers(ctx, userID, projectID)
 	if err != nil {
-		return models.Cycle{}, planning.Input{}, "", err
+		return models.Cycle{}, planning.Input{}, logStart{}, err
 	}
 	overrides, err := s.Store.CycleCapacities(ctx, userID, projectID, cy.ID)
 	if err != nil {
-		return models.Cycle{}, planning.Input{}, "", err
+		return models.Cycle{}, planning.Input{}, logStart{}, err
 	}
 	in := planning.Input{CycleID: cy.ID, Unestimated: p.UnestimatedEffort, Now: time.Now(),
 		Capacities: make(map[string]*int, len(members)), Names: make(map[string]string, len(members))}
@@ -105,13 +113,13 @@ func (s Service) Input(ctx context.Context, userID, projectID, cycleID string) (
 		in.Now = s.Now()
 	}
 	if in.StartsOn, err = planning.ReadDate(cy.StartsOn); err != nil {
-		return models.Cycle{}, planning.Input{}, "", fmt.Errorf("cycle %s starts_on %q: %w", cy.ID, cy.StartsOn, err)
+		return models.Cycle{}, planning.Input{}, logStart{}, fmt.Errorf("cycle %s starts_on %q: %w", cy.ID, cy.StartsOn, err)
 	}
 	if in.EndsOn, err = planning.ReadDate(cy.EndsOn); err != nil {
-		return models.Cycle{}, planning.Input{}, "", fmt.Errorf("cycle %s ends_on %q: %w", cy.ID, cy.EndsOn, err)
+		return models.Cycle{}, planning.Input{}, logStart{}, fmt.Errorf("cycle %s ends_on %q: %w", cy.ID, cy.EndsOn, err)
 	}
 	if in.Location, err = time.LoadLocation(p.Timezone); err != nil {
-		return models.Cycle{}, planning.Input{}, "", fmt.Errorf("project %s timezone %q: %w", p.ID, p.Timezone, err)
+		return models.Cycle{}, planning.Input{}, logStart{}, fmt.Errorf("project %s timezone %q: %w", p.ID, p.Timezone, err)
 	}
 	for _, m := range members {
 		in.Capacities[m.UserID] = m.Capacity
@@ -125,5 +133,5 @@ func (s Service) Input(ctx context.Context, userID, projectID, cycleID string) (
 	// Everything a State depends on besides the log; v1 is its format.
 	params := fmt.Sprintf("v1 cycle=%s starts_on=%s ends_on=%s tz=%s unestimated=%d",
 		cy.ID, cy.StartsOn, cy.EndsOn, p.Timezone, p.UnestimatedEffort)
-	return cy, in, params, nil
+	return cy, in, logStart{params: params, columns: p.InitialColumns}, nil
 }

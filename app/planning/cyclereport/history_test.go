@@ -214,7 +214,7 @@ func TestSnapshotReports(t *testing.T) {
 		// log as read before, followed by what comes after.
 		w.change(300)
 		before := check("before the prune")
-		kept := NewConverter()
+		kept := NewConverter(nil)
 		last, err := readLog(w.ctx, w.st, w.project, 0, kept)
 		if err != nil {
 			t.Fatal(err)

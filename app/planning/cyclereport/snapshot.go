@@ -27,9 +27,10 @@ const SaveEvery = 256
 // a purge's redaction touches titles and text only; a pruned event is one
 // a State no longer needs, while a hole after its Seq is ErrPruned as
 // before). What else the replay depends on is in params.
-func (s Service) replay(ctx context.Context, projectID string, in planning.Input, params string, save bool) (planning.Report, error) {
+func (s Service) replay(ctx context.Context, projectID string, in planning.Input, lg logStart, save bool) (planning.Report, error) {
+	params := lg.params
 	if s.Scratch {
-		conv := NewConverter()
+		conv := NewConverter(lg.columns)
 		if _, err := readLog(ctx, s.Store, projectID, 0, conv); err != nil {
 			return planning.Report{}, err
 		}
@@ -50,7 +51,7 @@ func (s Service) replay(ctx context.Context, projectID string, in planning.Input
 		st = nil // it holds a change after this instance's now
 	}
 	wasFinal := st != nil && st.Final
-	conv, since := NewConverter(), int64(0)
+	conv, since := NewConverter(lg.columns), int64(0)
 	if st != nil {
 		conv, since = &Converter{}, st.Seq
 	}
@@ -99,9 +100,9 @@ func (s Service) Refresh(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, ref := range refs {
-		_, in, params, err := s.Input(ctx, ref.UserID, ref.ProjectID, ref.CycleID)
+		_, in, lg, err := s.Input(ctx, ref.UserID, ref.ProjectID, ref.CycleID)
 		if err == nil {
-			_, err = s.replay(ctx, ref.ProjectID, in, params, true)
+			_, err = s.replay(ctx, ref.ProjectID, in, lg, true)
 		}
 		switch {
 		case err == nil:
