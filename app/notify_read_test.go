@@ -7,9 +7,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/corkboard/corkboard/internal/testdb"
 	"github.com/corkboard/corkboard/models"
-	"github.com/corkboard/corkboard/realtime"
 )
 
 // readData is the data of a notification.read frame.
@@ -19,23 +17,15 @@ type readData struct {
 	UnreadCount *int64   `json:"unread_count"`
 }
 
-// waitRead reads conn until a notification.read frame arrives, within the
-// deadline; other frames are skipped.
+// waitRead waits for a notification.read frame and decodes it.
 func waitRead(t *testing.T, conn *websocket.Conn, deadline time.Time) (frame, readData) {
 	t.Helper()
-	for {
-		f, err := read(conn, time.Until(deadline))
-		if err != nil {
-			t.Fatalf("no notification.read frame in time: %v", err)
-		}
-		if f.Type == typeNotificationRead {
-			var d readData
-			if err := json.Unmarshal(f.Data, &d); err != nil {
-				t.Fatal(err)
-			}
-			return f, d
-		}
+	f := waitFrame(t, conn, typeNotificationRead, deadline)
+	var d readData
+	if err := json.Unmarshal(f.Data, &d); err != nil {
+		t.Fatal(err)
 	}
+	return f, d
 }
 
 // TestNotificationReadReachesEveryTab: marking notifications read, by the
@@ -44,13 +34,7 @@ func waitRead(t *testing.T, conn *websocket.Conn, deadline time.Time) (frame, re
 // board and on another instance — so each tab's bell drops; a mark that
 // changes nothing sends nothing, and nobody else hears of it.
 func TestNotificationReadReachesEveryTab(t *testing.T) {
-	nodes := newCluster(t, 2, testdb.Postgres(t), testRedisURL(t), realtime.Options{})
-	nA, nB := nodes[0], nodes[1]
-	a, p, issues := nA.board("ra@example.com", 1)
-	b := nA.register("rb@example.com", "Rob")
-	a.must(201, "POST", "/api/v1/projects/"+p.ID+"/members", map[string]string{"email": b.user.Email, "role": "editor"}, nil)
-	var other models.Project
-	b.must(201, "POST", "/api/v1/projects", map[string]string{"name": "Elsewhere"}, &other)
+	nA, nB, a, b, p, issues, other := twoPeopleOnTwoInstances(t, "r")
 	for _, body := range []string{"@" + b.user.Handle + " one", "@" + b.user.Handle + " two", "@" + b.user.Handle + " three"} {
 		a.must(201, "POST", "/api/v1/projects/"+p.ID+"/issues/"+issues[0].ID+"/comments", map[string]string{"body": body}, nil)
 	}
