@@ -79,3 +79,46 @@ func TestBoardEndpointHiddenFromOutsiders(t *testing.T) {
 	f.owner.must(204, "DELETE", f.path("/members/"+f.viewer.user.ID), nil, nil)
 	f.viewer.must(404, "GET", f.path("/board"), nil, nil)
 }
+
+// TestMoveWithVersion: a move that names the version it read happens only
+// if the issue is still at that version; otherwise 409 with the issue as it
+// is now, and nothing moved (no row, no event). Undo relies on this.
+func TestMoveWithVersion(t *testing.T) {
+	forEachDB(t, func(t *testing.T, ts *testServer) {
+		f := newFixture(ts)
+		is := f.issues[0]
+		var moved models.Issue
+		f.editor.must(200, "POST", f.path("/issues/"+is.ID+"/move"),
+			map[string]any{"status": "done", "version": is.Version}, &moved)
+		if moved.Status != "done" || moved.Version != is.Version+1 {
+			t.Fatalf("moved %+v", moved)
+		}
+		// Someone edits it; a move with the version read before is refused.
+		var edited models.Issue
+		f.owner.must(200, "PATCH", f.path("/issues/"+is.ID), map[string]any{"title": "Renamed", "version": moved.Version}, &edited)
+		seq := f.seq()
+		res, b := f.editor.do("POST", f.path("/issues/"+is.ID+"/move"),
+			map[string]any{"status": "open", "before_id": f.issues[1].ID, "version": moved.Version})
+		var p struct {
+			Type    string        `json:"type"`
+			Current *models.Issue `json:"current"`
+		}
+		mustJSON(t, b, &p)
+		if res.StatusCode != 409 || p.Type != "urn:corkboard:problem:stale-version" || p.Current == nil ||
+			p.Current.Version != edited.Version || p.Current.Title != "Renamed" || p.Current.Status != "done" {
+			t.Fatalf("stale move: %d %s", res.StatusCode, b)
+		}
+		var now models.Issue
+		f.viewer.must(200, "GET", f.path("/issues/"+is.ID), nil, &now)
+		if now.Status != "done" || now.Rank != edited.Rank || now.Version != edited.Version || f.seq() != seq {
+			t.Fatalf("a refused move changed something: %+v, seq %d -> %d", now, seq, f.seq())
+		}
+		// Version 0 is not a version: 422 on the field.
+		f.editor.must(422, "POST", f.path("/issues/"+is.ID+"/move"), map[string]any{"status": "open", "version": 0}, nil)
+		// Without version the move happens whatever the version.
+		f.editor.must(200, "POST", f.path("/issues/"+is.ID+"/move"), map[string]any{"status": "open"}, &moved)
+		if moved.Status != "open" || moved.Version != edited.Version+1 {
+			t.Fatalf("unversioned move %+v", moved)
+		}
+	})
+}

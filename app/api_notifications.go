@@ -67,7 +67,7 @@ func (s *Server) apiReadNotifications(c *fiber.Ctx) error {
 	case len(req.IDs) > maxReadIDs:
 		return fieldErrors(models.FieldError{Field: "ids", Message: "at most 500 at a time"})
 	}
-	if err := s.store.MarkNotificationsRead(c.UserContext(), user.ID, req.IDs, req.All); err != nil {
+	if err := s.markRead(c, user.ID, req.IDs, req.All); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -89,6 +89,47 @@ func (s *Server) setWatching(c *fiber.Ctx, on bool) error {
 type notificationFrame struct {
 	Type string              `json:"type"`
 	Data models.Notification `json:"data"`
+}
+
+// readFrame tells the user's other tabs that notifications were marked
+// read: ids (or all), and the unread count after, which they show as is.
+type readFrame struct {
+	Type string `json:"type"`
+	Data struct {
+		IDs         []string `json:"ids,omitempty"`
+		All         bool     `json:"all,omitempty"`
+		UnreadCount int64    `json:"unread_count"`
+	} `json:"data"`
+}
+
+// typeNotificationRead is readFrame's type (README "Live board").
+const typeNotificationRead = "notification.read"
+
+// markRead marks userID's notifications read (the API and the pages) and,
+// when that changed something, sends the read frame to every open socket
+// of the user, on every instance, so each tab's bell drops too.
+func (s *Server) markRead(c *fiber.Ctx, userID string, ids []string, all bool) error {
+	n, err := s.store.MarkNotificationsRead(c.UserContext(), userID, ids, all)
+	if err != nil || n == 0 || s.hub == nil {
+		return err
+	}
+	f := readFrame{Type: typeNotificationRead}
+	f.Data.All = all
+	if !all {
+		f.Data.IDs = ids // encoded below, before the handler returns
+	}
+	if f.Data.UnreadCount, err = s.store.UnreadCount(c.UserContext(), userID); err != nil {
+		s.log.Warn("unread count after marking read", "request_id", requestID(c), "err", err)
+		return nil // marked: only the other tabs' count waits for their next refresh
+	}
+	frame, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	s.hub.NotifyUser(ctx, userID, frame)
+	return nil
 }
 
 // notified sends each new notification to every open socket of its

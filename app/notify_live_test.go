@@ -11,23 +11,44 @@ import (
 	"github.com/corkboard/corkboard/realtime"
 )
 
-// waitNotification reads conn until a notification frame arrives, within
-// the deadline; other frames (the board's events) are skipped.
-func waitNotification(t *testing.T, conn *websocket.Conn, deadline time.Time) (frame, models.Notification) {
+// waitFrame reads conn until a frame of type typ arrives, within the
+// deadline; other frames (the board's events) are skipped.
+func waitFrame(t *testing.T, conn *websocket.Conn, typ string, deadline time.Time) frame {
 	t.Helper()
 	for {
 		f, err := read(conn, time.Until(deadline))
 		if err != nil {
-			t.Fatalf("no notification frame in time: %v", err)
+			t.Fatalf("no %s frame in time: %v", typ, err)
 		}
-		if f.Type == realtime.TypeNotification {
-			var n models.Notification
-			if err := json.Unmarshal(f.Data, &n); err != nil {
-				t.Fatal(err)
-			}
-			return f, n
+		if f.Type == typ {
+			return f
 		}
 	}
+}
+
+// waitNotification waits for a notification frame and decodes it.
+func waitNotification(t *testing.T, conn *websocket.Conn, deadline time.Time) (frame, models.Notification) {
+	t.Helper()
+	f := waitFrame(t, conn, realtime.TypeNotification, deadline)
+	var n models.Notification
+	if err := json.Unmarshal(f.Data, &n); err != nil {
+		t.Fatal(err)
+	}
+	return f, n
+}
+
+// twoPeopleOnTwoInstances starts two instances (PostgreSQL, Redis) with a
+// project of a (one issue) where b is an editor, and another project of b.
+func twoPeopleOnTwoInstances(t *testing.T, prefix string) (nA, nB *liveServer, a, b *client, p models.Project,
+	issues []models.Issue, other models.Project) {
+	t.Helper()
+	nodes := newCluster(t, 2, testdb.Postgres(t), testRedisURL(t), realtime.Options{})
+	nA, nB = nodes[0], nodes[1]
+	a, p, issues = nA.board(prefix+"a@example.com", 1)
+	b = nA.register(prefix+"b@example.com", "Bea")
+	a.must(201, "POST", "/api/v1/projects/"+p.ID+"/members", map[string]string{"email": b.user.Email, "role": "editor"}, nil)
+	b.must(201, "POST", "/api/v1/projects", map[string]string{"name": "Elsewhere"}, &other)
+	return nA, nB, a, b, p, issues, other
 }
 
 // TestClusterNotificationReachesEverySocket: a mention made on instance A
@@ -36,13 +57,7 @@ func waitNotification(t *testing.T, conn *websocket.Conn, deadline time.Time) (f
 // {"type":"notification"} frame without seq, once each; the author's own
 // socket gets none.
 func TestClusterNotificationReachesEverySocket(t *testing.T) {
-	nodes := newCluster(t, 2, testdb.Postgres(t), testRedisURL(t), realtime.Options{})
-	nA, nB := nodes[0], nodes[1]
-	a, p, issues := nA.board("na@example.com", 1)
-	b := nA.register("nb@example.com", "Bea")
-	a.must(201, "POST", "/api/v1/projects/"+p.ID+"/members", map[string]string{"email": b.user.Email, "role": "editor"}, nil)
-	var other models.Project
-	b.must(201, "POST", "/api/v1/projects", map[string]string{"name": "Elsewhere"}, &other)
+	nA, nB, a, b, p, issues, other := twoPeopleOnTwoInstances(t, "n")
 
 	onBoard := nB.mustDial(b.on(nB), p.ID, 0)
 	onOther := nB.mustDial(b.on(nB), other.ID, 0)

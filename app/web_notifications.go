@@ -53,7 +53,7 @@ func (s *Server) pageReadNotifications(c *fiber.Ctx) error {
 	if id == "" && !all {
 		return s.back(c, "/notifications", false, "Nothing to mark read.")
 	}
-	if err := s.store.MarkNotificationsRead(c.UserContext(), user.ID, []string{id}, all); err != nil {
+	if err := s.markRead(c, user.ID, []string{id}, all); err != nil {
 		return err
 	}
 	msg := "Marked read."

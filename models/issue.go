@@ -107,6 +107,10 @@ type MoveInput struct {
 	Status   string  `json:"status"`
 	AfterID  *string `json:"after_id"`
 	BeforeID *string `json:"before_id"`
+	// Version, when given, must be the issue's current version or nothing
+	// moves (a StaleError): an undo moves the card back only if nobody
+	// changed it since, checked in the move's transaction.
+	Version *int64 `json:"version"`
 }
 
 // IssueFilter narrows a list. AssigneeID "none" means unassigned.

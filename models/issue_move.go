@@ -32,11 +32,17 @@ func (s *Store) MoveIssue(ctx context.Context, actor User, projectID, issueID st
 	if m.Status == "" {
 		return Issue{}, Event{}, invalid("status", "is required")
 	}
+	if m.Version != nil && *m.Version < 1 {
+		return Issue{}, Event{}, invalid("version", "must be at least 1")
+	}
 	var out Issue
 	ev, err := s.change(ctx, actor, projectID, RoleEditor, func(c *change) (string, any, error) {
 		row, err := c.issueRow(issueID)
 		if err != nil {
 			return "", nil, err
+		}
+		if m.Version != nil && row.Version != *m.Version {
+			return "", nil, &StaleError{Current: row.view(c.project.Key)}
 		}
 		rank, err := c.place(row.ID, m.Status, m.AfterID, m.BeforeID)
 		if err != nil {

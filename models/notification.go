@@ -161,8 +161,8 @@ func (s *Store) UnreadCount(ctx context.Context, userID string) (int64, error) {
 // MarkNotificationsRead marks userID's notifications ids (all of them if
 // all) read. Ids that are not the user's unread notifications are ignored:
 // marking read is idempotent, and a stranger's id is indistinguishable
-// from an unknown one.
-func (s *Store) MarkNotificationsRead(ctx context.Context, userID string, ids []string, all bool) error {
+// from an unknown one. It returns how many it marked (0: nothing changed).
+func (s *Store) MarkNotificationsRead(ctx context.Context, userID string, ids []string, all bool) (int64, error) {
 	db := s.write(ctx).Model(&notificationRow{}).Where("user_id = ? AND read_at IS NULL", userID)
 	if !all {
 		valid := make([]string, 0, len(ids))
@@ -172,11 +172,12 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, userID string, ids []
 			}
 		}
 		if len(valid) == 0 {
-			return nil
+			return 0, nil
 		}
 		db = db.Where("id IN ?", valid)
 	}
-	return translate(db.Update("read_at", s.now()).Error)
+	res := db.Update("read_at", s.now())
+	return res.RowsAffected, translate(res.Error)
 }
 
 // Notifications are keyed by UUIDv7, so the id orders them by time.

@@ -8,7 +8,9 @@ import (
 // TypeNotification is the frame a user's sockets receive when they are
 // told something (DESIGN "Conversation"): {"type":"notification",
 // "data":…}, with no seq. It is not part of a project's log; the
-// notifications list is its durable form.
+// notifications list is its durable form. Every frame sent by NotifyUser
+// travels as this type inside the hub (no seq, kept through a replay),
+// whatever its own "type" says (app's "notification.read" too).
 const TypeNotification = "notification"
 
 // NotifyUser sends frame to every open socket of userID, on any board:

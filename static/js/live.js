@@ -318,6 +318,9 @@
       case "notification": // the user's, from any project: the bell shows it (notifications.js)
         document.dispatchEvent(new CustomEvent("corkboard:notification", { detail: msg.data }));
         return;
+      case "notification.read": // marked read in one of the user's tabs: every bell drops (notifications.js)
+        document.dispatchEvent(new CustomEvent("corkboard:notification-read", { detail: msg.data }));
+        return;
       case "project.deleted":
         toast("This project was deleted.", false, { href: "/projects", text: "Your projects" });
         stop("noaccess");

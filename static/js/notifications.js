@@ -1,8 +1,13 @@
 // The bell in the header: its unread count and latest notifications,
 // live. live.js turns each {"type":"notification"} frame of the board
 // socket into a "corkboard:notification" event; this adds it to the
-// dropdown and counts it. Pages without a socket refresh the count when
-// the tab comes back into view. Without JavaScript the bell is a plain
+// dropdown and counts it. Clicking an unread one (in the dropdown or on
+// /notifications) marks it read (POST /api/v1/notifications/read) before
+// going to the issue; the server then sends {"type":"notification.read",
+// data:{ids|all, unread_count}} to every socket of the user, so the
+// user's other tabs drop their count too ("corkboard:notification-read").
+// Pages without a socket (projects, settings) refresh the count when the
+// tab comes back into view. Without JavaScript the bell is a plain
 // <details> dropdown with a link to /notifications. DOM is built with
 // createElement and textContent only (user text is never HTML).
 (function () {
@@ -39,6 +44,7 @@
   function item(n) {
     var li = document.createElement("li");
     li.className = "notify-unread";
+    li.setAttribute("data-notification-id", n.id);
     var a = document.createElement("a");
     a.href = "/projects/" + encodeURIComponent(n.project.id) + "/issues/" + encodeURIComponent(n.issue.id);
     var s = document.createElement("span");
@@ -64,6 +70,58 @@
     while (list.children.length > MAX_ITEMS) { list.removeChild(list.lastChild); }
   }
 
+  function count(bell) { return parseInt(bell.getAttribute("data-unread-count"), 10) || 0; }
+
+  // items are the notification's entries on this page (bell and page).
+  function items(id) {
+    return Array.prototype.filter.call(document.querySelectorAll("[data-notification-id]"), function (li) {
+      return id === undefined || li.getAttribute("data-notification-id") === id;
+    });
+  }
+  function showRead(li) {
+    li.classList.remove("notify-unread");
+    var form = li.querySelector("[data-mark-read]");
+    if (form) { form.remove(); }
+  }
+
+  // read applies a notification.read frame (from this tab or another).
+  function read(bell, d) {
+    if (!d) { return; }
+    (d.all ? items() : (d.ids || []).reduce(function (acc, id) { return acc.concat(items(id)); }, [])).forEach(showRead);
+    if (bell && typeof d.unread_count === "number") { setCount(bell, d.unread_count); }
+  }
+
+  // markRead marks one notification read; the promise settles either way.
+  // keepalive: the request outlives this page when a click leaves it.
+  function markRead(bell, id) {
+    return fetch("/api/v1/notifications/read", {
+      method: "POST", credentials: "same-origin", keepalive: true,
+      headers: { "Accept": "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify({ ids: [id] })
+    }).then(function (res) {
+      if (!res.ok) { return; }
+      var wasUnread = items(id).some(function (li) { return li.classList.contains("notify-unread"); });
+      items(id).forEach(showRead);
+      // The frame that follows carries the exact count; this is for a tab
+      // without a socket.
+      if (bell && wasUnread) { setCount(bell, count(bell) - 1); }
+    }).catch(function () {});
+  }
+
+  // clicked: a click on an unread notification's link marks it read, then
+  // follows the link (a new-tab click marks it and lets the browser go).
+  function clicked(bell, ev) {
+    var a = ev.target.closest && ev.target.closest("a[href]");
+    var li = a && a.closest("[data-notification-id]");
+    if (!li || !li.classList.contains("notify-unread") || ev.defaultPrevented || ev.button !== 0) { return; }
+    var id = li.getAttribute("data-notification-id");
+    if (ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) { markRead(bell, id); return; }
+    ev.preventDefault();
+    var gone = false, go = function () { if (!gone) { gone = true; location.href = a.href; } };
+    setTimeout(go, 1500); // a slow answer must not hold the click up for long
+    markRead(bell, id).then(go);
+  }
+
   function refresh(bell) {
     fetch("/api/v1/notifications?unread=true&limit=1", { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (res) { return res.ok ? res.json() : null; })
@@ -73,6 +131,13 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var bell = document.querySelector("[data-notification-bell]");
+    document.addEventListener("click", function (ev) { clicked(bell, ev); });
+    document.addEventListener("auxclick", function (ev) { // middle click: a new tab
+      if (ev.button !== 1) { return; }
+      var li = ev.target.closest && ev.target.closest("[data-notification-id].notify-unread");
+      if (li && ev.target.closest("a[href]")) { markRead(bell, li.getAttribute("data-notification-id")); }
+    });
+    document.addEventListener("corkboard:notification-read", function (ev) { read(bell, ev.detail); });
     if (!bell) { return; }
     document.addEventListener("corkboard:notification", function (ev) { received(bell, ev.detail); });
     document.addEventListener("visibilitychange", function () { if (!document.hidden) { refresh(bell); } });

@@ -6,7 +6,9 @@
 // The content is the server's fragment (GET …/issues/{iid}/panel), parsed
 // with DOMParser (see static/js/comments.js); its fields are edited in
 // place by static/js/panel-fields.js; comments and activity follow the
-// live events.
+// live events. Watch / Stop watching is PUT / DELETE …/watch; the button
+// follows the issue's `watching` (commenting, being assigned or mentioned
+// makes you watch).
 (function () {
   "use strict";
 
@@ -33,6 +35,8 @@
     document.body.appendChild(panel);
     panel.addEventListener("click", function (ev) {
       if (ev.target.closest("[data-panel-close]")) { ev.preventDefault(); close(true); }
+      var watch = ev.target.closest("[data-panel-watch]");
+      if (watch) { ev.preventDefault(); toggleWatch(watch); }
     });
     comments.wireForms(panel, {
       get projectId() { return projectId; },
@@ -102,6 +106,31 @@
     }).then(function () {
       if (mine === loadSeq) { panel.removeAttribute("aria-busy"); }
     });
+  }
+
+  // showWatching sets the panel's watch button to say what a click does.
+  function showWatching(on) {
+    var b = panel && panel.querySelector("[data-panel-content] [data-panel-watch]");
+    if (!b) { return; }
+    b.setAttribute("aria-pressed", on ? "true" : "false");
+    b.textContent = on ? "Stop watching" : "Watch";
+  }
+  function toggleWatch(button) {
+    var id = current, on = button.getAttribute("aria-pressed") !== "true";
+    button.disabled = true;
+    comments.api(on ? "PUT" : "DELETE", "/api/v1" + issuePath(id) + "/watch").then(function (r) {
+      if (r.status !== 204) { toast(comments.problemText(r.body, r.status), false); return; }
+      if (current === id) { showWatching(on); }
+    }).catch(function () { toast("That failed: check your connection.", false); }).then(function () {
+      button.disabled = false;
+    });
+  }
+  // refreshWatching reads whether the user watches the open issue now.
+  function refreshWatching() {
+    var id = current;
+    comments.api("GET", "/api/v1" + issuePath(id)).then(function (r) {
+      if (r.status === 200 && current === id) { showWatching(!!r.body.watching); }
+    }).catch(function () {});
   }
 
   // trashed says the open issue went to the trash and, to an editor,
@@ -237,7 +266,7 @@
       var d = msg.data || {};
       if (msg.type === "resync") {
         comments.api("GET", "/api/v1" + issuePath(current)).then(function (r) {
-          if (r.status === 200 && fields) { fields.applyIssue(r.body, null); }
+          if (r.status === 200 && fields) { fields.applyIssue(r.body, null); showWatching(!!r.body.watching); }
         });
       } else if (msg.type === "issue.deleted" && d.id === current) {
         trashed(d, msg.actor);
@@ -247,6 +276,9 @@
         return;
       } else if ((msg.type === "issue.updated" || msg.type === "issue.moved") && d.id === current && fields) {
         fields.applyIssue(d, msg.actor);
+        if (msg.type === "issue.updated") { refreshWatching(); } // an assignment or a mention may start it
+      } else if (msg.type === "comment.created" && d.issue_id === current) {
+        refreshWatching(); // commenting (or being mentioned) starts it
       } else if (/^(column|member)\.|^cycle\.(created|updated|deleted|scheduled)$/.test(msg.type)) {
         refreshOptions();
       }

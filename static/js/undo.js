@@ -86,21 +86,23 @@
     };
   }
 
+  // undoMove sends the version the move gave the card: the server moves it
+  // back only if nobody changed it since (409 otherwise, nothing moved), in
+  // the same transaction as the move, so no change can slip in between.
   function undoMove(moved, back) {
-    var path = "/issues/" + encodeURIComponent(moved.id);
-    api("GET", path).then(function (now) {
-      if (now.version !== moved.version) {
-        note("Cannot undo: " + keyOf(moved) + " was changed since.", false);
-        return null;
-      }
-      return api("POST", path + "/move", back).catch(function (err) {
-        if (err.status !== 422) { throw err; }
-        // A neighbour moved on meanwhile: back to the column, at the bottom.
-        return api("POST", path + "/move", { status: back.status });
-      }).then(function (issue) {
-        if (window.corkboardBoard && window.corkboardBoard.applyIssue) { window.corkboardBoard.applyIssue(issue); }
-      });
+    var path = "/issues/" + encodeURIComponent(moved.id) + "/move";
+    var body = { status: back.status, after_id: back.after_id, before_id: back.before_id, version: moved.version };
+    api("POST", path, body).catch(function (err) {
+      if (err.status !== 422) { throw err; }
+      // A neighbour moved on meanwhile: back to the column, at the bottom.
+      return api("POST", path, { status: back.status, version: moved.version });
+    }).then(function (issue) {
+      if (window.corkboardBoard && window.corkboardBoard.applyIssue) { window.corkboardBoard.applyIssue(issue); }
     }).catch(function (err) {
+      if (err.status === 409) {
+        note("Cannot undo: " + keyOf(moved) + " was changed since.", false);
+        return;
+      }
       note("Cannot undo: " + (err.status === 404 ? keyOf(moved) + " is gone." : err.message), false);
     });
   }
