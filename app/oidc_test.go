@@ -390,6 +390,10 @@ func TestOIDCOnly(t *testing.T) {
 	}{
 		{"/api/v1/auth/login", map[string]string{"email": "ivy@example.com", "password": "correct horse battery"}},
 		{"/api/v1/auth/register", map[string]string{"email": "new@example.com", "password": "correct horse battery", "display_name": "N"}},
+		// A password nobody can sign in with is not worth a reset mail.
+		{"/api/v1/auth/forgot-password", map[string]string{"email": "ivy@example.com"}},
+		{"/api/v1/auth/reset-password", map[string]string{"token": "x", "password": "correct horse battery"}},
+		{"/api/v1/auth/unlock", map[string]string{"token": "x"}},
 	} {
 		res, body := anon.do("POST", call.path, call.body)
 		if res.StatusCode != 403 || !strings.Contains(string(body), "urn:corkboard:problem:password-sign-in-off") ||
@@ -397,7 +401,9 @@ func TestOIDCOnly(t *testing.T) {
 			t.Fatalf("%s with OIDC_ONLY: %d %s", call.path, res.StatusCode, body)
 		}
 	}
-	for _, page := range []struct{ method, path string }{{"POST", "/login"}, {"GET", "/register"}, {"POST", "/register"}} {
+	for _, page := range []struct{ method, path string }{{"POST", "/login"}, {"GET", "/register"}, {"POST", "/register"},
+		{"GET", "/forgot-password"}, {"POST", "/forgot-password"}, {"GET", "/reset-password"}, {"POST", "/reset-password"},
+		{"GET", "/unlock"}, {"POST", "/unlock"}} {
 		res, body := anon.form(page.path, map[string]string{"email": "ivy@example.com", "password": "correct horse battery"})
 		if page.method == "GET" {
 			res, body = anon.do("GET", page.path, nil)

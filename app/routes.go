@@ -17,9 +17,9 @@ func (s *Server) routes(app *fiber.App) {
 	api.Post("/auth/logout", requireAPIUser, s.apiLogout)
 	api.Get("/auth/me", requireAPIUser, s.apiMe)
 	api.Patch("/auth/me", requireAPIUser, s.apiUpdateMe)
-	api.Post("/auth/forgot-password", s.apiForgotPassword)
-	api.Post("/auth/reset-password", s.apiResetPassword)
-	api.Post("/auth/unlock", s.apiUnlock)
+	api.Post("/auth/forgot-password", s.passwordSignIn, s.apiForgotPassword)
+	api.Post("/auth/reset-password", s.passwordSignIn, s.apiResetPassword)
+	api.Post("/auth/unlock", s.passwordSignIn, s.apiUnlock)
 	api.Get("/auth/audit", requireAPIUser, s.apiAudit)
 
 	// Two-factor authentication, sessions and personal API tokens: a
@@ -131,12 +131,12 @@ func (s *Server) routes(app *fiber.App) {
 	app.Post("/logout", s.pageLogout)
 	app.Get("/login/2fa", s.pageLoginCode)
 	app.Post("/login/2fa", s.rateLimitForm, s.pageLoginCodeSubmit)
-	app.Get("/forgot-password", s.pageForgotPassword)
-	app.Post("/forgot-password", s.rateLimitForm, s.pageForgotPasswordSubmit)
-	app.Get("/reset-password", s.pageResetPassword)
-	app.Post("/reset-password", s.rateLimitForm, s.pageResetPasswordSubmit)
-	app.Get("/unlock", s.pageUnlock)
-	app.Post("/unlock", s.rateLimitForm, s.pageUnlockSubmit)
+	app.Get("/forgot-password", s.passwordSignIn, s.pageForgotPassword)
+	app.Post("/forgot-password", s.passwordSignIn, s.rateLimitForm, s.pageForgotPasswordSubmit)
+	app.Get("/reset-password", s.passwordSignIn, s.pageResetPassword)
+	app.Post("/reset-password", s.passwordSignIn, s.rateLimitForm, s.pageResetPasswordSubmit)
+	app.Get("/unlock", s.passwordSignIn, s.pageUnlock)
+	app.Post("/unlock", s.passwordSignIn, s.rateLimitForm, s.pageUnlockSubmit)
 
 	app.Get("/mail-off", s.pageMailOff) // the signed link in notification mail: no sign-in
 	app.Post("/mail-off", s.rateLimitForm, s.pageMailOffSubmit)

@@ -119,8 +119,9 @@ func (s *Server) oidcFailed(c *fiber.Ctx, next string, err error) error {
 var errPasswordSignInOff = newProblem(fiber.StatusForbidden, "password-sign-in-off", "Password sign-in is off",
 	"This Corkboard signs people in with single sign-on only: use the sign-in button on /login.")
 
-// passwordSignIn guards password sign-in and registration (pages and
-// API): 403 with OIDC_ONLY=1.
+// passwordSignIn guards password sign-in, registration, and the password
+// reset and unlock flows (pages and API): 403 with OIDC_ONLY=1, where a
+// password signs nobody in.
 func (s *Server) passwordSignIn(c *fiber.Ctx) error {
 	if s.cfg.OIDC.Only {
 		return errPasswordSignInOff
