@@ -102,6 +102,7 @@ bench-ws: build
 # What one idle board socket holds at 10,000 (issue #16): heap by allocation
 # site, goroutine stacks, kernel slab and buffers; docs/PERFORMANCE.md.
 bench-ws-mem:
+	$(GO) test -run '^$$' -bench BenchmarkIdleSocketMemory -benchtime 1x -timeout 10m ./app/ -args -idle-sockets=10000 -idle-sites=false
 	$(GO) test -run '^$$' -bench BenchmarkIdleSocketMemory -benchtime 1x -timeout 10m ./app/ -args -idle-sockets=10000
 
 # Three instances on PostgreSQL + Redis: fan-out through Redis versus one

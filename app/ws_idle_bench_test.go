@@ -26,23 +26,30 @@ import (
 	"github.com/corkboard/corkboard/realtime"
 )
 
-var idleSockets = flag.Int("idle-sockets", 10000, "BenchmarkIdleSocketMemory: sockets to open")
+var (
+	idleSockets = flag.Int("idle-sockets", 10000, "BenchmarkIdleSocketMemory: sockets to open")
+	idleSites   = flag.Bool("idle-sites", true, "BenchmarkIdleSocketMemory: live heap by allocation site "+
+		"(profiles every allocation, which adds to RSS: false for the RSS figure)")
+)
 
 // BenchmarkIdleSocketMemory opens N board sockets to a real server (Fiber,
 // the hijack, the hub, SQLite) over loopback and reports what each idle one
 // holds once they are all in and quiet: live heap by allocation site, heap
 // spans, goroutines and their stacks (runtime.MemStats after GC), and the
-// kernel's slab memory (/proc/slabinfo, halved: both ends are on this
-// machine). The clients, in a child process, are raw TCP connections that
-// did the upgrade and then read nothing. b.N is ignored (run with -benchtime 1x); `make bench-ws-mem`.
+// kernel's slab memory (/proc/slabinfo, readable by root; halved: both ends
+// are on this machine) and socket buffers (ss -tm). The clients, in a child
+// process, are raw TCP connections that did the upgrade and then read
+// nothing. b.N is ignored (run with -benchtime 1x): `make bench-ws-mem`.
 func BenchmarkIdleSocketMemory(b *testing.B) {
 	if env := os.Getenv(idleClientEnv); env != "" {
 		idleClients(b, env)
 		return
 	}
 	n := *idleSockets
-	runtime.MemProfileRate = 1 // every allocation, for exact bytes per site
-	defer func() { runtime.MemProfileRate = 512 * 1024 }()
+	if *idleSites {
+		runtime.MemProfileRate = 1 // every allocation, for exact bytes per site
+		defer func() { runtime.MemProfileRate = 512 * 1024 }()
+	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -112,7 +119,13 @@ func BenchmarkIdleSocketMemory(b *testing.B) {
 	heap := per(after.mem.HeapAlloc, before.mem.HeapAlloc)
 	spans := per(after.mem.HeapInuse, before.mem.HeapInuse)
 	stack := per(after.mem.StackInuse, before.mem.StackInuse)
-	stackUsed := per(after.stackUsed, before.stackUsed) + float64(notServer)/float64(n)
+	// Free heap pages not yet returned to the OS, and the runtime's own
+	// (GC metadata, span structures, profiling buckets): in RSS too.
+	grow := func(a, b uint64) float64 { return (float64(a) - float64(b)) / float64(n) }
+	idle := grow(after.mem.HeapIdle-after.mem.HeapReleased, before.mem.HeapIdle-before.mem.HeapReleased)
+	meta := grow(after.mem.GCSys+after.mem.MSpanSys+after.mem.OtherSys+after.mem.BuckHashSys+after.mem.MCacheSys,
+		before.mem.GCSys+before.mem.MSpanSys+before.mem.OtherSys+before.mem.BuckHashSys+before.mem.MCacheSys)
+	stackUsed := grow(after.stackUsed, before.stackUsed)
 	gors := float64(after.goroutines-before.goroutines) / float64(n)
 	var slabs []heapSite // per cache, halved: both ends are on this machine
 	var slab float64
@@ -123,6 +136,10 @@ func BenchmarkIdleSocketMemory(b *testing.B) {
 	}
 	slices.SortFunc(slabs, func(a, b heapSite) int { return int(b.bytes - a.bytes) })
 	sockBufs := float64(after.sockBufs-before.sockBufs) / float64(n)
+	rss := float64(after.rss-before.rss) / float64(n)
+	if !*idleSites {
+		b.ReportMetric(rss, "rss-B/socket")
+	}
 	b.ReportMetric(heap, "heap-B/socket")
 	b.ReportMetric(spans, "heapspans-B/socket")
 	b.ReportMetric(stack, "stack-B/socket")
@@ -131,9 +148,15 @@ func BenchmarkIdleSocketMemory(b *testing.B) {
 	b.ReportMetric(slab, "kernel-B/socket")
 
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%d idle sockets; per socket: live heap %.0f B (heap spans %.0f B; without the measurement's own), stack %.0f B in %.2f goroutines (%.0f B of it used; new stacks start at %d B), kernel slab %.0f B (half of both ends'), kernel buffers %.0f B (ss -tm over %d sockets; TCP buffer pages %+d for both ends)\n",
-		n, heap, spans, stack, gors, stackUsed, after.stackStart, slab, sockBufs, after.sockets, after.tcpPages-before.tcpPages)
-	fmt.Fprintf(&sb, "live heap per socket by allocation site (first frame outside the runtime <- its caller):\n")
+	rssNote := "the server process's VmRSS growth"
+	if *idleSites {
+		rssNote = "not comparable: profiling every allocation adds to it; -idle-sites=false"
+	}
+	fmt.Fprintf(&sb, "%d idle sockets; per socket: RSS %.0f B (%s), live heap %.0f B (heap spans %.0f B; without the measurement's own), free heap kept %.0f B, runtime metadata %.0f B, stack %.0f B in %.2f goroutines (%.0f B of it used; new stacks start at %d B), kernel slab %.0f B (half of both ends'), kernel buffers %.0f B (ss -tm over %d sockets; TCP buffer pages %+d for both ends)\n",
+		n, rss, rssNote, heap, spans, idle, meta, stack, gors, stackUsed, after.stackStart, slab, sockBufs, after.sockets, after.tcpPages-before.tcpPages)
+	if *idleSites {
+		fmt.Fprintf(&sb, "live heap per socket by allocation site (first frame outside the runtime <- its caller):\n")
+	}
 	for _, st := range sites {
 		if v := float64(st.bytes) / float64(n); v >= 8 || v <= -8 {
 			fmt.Fprintf(&sb, "%8.0f B  %6.2f objs  %s\n", v, float64(st.objects)/float64(n), st.site)
@@ -146,11 +169,6 @@ func BenchmarkIdleSocketMemory(b *testing.B) {
 		}
 	}
 	fmt.Print(sb.String()) // not b.Log: benchmark logs are cut at ten lines
-	if out := os.Getenv("IDLE_SOCKET_REPORT"); out != "" {
-		if err := os.WriteFile(out, []byte(sb.String()), 0o644); err != nil {
-			b.Error(err)
-		}
-	}
 }
 
 // idleSetup registers a user and creates a project over HTTP; the session
@@ -245,6 +263,7 @@ type idleState struct {
 	tcpPages   int              // TCP buffer pages (/proc/net/sockstat "mem")
 	sockBufs   int64            // the server's sockets' queued and reserved buffer bytes (ss -tm)
 	sockets    int              // how many sockets ss listed
+	rss        int64            // VmRSS of this process (the server's; the clients are the child's)
 	profile    []runtime.MemProfileRecord
 }
 
@@ -281,6 +300,7 @@ func idleSnapshot(b *testing.B, s *Server, want int) idleState {
 	rtmetrics.Read(ms)
 	st.stackUsed, st.stackStart = ms[0].Value.Uint64(), ms[1].Value.Uint64()
 	st.slab, st.tcpPages = kernelMemory()
+	st.rss = vmRSS()
 	st.sockBufs, st.sockets = serverSocketBuffers(s.cfg.PublicURL[strings.LastIndex(s.cfg.PublicURL, ":")+1:])
 	k, _ := runtime.MemProfile(nil, true)
 	st.profile = make([]runtime.MemProfileRecord, k+100)
@@ -340,14 +360,29 @@ func serverSocketBuffers(port string) (sum int64, sockets int) {
 	return sum, sockets
 }
 
+// vmRSS is this process's resident memory in bytes (0 without /proc).
+func vmRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
 type heapSite struct {
 	site           string
 	bytes, objects int64
 }
 
 // heapSites is the live heap that grew between two profiles, by site:
-// the first frame outside the runtime and its caller. The raw clients'
-// allocations (under idleDial) are one line of their own.
+// the first frame outside the runtime and its caller; the snapshots' own
+// records are one line of their own (measureSite).
 func heapSites(before, after []runtime.MemProfileRecord) []heapSite {
 	agg := map[string]*heapSite{}
 	add := func(recs []runtime.MemProfileRecord, sign int64) {
