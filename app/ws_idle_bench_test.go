@@ -162,6 +162,15 @@ func BenchmarkIdleSocketMemory(b *testing.B) {
 			fmt.Fprintf(&sb, "%8.0f B  %6.2f objs  %s\n", v, float64(st.objects)/float64(n), st.site)
 		}
 	}
+	if *idleSites {
+		fmt.Fprintf(&sb, "allocated per socket while joining (freed or not) by the first of our frames:\n")
+		for i, st := range churnSites(before.profile, after.profile) {
+			if i == 12 {
+				break
+			}
+			fmt.Fprintf(&sb, "%8.0f B  %6.1f objs  %s\n", float64(st.bytes)/float64(n), float64(st.objects)/float64(n), st.site)
+		}
+	}
 	fmt.Fprintf(&sb, "kernel slab per socket by cache (half the growth; other processes move these a little):\n")
 	for _, st := range slabs {
 		if v := float64(st.bytes) / float64(n); v >= 32 {
@@ -397,6 +406,30 @@ func heapSites(before, after []runtime.MemProfileRecord) []heapSite {
 			h.objects += sign * r.InUseObjects()
 		}
 	}
+	return sortedSites(agg, add, before, after)
+}
+
+// churnSites is what was allocated between two profiles, freed or not, by
+// the first of our frames on the stack (which of our calls made the
+// garbage that fragments the heap).
+func churnSites(before, after []runtime.MemProfileRecord) []heapSite {
+	agg := map[string]*heapSite{}
+	add := func(recs []runtime.MemProfileRecord, sign int64) {
+		for _, r := range recs {
+			site := ourFrame(r.Stack())
+			h := agg[site]
+			if h == nil {
+				h = &heapSite{site: site}
+				agg[site] = h
+			}
+			h.bytes += sign * r.AllocBytes
+			h.objects += sign * r.AllocObjects
+		}
+	}
+	return sortedSites(agg, add, before, after)
+}
+
+func sortedSites(agg map[string]*heapSite, add func([]runtime.MemProfileRecord, int64), before, after []runtime.MemProfileRecord) []heapSite {
 	add(before, -1)
 	add(after, 1)
 	var out []heapSite
@@ -405,6 +438,31 @@ func heapSites(before, after []runtime.MemProfileRecord) []heapSite {
 	}
 	slices.SortFunc(out, func(a, b heapSite) int { return int(b.bytes - a.bytes) })
 	return out
+}
+
+// ourFrame is the first frame of this module on the stack, or the first
+// outside the runtime.
+func ourFrame(stack []uintptr) string {
+	frames := runtime.CallersFrames(stack)
+	first := ""
+	for {
+		f, more := frames.Next()
+		if strings.Contains(f.Function, "idleSnapshot") {
+			return measureSite
+		}
+		if strings.HasPrefix(f.Function, "github.com/corkboard/corkboard/") {
+			return strings.TrimPrefix(f.Function, "github.com/corkboard/corkboard/")
+		}
+		if first == "" && !strings.HasPrefix(f.Function, "runtime.") {
+			first = f.Function
+		}
+		if !more {
+			if first == "" {
+				return "(runtime only)"
+			}
+			return first
+		}
+	}
 }
 
 func siteOf(stack []uintptr) string {
