@@ -393,45 +393,38 @@ type heapSite struct {
 // the first frame outside the runtime and its caller; the snapshots' own
 // records are one line of their own (measureSite).
 func heapSites(before, after []runtime.MemProfileRecord) []heapSite {
-	agg := map[string]*heapSite{}
-	add := func(recs []runtime.MemProfileRecord, sign int64) {
-		for _, r := range recs {
-			site := siteOf(r.Stack())
-			h := agg[site]
-			if h == nil {
-				h = &heapSite{site: site}
-				agg[site] = h
-			}
-			h.bytes += sign * r.InUseBytes()
-			h.objects += sign * r.InUseObjects()
-		}
-	}
-	return sortedSites(agg, add, before, after)
+	return profileGrowth(before, after, siteOf, func(r *runtime.MemProfileRecord) (int64, int64) {
+		return r.InUseBytes(), r.InUseObjects()
+	})
 }
 
 // churnSites is what was allocated between two profiles, freed or not, by
 // the first of our frames on the stack (which of our calls made the
 // garbage that fragments the heap).
 func churnSites(before, after []runtime.MemProfileRecord) []heapSite {
-	agg := map[string]*heapSite{}
-	add := func(recs []runtime.MemProfileRecord, sign int64) {
-		for _, r := range recs {
-			site := ourFrame(r.Stack())
-			h := agg[site]
-			if h == nil {
-				h = &heapSite{site: site}
-				agg[site] = h
-			}
-			h.bytes += sign * r.AllocBytes
-			h.objects += sign * r.AllocObjects
-		}
-	}
-	return sortedSites(agg, add, before, after)
+	return profileGrowth(before, after, ourFrame, func(r *runtime.MemProfileRecord) (int64, int64) {
+		return r.AllocBytes, r.AllocObjects
+	})
 }
 
-func sortedSites(agg map[string]*heapSite, add func([]runtime.MemProfileRecord, int64), before, after []runtime.MemProfileRecord) []heapSite {
-	add(before, -1)
-	add(after, 1)
+// profileGrowth sums value(after) - value(before) by site(stack), largest
+// first.
+func profileGrowth(before, after []runtime.MemProfileRecord, site func([]uintptr) string,
+	value func(*runtime.MemProfileRecord) (bytes, objects int64)) []heapSite {
+	agg := map[string]*heapSite{}
+	for sign, recs := range map[int64][]runtime.MemProfileRecord{-1: before, 1: after} {
+		for i := range recs {
+			key := site(recs[i].Stack())
+			h := agg[key]
+			if h == nil {
+				h = &heapSite{site: key}
+				agg[key] = h
+			}
+			bytes, objects := value(&recs[i])
+			h.bytes += sign * bytes
+			h.objects += sign * objects
+		}
+	}
 	var out []heapSite
 	for _, h := range agg {
 		out = append(out, *h)
