@@ -5,7 +5,7 @@ BENCH_DIR  ?= $(shell mktemp -d)
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 FUZZTIME  ?= 30s
 
-.PHONY: run build test vet fuzz bench bench-go bench-report bench-webhooks bench-http bench-http-pg bench-ws bench-cluster css fmt clean
+.PHONY: run build test vet fuzz bench bench-go bench-report bench-webhooks bench-http bench-http-pg bench-ws bench-ws-mem bench-cluster css fmt clean
 
 run:
 	$(GO) run ./cmd/corkboard
@@ -98,6 +98,12 @@ bench-ws: build
 			|| status=1; \
 		kill $$pid; wait $$pid || true; rm -rf $$dir; echo; \
 	done; exit $$status
+
+# What one idle board socket holds at 10,000 (issue #16): heap by allocation
+# site, goroutine stacks, kernel slab and buffers; docs/PERFORMANCE.md.
+bench-ws-mem:
+	$(GO) test -run '^$$' -bench BenchmarkIdleSocketMemory -benchtime 1x -timeout 10m ./app/ -args -idle-sockets=10000 -idle-sites=false
+	$(GO) test -run '^$$' -bench BenchmarkIdleSocketMemory -benchtime 1x -timeout 10m ./app/ -args -idle-sockets=10000
 
 # Three instances on PostgreSQL + Redis: fan-out through Redis versus one
 # instance, and a reconnect storm after killing one (scripts/bench-cluster.sh).
