@@ -1,6 +1,9 @@
 package app
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -84,5 +87,75 @@ func TestAccessMatrixRoundTwo(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestCrossSiteRoundTwoForms: the second round's page forms, each one a
+// post that would succeed from the same origin, are refused (403) when a
+// browser says another site sent them, and change nothing.
+func TestCrossSiteRoundTwoForms(t *testing.T) {
+	ts := newTestServerWith(t, testdb.SQLite(t), "http://localhost:3000", fastWebhooks)
+	r := newReceiver(t)
+	f := newFixture(ts)
+	hook := f.owner.webhookOn(f.project.ID, r, nil)
+	trashed := f.owner.newIssue(f.project.ID, "Binned")
+	f.owner.must(204, "DELETE", f.path("/issues/"+trashed.ID), nil, nil)
+	var cm models.Comment
+	iss := "/projects/" + f.project.ID + "/issues/" + f.issues[0].ID
+	f.owner.must(201, "POST", f.path("/issues/"+f.issues[0].ID+"/comments"), map[string]string{"body": "Mine"}, &cm)
+	p := "/projects/" + f.project.ID
+	forms := []struct {
+		path string
+		form map[string]string
+	}{
+		{p + "/webhooks", map[string]string{"url": r.srv.URL + "/other"}},
+		{p + "/webhooks/" + hook.ID, map[string]string{"active": "0"}},
+		{p + "/webhooks/" + hook.ID + "/edit", map[string]string{"url": r.srv.URL + "/moved"}},
+		{p + "/webhooks/" + hook.ID + "/redeliver", map[string]string{"since_seq": "0"}},
+		{p + "/webhooks/" + hook.ID + "/delete", nil},
+		{p + "/trash/" + trashed.ID + "/restore", nil},
+		{p + "/trash/" + trashed.ID + "/purge", nil},
+		{p + "/trash/purge", nil},
+		{iss + "/watch", map[string]string{"on": "0"}},
+		{iss + "/comments", map[string]string{"body": "Injected"}},
+		{iss + "/comments/" + cm.ID, map[string]string{"body": "Defaced", "version": "1"}},
+		{iss + "/comments/" + cm.ID + "/delete", nil},
+		{"/notifications/read", map[string]string{"all": "1"}},
+		{"/settings/notifications", map[string]string{"email_notifications": "off"}},
+	}
+	before := f.seq()
+	for _, site := range []map[string]string{{"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}} {
+		for _, fm := range forms {
+			parts := []string{}
+			for k, v := range fm.form {
+				parts = append(parts, url.QueryEscape(k)+"="+url.QueryEscape(v))
+			}
+			req := httptest.NewRequest("POST", fm.path, strings.NewReader(strings.Join(parts, "&")))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(&http.Cookie{Name: ts.sessionCookieName(), Value: f.owner.cookie})
+			for k, v := range site {
+				req.Header.Set(k, v)
+			}
+			if res, b := f.owner.send(req); res.StatusCode != 403 {
+				t.Errorf("POST %s with %v: %d %.200s, want 403", fm.path, site, res.StatusCode, b)
+			}
+		}
+	}
+	if after := f.seq(); after != before {
+		t.Fatalf("cross-site forms changed the project: seq %d -> %d", before, after)
+	}
+	if w := f.owner.waitWebhook(f.project.ID, hook.ID, "webhook", func(models.Webhook) bool { return true }); !w.Active ||
+		w.URL != r.srv.URL+"/hook" {
+		t.Fatalf("cross-site forms changed the webhook: %+v", w)
+	}
+	var trash list[models.TrashedIssue]
+	f.owner.must(200, "GET", f.path("/trash"), nil, &trash)
+	if len(trash.Items) != 1 {
+		t.Fatalf("cross-site forms changed the trash: %+v", trash.Items)
+	}
+	// The same forms from the same origin do get through (the guard, not
+	// the form, refused them above).
+	if res, b := f.owner.form(p+"/trash/"+trashed.ID+"/restore", nil); res.StatusCode >= 400 || f.seq() == before {
+		t.Fatalf("same-origin restore: %d %.200s", res.StatusCode, b)
 	}
 }
