@@ -159,3 +159,26 @@ func TestCrossSiteRoundTwoForms(t *testing.T) {
 		t.Fatalf("same-origin restore: %d %.200s", res.StatusCode, b)
 	}
 }
+
+// TestWebhookSecretNotStored: the answer that shows a new webhook's secret
+// (the API's 201 and the settings page after the form) is never kept by a
+// cache, like the other secrets shown once (tokens, 2FA setup).
+func TestWebhookSecretNotStored(t *testing.T) {
+	ts := newTestServerWith(t, testdb.SQLite(t), "http://localhost:3000", fastWebhooks)
+	r := newReceiver(t)
+	f := newFixture(ts)
+	res, b := f.owner.do("POST", f.path("/webhooks"), map[string]string{"url": r.srv.URL + "/h"})
+	if res.StatusCode != 201 || !strings.Contains(string(b), `"secret"`) {
+		t.Fatalf("create: %d %s", res.StatusCode, b)
+	}
+	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("API answer with the secret: Cache-Control %q, want no-store", cc)
+	}
+	res, b = f.owner.form("/projects/"+f.project.ID+"/webhooks", map[string]string{"url": r.srv.URL + "/p"})
+	if res.StatusCode != 201 || !strings.Contains(string(b), "data-secret") {
+		t.Fatalf("create from the page: %d %.300s", res.StatusCode, b)
+	}
+	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("page with the secret: Cache-Control %q, want no-store", cc)
+	}
+}
