@@ -24,7 +24,6 @@ func TestBadInputRoundTwo(t *testing.T) {
 		is := f.issues[0]
 		var cm models.Comment
 		f.owner.must(201, "POST", f.path("/issues/"+is.ID+"/comments"), map[string]string{"body": "Hello"}, &cm)
-		cy := f.cycle("2026-11-18", "2026-12-01")
 		// A second project of the same owner: its ids must not reach
 		// through the first project's paths.
 		g := newFixture(ts)
@@ -169,7 +168,6 @@ func TestBadInputRoundTwo(t *testing.T) {
 			{"report unknown cycle", "GET", p + "/cycles/" + nul + "/report", ``, ""},
 			{"report other project's cycle", "GET", p + "/cycles/" + gcy.ID + "/report", ``, ""},
 		}
-		_ = cy
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				before, gbefore := f.seq(), g.seq()
