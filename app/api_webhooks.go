@@ -58,6 +58,7 @@ func (s *Server) apiCreateWebhook(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	c.Set(fiber.HeaderCacheControl, "no-store") // the secret, shown once
 	return c.Status(fiber.StatusCreated).JSON(w)
 }
 

@@ -68,6 +68,7 @@ func (s *Server) pageCreateWebhook(c *fiber.Ctx) error {
 		return s.settingsRefused(c, "webhook", values, err)
 	}
 	c.Locals(localNewWebhook, w)
+	c.Set(fiber.HeaderCacheControl, "no-store") // the secret, shown once
 	return s.renderSettings(c, fiber.StatusCreated, "", nil, nil)
 }
 
