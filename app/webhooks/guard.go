@@ -35,9 +35,22 @@ var ErrBlockedAddress = errors.New("the address is loopback, private or link-loc
 // sharedAddressSpace is carrier-grade NAT (RFC 6598): private in practice.
 var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")
 
+// IPv6 prefixes that carry an IPv4 address a gateway forwards to: NAT64's
+// well-known prefix (RFC 6052: the last 32 bits) and 6to4 (RFC 3056: bits
+// 16–47). The IPv4 address inside is checked like any other.
+var (
+	nat64Prefix = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFour   = netip.MustParsePrefix("2002::/16")
+)
+
 // blocked reports whether a is an address webhooks may not reach.
 func blocked(a netip.Addr) bool {
 	a = a.Unmap()
+	if b := a.As16(); nat64Prefix.Contains(a) {
+		return blocked(netip.AddrFrom4([4]byte(b[12:16])))
+	} else if sixToFour.Contains(a) {
+		return blocked(netip.AddrFrom4([4]byte(b[2:6])))
+	}
 	return !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
 		a.IsInterfaceLocalMulticast() || a.IsMulticast() || a.IsUnspecified() || sharedAddressSpace.Contains(a) ||
 		(a.Is4() && a.As4()[0] == 0) || a == netip.AddrFrom4([4]byte{255, 255, 255, 255})

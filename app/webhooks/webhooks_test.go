@@ -21,6 +21,9 @@ func TestBlockedAddresses(t *testing.T) {
 		"192.168.1.1": true, "169.254.169.254": true, "fe80::1": true, "fc00::1": true, "fd12::1": true, "0.0.0.0": true,
 		"::": true, "100.64.0.1": true, "::ffff:127.0.0.1": true, "::ffff:10.0.0.1": true, "224.0.0.1": true,
 		"255.255.255.255": true, "0.1.2.3": true,
+		// IPv4 inside NAT64 and 6to4 addresses is checked as IPv4.
+		"64:ff9b::7f00:1": true, "64:ff9b::a9fe:a9fe": true, "2002:7f00:1::1": true, "2002:c0a8:101::": true,
+		"64:ff9b::808:808": false, "2002:808:808::1": false,
 		"203.0.113.10": false, "8.8.8.8": false, "172.32.0.1": false, "2001:4860:4860::8888": false, "100.128.0.1": false,
 	} {
 		if got := blocked(netip.MustParseAddr(addr)); got != want {
