@@ -40,7 +40,7 @@ func fileMode(t *testing.T, path string) os.FileMode {
 func TestDataFilesArePrivate(t *testing.T) {
 	withUmask(t, 0)
 	dir := filepath.Join(t.TempDir(), "data")
-	var logged syncBuffer
+	var logged logBuffer
 	start := func() *Server {
 		t.Helper()
 		s, err := New(context.Background(), Config{Config: config.Config{DataDir: dir,

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -215,7 +214,7 @@ func TestBodyLimit(t *testing.T) {
 // A server error says nothing internal: a generic problem and the request
 // id, which finds the cause in the log.
 func TestServerErrorRevealsNothing(t *testing.T) {
-	var logged bytes.Buffer
+	var logged logBuffer // the server's loops log too, from their goroutines
 	ts := newTestServerWith(t, testdb.SQLite(t), "http://localhost:3000", func(c *Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&logged, nil))
 	})

@@ -1,10 +1,8 @@
 package app
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,30 +10,12 @@ import (
 	"github.com/corkboard/corkboard/internal/testsmtp"
 )
 
-// syncBuffer is a log destination safe for the background goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestMailLinksInTheLogOnlyWithoutSMTP: with no SMTP_URL the reset mail,
 // link included, is in the log at info (development); with SMTP_URL the
 // link reaches the mailbox and never the log.
 func TestMailLinksInTheLogOnlyWithoutSMTP(t *testing.T) {
 	for _, withSMTP := range []bool{false, true} {
-		var logs syncBuffer
+		var logs logBuffer
 		var inbox func() []testsmtp.Mail
 		ts := newTestServerWith(t, testdb.SQLite(t), "http://localhost:3000", func(cfg *Config) {
 			cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
