@@ -21,8 +21,9 @@ func TestImportWritesTheLog(t *testing.T) {
 	forEachDB(t, func(t *testing.T, ts *testServer) {
 		alice := ts.register("alice@example.com", "Alice")
 		bob := ts.register("bob@example.com", "Bob")
-		day := func(d int) string { return time.Now().UTC().AddDate(0, 0, d).Format(time.DateOnly) }
-		at := func(d int) time.Time { return time.Now().UTC().AddDate(0, 0, d).Truncate(time.Second) }
+		now := time.Now().UTC() // once: the file's times and the expected ones must not fall in different seconds
+		day := func(d int) string { return now.AddDate(0, 0, d).Format(time.DateOnly) }
+		at := func(d int) time.Time { return now.AddDate(0, 0, d).Truncate(time.Second) }
 		eff := func(n int) *int { return &n }
 		cycle := int64(1)
 		email := "bob@example.com"
