@@ -223,17 +223,8 @@ func (s *Server) failInterruptedImports(ctx context.Context, atStart bool) {
 
 // importSweepLoop fails, every minute, the jobs of instances that died.
 func (s *Server) importSweepLoop() {
-	defer s.loops.Done()
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			s.failInterruptedImports(ctx, false)
-			cancel()
-		}
-	}
+	s.everyInterval(time.Minute, "failing interrupted imports", func(ctx context.Context) error {
+		s.failInterruptedImports(ctx, false) // it logs what it did
+		return nil
+	})
 }
