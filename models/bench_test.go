@@ -68,6 +68,19 @@ func BenchmarkBoard1000(b *testing.B) {
 	}
 }
 
+// BenchmarkBoard10000 loads a 10,000-issue board (issue #16) from the
+// store: project, columns, issues.
+func BenchmarkBoard10000(b *testing.B) {
+	s, u, p, _ := benchStore(b, 10000)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, is, err := s.Board(ctx, u.ID, p.ID); err != nil || len(is) != 10000 {
+			b.Fatal(err, len(is))
+		}
+	}
+}
+
 func BenchmarkRankBetween(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := RankBetween("a0V", "a0k"); err != nil {
