@@ -32,20 +32,24 @@ var boardColumns = []string{"id", "project_id", "number", "title", "description"
 
 const boardWhere = ` FROM issues WHERE project_id = ? AND deleted_at IS NULL`
 
+// packedColumns are those the packed read has SQLite print: all but
+// project_id, which the query's condition fixes.
+var packedColumns = slices.DeleteFunc(slices.Clone(boardColumns), func(c string) bool { return c == "project_id" })
+
 var (
 	boardScanSQL   = "SELECT " + strings.Join(boardColumns, ", ") + boardWhere + " ORDER BY rank, id"
-	boardPackedSQL = packedSelect(boardColumns) + boardWhere
+	boardPackedSQL = "SELECT count(*), ifnull(group_concat(" + packedPrintf(packedColumns) + ", ''), '')" + boardWhere
 )
 
-// packedSelect is SELECT of one text value per row holding cols, each as
-// its length in bytes, a colon and its text; NULL as length -1.
-func packedSelect(cols []string) string {
+// packedPrintf is an expression printing cols as one text value, each as its
+// length in bytes, a colon and its text; NULL as length -1.
+func packedPrintf(cols []string) string {
 	format, args := make([]string, len(cols)), make([]string, 0, 2*len(cols))
 	for i, c := range cols {
 		format[i] = "%d:%s"
 		args = append(args, "ifnull(octet_length("+c+"), -1)", c)
 	}
-	return "SELECT printf('" + strings.Join(format, "") + "', " + strings.Join(args, ", ") + ")"
+	return "printf('" + strings.Join(format, "") + "', " + strings.Join(args, ", ") + ")"
 }
 
 // Board loads a project and all its issues, in board order (rank, then id).
@@ -92,34 +96,32 @@ func (s *Store) boardScan(ctx context.Context, p Project) ([]Issue, error) {
 	return out, rows.Err()
 }
 
-// boardPacked reads the issues of p on SQLite, one packed value a row,
-// and sorts them into board order (SQLite's rank, id: bytewise).
+// boardPacked reads the issues of p on SQLite: their count and their
+// packed rows concatenated (group_concat), one value for the whole board,
+// so the driver's per-row costs (a cgo step, a copy, an interface, a Scan)
+// are paid once. It sorts them into board order (SQLite's rank, id).
 func (s *Store) boardPacked(ctx context.Context, p Project) ([]Issue, error) {
-	rows, err := s.read(ctx).Raw(boardPackedSQL, p.ID).Rows()
-	if err != nil {
+	var (
+		n     int
+		whole string
+	)
+	if err := s.read(ctx).Raw(boardPackedSQL, p.ID).Row().Scan(&n, &whole); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	// One string per row (the driver's copy of the text); every text field
-	// of its issue points into it.
-	var packed []string
-	for rows.Next() {
-		var row string
-		if err := rows.Scan(&row); err != nil {
-			return nil, err
-		}
-		packed = append(packed, row)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	issues := make([]Issue, len(packed))
+	// Every text field of every issue points into whole.
+	issues := make([]Issue, n)
+	r := &packedRow{rest: whole}
 	var a boardAlloc
-	for i, row := range packed {
-		if issues[i], err = a.issue(row, p.Key); err != nil {
-			return nil, err
-		}
+	for i := range issues {
+		issues[i] = a.issue(r, p)
 	}
+	if r.err == nil && r.rest != "" {
+		r.fail("trailing bytes")
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	setKeys(issues, p.Key)
 	return boardOrder(issues), nil
 }
 
@@ -247,14 +249,13 @@ func (r *packedRow) time() time.Time {
 	return sqliteTime(v)
 }
 
-// issue parses one packed row (boardColumns' order).
-func (a *boardAlloc) issue(row, projectKey string) (Issue, error) {
-	r := &packedRow{rest: row}
+// issue parses the next packed row of r (packedColumns' order) into an
+// issue of p.
+func (a *boardAlloc) issue(r *packedRow, p Project) Issue {
 	var is Issue
 	is.ID = r.text()
-	is.ProjectID = r.text()
+	is.ProjectID = p.ID // the query's own condition
 	is.Number = r.int64()
-	is.Key = projectKey + "-" + strconv.FormatInt(is.Number, 10)
 	is.Title = r.text()
 	is.Description = r.text()
 	is.Status = r.text()
@@ -271,10 +272,35 @@ func (a *boardAlloc) issue(row, projectKey string) (Issue, error) {
 	is.CycleID = r.optString(a)
 	is.Carryover = int(r.int64())
 	is.CommentCount = r.int64()
-	if r.err == nil && r.rest != "" {
-		r.err = errPacked("trailing bytes")
+	return is
+}
+
+// setKeys gives each issue its key ("CORK-42"), all of them cut from one
+// string.
+func setKeys(issues []Issue, projectKey string) {
+	buf := make([]byte, 0, len(issues)*(len(projectKey)+8))
+	for _, is := range issues {
+		buf = append(buf, projectKey...)
+		buf = append(buf, '-')
+		buf = strconv.AppendInt(buf, is.Number, 10)
 	}
-	return is, r.err
+	keys := string(buf)
+	for i := range issues {
+		n := len(projectKey) + 1 + digits(issues[i].Number)
+		issues[i].Key, keys = keys[:n], keys[n:]
+	}
+}
+
+// digits is the length of n in decimal.
+func digits(n int64) int {
+	d := 1
+	if n < 0 {
+		d, n = 2, -n
+	}
+	for ; n >= 10; n /= 10 {
+		d++
+	}
+	return d
 }
 
 // parseLabels decodes the labels column (a JSON array of strings) as

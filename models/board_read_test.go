@@ -163,6 +163,9 @@ func TestBoardPackedFallsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if empty, err := s.boardPacked(ctx, p); err != nil || empty == nil || len(empty) != 0 {
+		t.Fatalf("empty board: %#v, %v; want an empty list", empty, err)
+	}
 	is, _, err := s.CreateIssue(ctx, u, p.ID, IssueInput{Title: "NUL"})
 	if err != nil {
 		t.Fatal(err)
