@@ -32,6 +32,9 @@ var boardColumns = []string{"id", "project_id", "number", "title", "description"
 
 const boardWhere = ` FROM issues WHERE project_id = ? AND deleted_at IS NULL`
 
+// nullableColumns are the board's columns that may be NULL.
+var nullableColumns = map[string]bool{"assignee_id": true, "author_id": true, "effort": true, "due_date": true, "cycle_id": true}
+
 // packedColumns are those the packed read has SQLite print: all but
 // project_id, which the query's condition fixes.
 var packedColumns = slices.DeleteFunc(slices.Clone(boardColumns), func(c string) bool { return c == "project_id" })
@@ -47,7 +50,11 @@ func packedPrintf(cols []string) string {
 	format, args := make([]string, len(cols)), make([]string, 0, 2*len(cols))
 	for i, c := range cols {
 		format[i] = "%d:%s"
-		args = append(args, "ifnull(octet_length("+c+"), -1)", c)
+		length := "octet_length(" + c + ")"
+		if nullableColumns[c] {
+			length = "ifnull(" + length + ", -1)"
+		}
+		args = append(args, length, c)
 	}
 	return "printf('" + strings.Join(format, "") + "', " + strings.Join(args, ", ") + ")"
 }
@@ -126,7 +133,8 @@ func (s *Store) boardPacked(ctx context.Context, p Project) ([]Issue, error) {
 }
 
 // boardOrder sorts issues by rank, then id, comparing bytes (SQLite's
-// BINARY collation): an index is sorted, then the issues copied once.
+// BINARY collation): an index is sorted, then the issues are moved into
+// place along the permutation's cycles (no second slice of issues).
 func boardOrder(issues []Issue) []Issue {
 	idx := make([]int32, len(issues))
 	for i := range idx {
@@ -138,11 +146,25 @@ func boardOrder(issues []Issue) []Issue {
 		}
 		return strings.Compare(issues[a].ID, issues[b].ID)
 	})
-	out := make([]Issue, len(issues))
-	for i, j := range idx {
-		out[i] = issues[j]
+	// Position i takes issues[idx[i]]; a visited position is marked -1.
+	for i := range idx {
+		if idx[i] < 0 || int(idx[i]) == i {
+			continue
+		}
+		held := issues[i]
+		j := i
+		for {
+			k := int(idx[j])
+			idx[j] = -1
+			if k == i {
+				issues[j] = held
+				break
+			}
+			issues[j] = issues[k]
+			j = k
+		}
 	}
-	return out
+	return issues
 }
 
 // errPacked is a packed row that does not parse: a bug here, not bad data.

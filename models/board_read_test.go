@@ -1,11 +1,14 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +182,30 @@ func TestBoardPackedFallsBack(t *testing.T) {
 	_, issues, err := s.Board(ctx, u.ID, p.ID)
 	if err != nil || len(issues) != 1 || issues[0].Description != "before\x00after" {
 		t.Fatalf("Board = %+v, %v; want the card with its description whole", issues, err)
+	}
+}
+
+// TestBoardOrder: the in-place permutation leaves issues sorted by rank,
+// then id, each issue once, for any starting order (ties on rank included).
+func TestBoardOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 2, 3, 10, 1000} {
+		issues := make([]Issue, n)
+		for i := range issues {
+			issues[i] = Issue{ID: fmt.Sprintf("id-%05d", rng.IntN(100000)), Rank: fmt.Sprintf("a%d", rng.IntN(n/3+1)), Number: int64(i)}
+		}
+		want := slices.Clone(issues)
+		slices.SortFunc(want, func(a, b Issue) int { return cmp.Or(strings.Compare(a.Rank, b.Rank), strings.Compare(a.ID, b.ID)) })
+		got := boardOrder(issues)
+		seen := map[int64]bool{}
+		for i := range got {
+			seen[got[i].Number] = true
+			if got[i].Rank != want[i].Rank || got[i].ID != want[i].ID {
+				t.Fatalf("n=%d: position %d has %s/%s, want %s/%s", n, i, got[i].Rank, got[i].ID, want[i].Rank, want[i].ID)
+			}
+		}
+		if len(seen) != n {
+			t.Fatalf("n=%d: %d distinct issues after sorting", n, len(seen))
+		}
 	}
 }
