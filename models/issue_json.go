@@ -83,6 +83,28 @@ var errJSONTime = errors.New("models: a time outside RFC 3339 (year 0-9999, offs
 // refused (as there) for a year not four digits wide or an offset of 24
 // hours or more.
 func appendJSONTime(b []byte, t time.Time) ([]byte, error) {
+	if t.Location() == time.UTC { // every stored time: written here, a fifth the cost of AppendFormat
+		if y, mo, d := t.Date(); y >= 0 && y <= 9999 {
+			h, mi, s := t.Clock()
+			b = append(b, '"', byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+				byte('0'+mo/10), byte('0'+mo%10), '-', byte('0'+d/10), byte('0'+d%10), 'T',
+				byte('0'+h/10), byte('0'+h%10), ':', byte('0'+mi/10), byte('0'+mi%10), ':', byte('0'+s/10), byte('0'+s%10))
+			if ns := t.Nanosecond(); ns != 0 {
+				var frac [10]byte
+				frac[0] = '.'
+				for i := 9; i >= 1; i-- {
+					frac[i] = byte('0' + ns%10)
+					ns /= 10
+				}
+				n := 10
+				for frac[n-1] == '0' {
+					n--
+				}
+				b = append(b, frac[:n]...)
+			}
+			return append(b, 'Z', '"'), nil
+		}
+	}
 	b = append(b, '"')
 	n0 := len(b)
 	b = t.AppendFormat(b, time.RFC3339Nano)

@@ -36,7 +36,11 @@ func TestAppendIssueJSON(t *testing.T) {
 	nilLabels.Labels, nilLabels.Effort = nil, &zero
 	zeroTime := base
 	zeroTime.CreatedAt, zeroTime.UpdatedAt = time.Time{}, time.Date(2026, 1, 1, 0, 0, 0, 100, time.FixedZone("", -(9*3600+30*60)))
-	cases = append(cases, base, full, nilLabels, zeroTime)
+	edges := base
+	edges.CreatedAt, edges.UpdatedAt = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(0, 1, 1, 0, 0, 0, 10, time.UTC)
+	utcNamed := base
+	utcNamed.CreatedAt = time.Date(2026, 7, 1, 12, 0, 0, 120000000, time.FixedZone("UTC", 0))
+	cases = append(cases, base, full, nilLabels, zeroTime, edges, utcNamed)
 	for _, is := range cases {
 		want, err := json.Marshal(is)
 		if err != nil {
