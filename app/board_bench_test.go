@@ -1,13 +1,10 @@
 package app
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-
-	"github.com/corkboard/corkboard/models"
 )
 
 // BenchmarkBoard10000 loads a 10,000-card board (issue #16) through Fiber,
@@ -15,19 +12,8 @@ import (
 // (store read and HTML), the server's side of `make bench-board` without
 // the network. The cards are those corkbench creates.
 func BenchmarkBoard10000(b *testing.B) {
-	t := &testing.T{}
-	ts := &testServer{Server: newTestServer(t).Server, t: t}
-	c := ts.register("bench@example.com", "Bench")
-	var p models.Project
-	c.must(201, "POST", "/api/v1/projects", map[string]string{"name": "Bench"}, &p)
-	user, _ := ts.store.UserByID(b.Context(), c.user.ID)
-	for i := 0; i < 10000; i++ {
-		if _, _, err := ts.store.CreateIssue(b.Context(), user, p.ID, models.IssueInput{
-			Title: fmt.Sprintf("Issue %d with a title of ordinary length", i), Status: p.Columns[i%3].Key,
-			Description: "Some **markdown** text describing the work.", Labels: []string{"bench"}}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	_, c, p := benchBoard(b, 10000, "Some **markdown** text describing the work.")
+	ts := c.ts
 	for _, target := range []struct{ name, path string }{
 		{"api", "/api/v1/projects/" + p.ID + "/board"},
 		{"page", "/projects/" + p.ID},

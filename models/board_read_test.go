@@ -22,22 +22,7 @@ import (
 // labels JSON with spaces or escapes, more than 20 labels).
 func TestBoardPackedMatchesScan(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "board.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	u, err := s.CreateUser(ctx, "ann@example.com", "ann", "Ann", "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := s.CreateProject(ctx, u, ProjectInput{Name: "Packed"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, u, p := sqliteBoard(t)
 	cycles, _, err := s.CreateCycles(ctx, u, p.ID, []CycleInput{{StartsOn: "2026-01-05", EndsOn: "2026-01-18", Name: "One"}})
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +104,28 @@ func TestBoardPackedMatchesScan(t *testing.T) {
 	}
 }
 
+// sqliteBoard is an empty project of a new user in a fresh SQLite store.
+func sqliteBoard(t *testing.T) (*Store, User, Project) {
+	t.Helper()
+	s, err := Open(t.Context(), "sqlite://"+filepath.Join(t.TempDir(), "board.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.CreateUser(t.Context(), "ann@example.com", "ann", "Ann", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.CreateProject(t.Context(), u, ProjectInput{Name: "Packed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, u, p
+}
+
 // TestSQLiteTime: the fast timestamp path agrees with the driver's formats.
 func TestSQLiteTime(t *testing.T) {
 	for _, v := range []string{"2026-12-06 02:25:38.123456789+00:00", "2026-12-06 02:25:38+00:00", "2026-12-06 02:25:38.1+00:00",
@@ -150,22 +157,7 @@ func driverTime(v string) time.Time {
 // column by column instead of failing or returning a wrong card.
 func TestBoardPackedFallsBack(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "board.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	u, err := s.CreateUser(ctx, "ann@example.com", "ann", "Ann", "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := s.CreateProject(ctx, u, ProjectInput{Name: "Packed"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, u, p := sqliteBoard(t)
 	if empty, err := s.boardPacked(ctx, p); err != nil || empty == nil || len(empty) != 0 {
 		t.Fatalf("empty board: %#v, %v; want an empty list", empty, err)
 	}
