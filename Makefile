@@ -61,13 +61,16 @@ bench-report:
 bench-webhooks:
 	$(GO) test -run '^$$' -bench BenchmarkWebhookDelivery -benchtime 3000x ./app/
 
-# Starts a server on a fresh SQLite file and loads it over HTTP.
-bench-http: build
-	@set -e; \
-	DATA_DIR=$(BENCH_DIR) BIND_ADDR=$(BENCH_ADDR) PUBLIC_URL=http://$(BENCH_ADDR) LOG_LEVEL=warn \
+# Starts bin/corkboard on a fresh SQLite file at BENCH_ADDR ($$pid, killed
+# when the recipe's shell exits) and waits until it answers.
+BENCH_SERVE = DATA_DIR=$(BENCH_DIR) BIND_ADDR=$(BENCH_ADDR) PUBLIC_URL=http://$(BENCH_ADDR) LOG_LEVEL=warn \
 		RATE_LIMIT_PER_MINUTE=100000000 ./bin/corkboard & pid=$$!; \
 	trap "kill $$pid 2>/dev/null" EXIT; \
-	for i in $$(seq 1 100); do curl -fs http://$(BENCH_ADDR)/health >/dev/null && break; sleep 0.1; done; \
+	for i in $$(seq 1 100); do curl -fs http://$(BENCH_ADDR)/health >/dev/null && break; sleep 0.1; done
+
+# Starts a server on a fresh SQLite file and loads it over HTTP.
+bench-http: build
+	@set -e; $(BENCH_SERVE); \
 	./bin/corkbench -url http://$(BENCH_ADDR) -mode moves -concurrency 16 -duration 10s -issues 300 -server-pid $$pid; \
 	./bin/corkbench -url http://$(BENCH_ADDR) -mode board -issues 1000 -n 50
 
@@ -76,11 +79,7 @@ bench-http: build
 BOARD_ISSUES ?= 10000
 BOARD_N      ?= 30
 bench-board: build
-	@set -e; \
-	DATA_DIR=$(BENCH_DIR) BIND_ADDR=$(BENCH_ADDR) PUBLIC_URL=http://$(BENCH_ADDR) LOG_LEVEL=warn \
-		RATE_LIMIT_PER_MINUTE=100000000 ./bin/corkboard & pid=$$!; \
-	trap "kill $$pid 2>/dev/null" EXIT; \
-	for i in $$(seq 1 100); do curl -fs http://$(BENCH_ADDR)/health >/dev/null && break; sleep 0.1; done; \
+	@set -e; $(BENCH_SERVE); \
 	./bin/corkbench -url http://$(BENCH_ADDR) -mode board -issues $(BOARD_ISSUES) -n $(BOARD_N)
 
 # The same on PostgreSQL (BENCH_PG_URL), in a fresh schema dropped after.

@@ -12,8 +12,7 @@ import (
 // (store read and HTML), the server's side of `make bench-board` without
 // the network. The cards are those corkbench creates.
 func BenchmarkBoard10000(b *testing.B) {
-	_, c, p := benchBoard(b, 10000, "Some **markdown** text describing the work.")
-	ts := c.ts
+	ts, c, p := benchBoard(b, 10000, "Some **markdown** text describing the work.")
 	for _, target := range []struct{ name, path string }{
 		{"api", "/api/v1/projects/" + p.ID + "/board"},
 		{"page", "/projects/" + p.ID},
