@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,13 +15,14 @@ import (
 // Reading a whole board (issue #16: 10,000 cards). On SQLite the driver
 // costs about three cgo calls, an interface conversion and an allocation
 // per column read, and a time.Parse per timestamp: for 19 columns that was
-// three quarters of a 10,000-card GET /board. So on SQLite each row comes
-// back as one text value that printf packs in SQLite, every column in it as
-// "<bytes>:<text>" ("-1:" for NULL), cut up here without copying: one cgo
-// round per row instead of nineteen. SQLite's ORDER BY sorted those whole
+// three quarters of a 10,000-card GET /board. So on SQLite printf packs
+// each row into one text value, every column as "<bytes>:<text>" ("-1:"
+// for NULL), and group_concat joins them: the board comes back as one
+// value, cut up here without copying. SQLite's ORDER BY sorted those whole
 // rows (a third of the query); they are sorted here instead, by the same
 // bytewise order. PostgreSQL (pgx, binary protocol) keeps the plain scan,
-// which is also the fallback should a row not parse.
+// which is also the fallback should the packed read fail (a row that does
+// not parse, a board beyond SQLite's maximum string length).
 // TestBoardPackedMatchesScan checks both readers give equal issues.
 
 // boardColumns are the issue columns a board reads, in Issue's order.
@@ -67,9 +67,8 @@ func (s *Store) Board(ctx context.Context, userID, projectID string) (Project, [
 	}
 	var issues []Issue
 	if s.dialect == "sqlite" {
-		var bad errPacked
-		if issues, err = s.boardPacked(ctx, p); errors.As(err, &bad) {
-			s.log.Warn("board: a packed row did not parse; read column by column", "project", p.ID, "err", err)
+		if issues, err = s.boardPacked(ctx, p); err != nil && ctx.Err() == nil {
+			s.log.Warn("board: the packed read failed; reading column by column", "project", p.ID, "err", err)
 			issues, err = s.boardScan(ctx, p)
 		}
 	} else {

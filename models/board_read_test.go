@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mattn/go-sqlite3"
 )
 
 // TestBoardPackedMatchesScan: on SQLite the board is read as one packed
@@ -174,6 +176,36 @@ func TestBoardPackedFallsBack(t *testing.T) {
 	_, issues, err := s.Board(ctx, u.ID, p.ID)
 	if err != nil || len(issues) != 1 || issues[0].Description != "before\x00after" {
 		t.Fatalf("Board = %+v, %v; want the card with its description whole", issues, err)
+	}
+	// A board longer than SQLite's longest string (SQLITE_LIMIT_LENGTH, a
+	// billion bytes by default; 500 here, more than a row) cannot be one
+	// value either.
+	if err := s.wdb.Exec("UPDATE issues SET description = 'd'").Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, title := range []string{"Two", "Three", "Four"} {
+		if _, _, err := s.CreateIssue(ctx, u, p.ID, IssueInput{Title: title, Description: "d"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB.SetMaxOpenConns(1)
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Raw(func(c any) error { c.(*sqlite3.SQLiteConn).SetLimit(sqlite3.SQLITE_LIMIT_LENGTH, 500); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	if _, err := s.boardPacked(ctx, p); err == nil {
+		t.Fatal("the packed read fit in 500 bytes: this test no longer covers the fallback")
+	}
+	if _, issues, err = s.Board(ctx, u.ID, p.ID); err != nil || len(issues) != 4 {
+		t.Fatalf("Board = %+v, %v; want the four cards", issues, err)
 	}
 }
 
