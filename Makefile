@@ -5,7 +5,7 @@ BENCH_DIR  ?= $(shell mktemp -d)
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 FUZZTIME  ?= 30s
 
-.PHONY: run build test vet fuzz bench bench-go bench-report bench-webhooks bench-http bench-http-pg bench-ws bench-ws-mem bench-cluster css fmt clean
+.PHONY: run build test vet fuzz bench bench-go bench-report bench-webhooks bench-http bench-http-pg bench-board bench-ws bench-ws-mem bench-cluster css fmt clean
 
 run:
 	$(GO) run ./cmd/corkboard
@@ -46,7 +46,7 @@ fuzz:
 	done; rm -f $$log; exit $$status
 
 # Benchmarks print figures; see docs/PERFORMANCE.md.
-bench: bench-go bench-report bench-webhooks bench-http bench-ws bench-cluster
+bench: bench-go bench-report bench-webhooks bench-http bench-board bench-ws bench-cluster
 
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./models/ ./app/ ./realtime/
@@ -61,15 +61,26 @@ bench-report:
 bench-webhooks:
 	$(GO) test -run '^$$' -bench BenchmarkWebhookDelivery -benchtime 3000x ./app/
 
-# Starts a server on a fresh SQLite file and loads it over HTTP.
-bench-http: build
-	@set -e; \
-	DATA_DIR=$(BENCH_DIR) BIND_ADDR=$(BENCH_ADDR) PUBLIC_URL=http://$(BENCH_ADDR) LOG_LEVEL=warn \
+# Starts bin/corkboard on a fresh SQLite file at BENCH_ADDR ($$pid, killed
+# when the recipe's shell exits) and waits until it answers.
+BENCH_SERVE = DATA_DIR=$(BENCH_DIR) BIND_ADDR=$(BENCH_ADDR) PUBLIC_URL=http://$(BENCH_ADDR) LOG_LEVEL=warn \
 		RATE_LIMIT_PER_MINUTE=100000000 ./bin/corkboard & pid=$$!; \
 	trap "kill $$pid 2>/dev/null" EXIT; \
-	for i in $$(seq 1 100); do curl -fs http://$(BENCH_ADDR)/health >/dev/null && break; sleep 0.1; done; \
+	for i in $$(seq 1 100); do curl -fs http://$(BENCH_ADDR)/health >/dev/null && break; sleep 0.1; done
+
+# Starts a server on a fresh SQLite file and loads it over HTTP.
+bench-http: build
+	@set -e; $(BENCH_SERVE); \
 	./bin/corkbench -url http://$(BENCH_ADDR) -mode moves -concurrency 16 -duration 10s -issues 300 -server-pid $$pid; \
 	./bin/corkbench -url http://$(BENCH_ADDR) -mode board -issues 1000 -n 50
+
+# A large board (issue #16): BOARD_ISSUES cards created over HTTP on a fresh
+# SQLite file, then BOARD_N timed loads of the board page and of GET /board.
+BOARD_ISSUES ?= 10000
+BOARD_N      ?= 30
+bench-board: build
+	@set -e; $(BENCH_SERVE); \
+	./bin/corkbench -url http://$(BENCH_ADDR) -mode board -issues $(BOARD_ISSUES) -n $(BOARD_N)
 
 # The same on PostgreSQL (BENCH_PG_URL), in a fresh schema dropped after.
 BENCH_PG_URL ?= postgres://postgres:postgres@127.0.0.1:5432/test?sslmode=disable

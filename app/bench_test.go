@@ -16,19 +16,7 @@ import (
 // BenchmarkBoardPage1000 renders the board page of a 1,000-card project
 // (store read + template), through Fiber.
 func BenchmarkBoardPage1000(b *testing.B) {
-	t := &testing.T{}
-	ts := &testServer{Server: newTestServer(t).Server, t: t}
-	c := ts.register("bench@example.com", "Bench")
-	var p models.Project
-	c.must(201, "POST", "/api/v1/projects", map[string]string{"name": "Bench"}, &p)
-	user, _ := ts.store.UserByID(b.Context(), c.user.ID)
-	for i := 0; i < 1000; i++ {
-		if _, _, err := ts.store.CreateIssue(b.Context(), user, p.ID, models.IssueInput{
-			Title: fmt.Sprintf("Issue %d with a title of ordinary length", i), Status: p.Columns[i%3].Key,
-			Labels: []string{"bench"}}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	ts, c, p := benchBoard(b, 1000, "")
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		req := httptest.NewRequest("GET", "/projects/"+p.ID, nil)
@@ -39,6 +27,25 @@ func BenchmarkBoardPage1000(b *testing.B) {
 		}
 		res.Body.Close()
 	}
+}
+
+// benchBoard is a signed-in client's project of n cards spread over the
+// three columns, as corkbench creates them (with description).
+func benchBoard(b *testing.B, n int, description string) (*testServer, *client, models.Project) {
+	t := &testing.T{}
+	ts := &testServer{Server: newTestServer(t).Server, t: t}
+	c := ts.register("bench@example.com", "Bench")
+	var p models.Project
+	c.must(201, "POST", "/api/v1/projects", map[string]string{"name": "Bench"}, &p)
+	user, _ := ts.store.UserByID(b.Context(), c.user.ID)
+	for i := 0; i < n; i++ {
+		if _, _, err := ts.store.CreateIssue(b.Context(), user, p.ID, models.IssueInput{
+			Title: fmt.Sprintf("Issue %d with a title of ordinary length", i), Status: p.Columns[i%3].Key,
+			Description: description, Labels: []string{"bench"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return ts, c, p
 }
 
 // BenchmarkMoveRoute is one move over the API through Fiber, signed in by

@@ -61,8 +61,25 @@ func BenchmarkBoard1000(b *testing.B) {
 	s, u, p, _ := benchStore(b, 1000)
 	ctx := context.Background()
 	b.ResetTimer()
+	start := cpuTime()
+	defer func() { b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op") }()
 	for i := 0; i < b.N; i++ {
 		if _, is, err := s.Board(ctx, u.ID, p.ID); err != nil || len(is) != 1000 {
+			b.Fatal(err, len(is))
+		}
+	}
+}
+
+// BenchmarkBoard10000 loads a 10,000-issue board (issue #16) from the
+// store: project, columns, issues.
+func BenchmarkBoard10000(b *testing.B) {
+	s, u, p, _ := benchStore(b, 10000)
+	ctx := context.Background()
+	b.ReportAllocs()
+	start := cpuTime()
+	defer func() { b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op") }()
+	for b.Loop() {
+		if _, is, err := s.Board(ctx, u.ID, p.ID); err != nil || len(is) != 10000 {
 			b.Fatal(err, len(is))
 		}
 	}

@@ -36,33 +36,6 @@ func (s *Store) issue(db *gorm.DB, projectID, issueID string) (Issue, error) {
 	return row.I.view(row.ProjectKey), nil
 }
 
-// Board loads a project and all its issues, in board order (rank, then id).
-func (s *Store) Board(ctx context.Context, userID, projectID string) (Project, []Issue, error) {
-	p, err := s.GetProject(ctx, userID, projectID)
-	if err != nil {
-		return Project{}, nil, err
-	}
-	// Scanned by hand: GORM's reflection was a third of a 1,000-card load.
-	rows, err := s.read(ctx).Raw(`SELECT id, project_id, number, title, description, status, priority, assignee_id,
-		author_id, labels, effort, due_date, rank, version, created_at, updated_at, cycle_id, carryover, comment_count
-		FROM issues WHERE project_id = ? AND deleted_at IS NULL ORDER BY rank, id`, projectID).Rows()
-	if err != nil {
-		return Project{}, nil, translate(err)
-	}
-	defer rows.Close()
-	out := []Issue{}
-	for rows.Next() {
-		var r issueRow
-		if err := rows.Scan(&r.ID, &r.ProjectID, &r.Number, &r.Title, &r.Description, &r.Status, &r.Priority,
-			&r.AssigneeID, &r.AuthorID, &r.Labels, &r.Effort, &r.DueDate, &r.Rank, &r.Version, &r.CreatedAt, &r.UpdatedAt,
-			&r.CycleID, &r.Carryover, &r.CommentCount); err != nil {
-			return Project{}, nil, translate(err)
-		}
-		out = append(out, r.view(p.Key))
-	}
-	return p, out, translate(rows.Err())
-}
-
 // ListIssues lists issues newest first, filtered, a page at a time.
 func (s *Store) ListIssues(ctx context.Context, userID, projectID string, f IssueFilter) (IssuePage, error) {
 	db := s.read(ctx)
