@@ -11,7 +11,8 @@ import (
 
 // On PostgreSQL a move is one call of corkboard_move (move_function.sql,
 // installed by migration 0018) and the event's INSERT: two round trips
-// where issue_move.go's statements take eight. The function makes the
+// where issue_move.go's statements take eight, and no savepoint in a
+// batch (commitBare: the function writes only once the move is sure). The function makes the
 // same checks in the same order and answers the same errors; Go keeps the
 // input's form checks, the event's payload (its JSON is Go's) and the
 // notifications of a status move (app's rules).
@@ -50,7 +51,7 @@ func (s *Store) moveByFunction(ctx context.Context, actor User, projectID, issue
 	var out Issue
 	var ev Event
 	var notes []Notification
-	err := s.commit(ctx, projectID, func(w *wtx) error {
+	err := s.commitBare(ctx, projectID, func(w *wtx) error {
 		notes = nil
 		now := s.now()
 		var code int
@@ -65,18 +66,18 @@ func (s *Store) moveByFunction(ctx context.Context, actor User, projectID, issue
 		if err != nil {
 			return err
 		}
-		switch code {
+		switch code { // a refusal: the function wrote nothing
 		case 0:
 		case 1:
-			return ErrNotFound
+			return refuse(ErrNotFound)
 		case 2:
-			return ErrForbidden
+			return refuse(ErrForbidden)
 		case 3:
-			return &StaleError{Current: r.view(key)}
+			return refuse(&StaleError{Current: r.view(key)})
 		case 4:
-			return invalid(field, message)
+			return refuse(invalid(field, message))
 		case 5:
-			return errRank
+			return refuse(errRank)
 		default:
 			return fmt.Errorf("models: corkboard_move answered %d", code)
 		}
