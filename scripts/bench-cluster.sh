@@ -46,7 +46,7 @@ echo "== 2. through Redis: $VIEWERS viewers on instances 2 and 3, $RATE moves/s 
 ./bin/corkbench -url $u1 -viewer-urls $u2,$u3 -mode ws -viewers "$VIEWERS" -rate "$RATE" -duration 10s -issues 100
 echo
 echo "== 3. one board, moves through all three instances: 16 movers, round robin"
-./bin/corkbench -url $u1 -move-urls $u1,$u2,$u3 -mode moves -concurrency 16 -duration 10s -issues 300
+./bin/corkbench -url $u1 -move-urls $u1,$u2,$u3 -mode moves -concurrency 16 -duration 10s -issues 300 -pg-cpu
 echo
 echo "== 4. reconnect storm: $STORM viewers on instance 3, killed; moves through instance 1"
 ./bin/corkbench -url $u3 -viewer-urls $u1,$u2 -mode storm -viewers "$STORM" -rate "$RATE" -duration 15s -issues 100 -kill-pid "${pids[3]}"

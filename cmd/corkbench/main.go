@@ -38,6 +38,7 @@ func main() {
 	serverPID := flag.Int("server-pid", 0, "the server's pid, to report its CPU per move (moves) or RSS per idle socket (ws)")
 	verbose := flag.Bool("v", false, "print each move's delivery timeline to stderr (ws)")
 	viewerURLs := flag.String("viewer-urls", "", "comma-separated instances the viewers connect to (ws: instead of -url; storm: where they reconnect)")
+	pgCPU := flag.Bool("pg-cpu", false, "moves: also report the CPU per move of the local postgres processes (all of them: for a machine where the bench is PostgreSQL's only client)")
 	moveURLs := flag.String("move-urls", "", "comma-separated instances the movers spread over, round robin (moves: instead of -url)")
 	killPID := flag.Int("kill-pid", 0, "storm: the pid of the -url instance, killed (SIGKILL) a third of the way in")
 	flag.Parse()
@@ -59,7 +60,7 @@ func main() {
 	var err error
 	switch *mode {
 	case "moves":
-		err = b.moves(*conc, *dur, *serverPID, splitList(*moveURLs))
+		err = b.moves(*conc, *dur, *serverPID, *pgCPU, splitList(*moveURLs))
 	case "board":
 		err = b.board(*n)
 	case "ws":
@@ -175,7 +176,7 @@ func parallel(workers, n int, fn func(i int) error) error {
 // not what limits the figure. With targets (several instances of one
 // cluster) worker w sends to targets[w % len(targets)]: the moves of one
 // board spread over the instances.
-func (b *bench) moves(conc int, dur time.Duration, serverPID int, targets []string) error {
+func (b *bench) moves(conc int, dur time.Duration, serverPID int, pgCPU bool, targets []string) error {
 	statuses := []string{"open", "in_progress", "done"}
 	bodies := make([][]byte, len(statuses))
 	for i, s := range statuses {
@@ -194,6 +195,7 @@ func (b *bench) moves(conc int, dur time.Duration, serverPID int, targets []stri
 	}
 	cpu0, cpuErr := processCPU(serverPID)
 	self0, _ := processCPU(0)
+	pg0, pgErr := postgresCPU()
 	deadline := time.Now().Add(dur)
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -242,6 +244,9 @@ func (b *bench) moves(conc int, dur time.Duration, serverPID int, targets []stri
 		line := "CPU per move: corkbench " + perMove(self1-self0)
 		if cpu1, err := processCPU(serverPID); serverPID > 0 && cpuErr == nil && err == nil {
 			line = "CPU per move: server " + perMove(cpu1-cpu0) + ", corkbench " + perMove(self1-self0)
+		}
+		if pg1, err := postgresCPU(); pgCPU && pgErr == nil && err == nil {
+			line += ", postgres " + perMove(pg1-pg0)
 		}
 		fmt.Println(line)
 	}
