@@ -36,12 +36,7 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 		wg.Go(func() {
 			_, _, errB = s.MoveIssue(t.Context(), f.editor, f.p.ID, b.ID, models.MoveInput{Status: "in_progress"})
 		})
-		for deadline := time.Now().Add(10 * time.Second); waiting() < 4; {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d changes queued, want 4", waiting())
-			}
-			time.Sleep(time.Millisecond)
-		}
+		waitQueued(t, waiting, 4)
 		release()
 		wg.Wait()
 
@@ -185,12 +180,7 @@ func TestBareChangeFailingAfterWritingIsUndone(t *testing.T) {
 		wg.Go(func() {
 			_, _, errB = s.MoveIssue(ctx, f.editor, f.p.ID, b.ID, models.MoveInput{Status: "in_progress"})
 		})
-		for deadline := time.Now().Add(10 * time.Second); waiting() < 5; {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d changes queued, want 5", waiting())
-			}
-			time.Sleep(time.Millisecond)
-		}
+		waitQueued(t, waiting, 5)
 		release()
 		wg.Wait()
 
@@ -220,4 +210,15 @@ func TestBareChangeFailingAfterWritingIsUndone(t *testing.T) {
 			t.Errorf("b: %s v%d, want in_progress v2", got.Status, got.Version)
 		}
 	})
+}
+
+// waitQueued waits until n changes are queued on a held writer.
+func waitQueued(t *testing.T, waiting func() int64, n int64) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); waiting() < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d changes queued, want %d", waiting(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
