@@ -55,6 +55,9 @@ type change struct {
 	role    Role
 	project projectRow     // ID, Key, Seq and the settings only (sqlProjectRow)
 	notes   []Notification // written by this change (notify_change.go)
+	// watchers, when the change has read them already (nil: notifyIssue
+	// reads them).
+	watchers *watcherSet
 }
 
 // change runs fn for actor on project if the actor's role is at least need,

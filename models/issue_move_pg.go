@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed" // the move function's SQL
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -22,7 +23,7 @@ var moveFunctionSQL string
 
 const sqlMoveFunction = `SELECT o_code, o_field, o_message, o_seq, o_key, o_old_status, o_id, o_project_id, o_number,
 	o_title, o_description, o_status, o_priority, o_assignee_id, o_author_id, o_labels, o_effort, o_due_date, o_rank,
-	o_version, o_created_at, o_updated_at, o_cycle_id, o_carryover, o_comment_count
+	o_version, o_created_at, o_updated_at, o_cycle_id, o_carryover, o_comment_count, o_watching, o_unwatched
 	FROM corkboard_move(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // installMoveFunction is migration 0018's code: the function on
@@ -55,14 +56,14 @@ func (s *Store) moveByFunction(ctx context.Context, actor User, projectID, issue
 		notes = nil
 		now := s.now()
 		var code int
-		var field, message, key, oldStatus string
+		var field, message, key, oldStatus, watching, unwatched string
 		var seq int64
 		var r issueRow
 		err := w.queryRow(sqlMoveFunction, projectID, actor.ID, issueID, m.Status, m.AfterID, m.BeforeID, m.Version,
 			now, statusOK, afterOK, beforeOK).Scan(&code, &field, &message, &seq, &key, &oldStatus,
 			&r.ID, &r.ProjectID, &r.Number, &r.Title, &r.Description, &r.Status, &r.Priority, &r.AssigneeID,
 			&r.AuthorID, &r.Labels, &r.Effort, &r.DueDate, &r.Rank, &r.Version, &r.CreatedAt, &r.UpdatedAt,
-			&r.CycleID, &r.Carryover, &r.CommentCount)
+			&r.CycleID, &r.Carryover, &r.CommentCount, &watching, &unwatched)
 		if err != nil {
 			return err
 		}
@@ -85,6 +86,7 @@ func (s *Store) moveByFunction(ctx context.Context, actor User, projectID, issue
 		c := &change{tx: w.gorm, w: w, s: s, actor: actor,
 			project: projectRow{ID: projectID, Key: key, Seq: seq}}
 		if oldStatus != r.Status {
+			c.watchers = &watcherSet{on: splitIDs(watching), off: splitIDs(unwatched)}
 			a := deref(r.AssigneeID)
 			if err := c.notifyIssue(r, NotifyFacts{StatusMoved: true, OldAssignee: a, NewAssignee: a}, "", "", nil); err != nil {
 				return err
@@ -102,4 +104,12 @@ func (s *Store) moveByFunction(ctx context.Context, actor User, projectID, issue
 		return Issue{}, Event{}, translate(err)
 	}
 	return out, ev, nil
+}
+
+// splitIDs is the ids of a comma-joined list ("" for none).
+func splitIDs(list string) []string {
+	if list == "" {
+		return nil
+	}
+	return strings.Split(list, ",")
 }

@@ -174,6 +174,8 @@ $f$;
 -- corkboard_move answers o_code: 0 moved, 1 not found (project, member or
 -- issue), 2 forbidden (not an editor), 3 stale (the row is the current
 -- one), 4 invalid (o_field, o_message), 5 no rank between the neighbours.
+-- A move to another column answers the issue's watchers too (o_watching,
+-- o_unwatched: user ids joined by commas), for the notifications.
 -- p_status_ok, p_after_ok and p_before_ok are Go's checks of the input's
 -- form (a column key, uuids), made where MoveIssue makes them.
 CREATE OR REPLACE FUNCTION corkboard_move(p_project text, p_actor text, p_issue text, p_status text,
@@ -183,7 +185,8 @@ CREATE OR REPLACE FUNCTION corkboard_move(p_project text, p_actor text, p_issue 
 	OUT o_id text, OUT o_project_id text, OUT o_number bigint, OUT o_title text, OUT o_description text,
 	OUT o_status text, OUT o_priority text, OUT o_assignee_id text, OUT o_author_id text, OUT o_labels text,
 	OUT o_effort int, OUT o_due_date text, OUT o_rank text, OUT o_version bigint, OUT o_created_at timestamptz,
-	OUT o_updated_at timestamptz, OUT o_cycle_id text, OUT o_carryover int, OUT o_comment_count int)
+	OUT o_updated_at timestamptz, OUT o_cycle_id text, OUT o_carryover int, OUT o_comment_count int,
+	OUT o_watching text, OUT o_unwatched text)
 LANGUAGE plpgsql VOLATILE AS $f$
 DECLARE
 	r issues%ROWTYPE;
@@ -202,7 +205,7 @@ BEGIN
 	o_code := 1; o_field := ''; o_message := ''; o_seq := 0; o_key := ''; o_old_status := '';
 	o_id := ''; o_project_id := ''; o_number := 0; o_title := ''; o_description := ''; o_status := '';
 	o_priority := ''; o_labels := '[]'; o_rank := ''; o_version := 0; o_created_at := p_now;
-	o_updated_at := p_now; o_carryover := 0; o_comment_count := 0;
+	o_updated_at := p_now; o_carryover := 0; o_comment_count := 0; o_watching := ''; o_unwatched := '';
 	-- Each statement of a volatile function takes a new snapshot: once
 	-- the project row is locked, the reads below see every earlier change.
 	SELECT p.key INTO v_key FROM projects p WHERE p.id = p_project FOR NO KEY UPDATE;
@@ -298,5 +301,10 @@ BEGIN
 	UPDATE issues SET status = p_status, rank = o_rank, version = r.version + 1, updated_at = p_now WHERE id = r.id;
 	UPDATE projects SET seq = seq + 1 WHERE id = p_project RETURNING seq INTO o_seq;
 	o_code := 0; o_status := p_status; o_version := r.version + 1; o_updated_at := p_now;
+	IF r.status <> p_status THEN
+		SELECT coalesce(string_agg(w.user_id, ',') FILTER (WHERE w.watching), ''),
+			coalesce(string_agg(w.user_id, ',') FILTER (WHERE NOT w.watching), '')
+			INTO o_watching, o_unwatched FROM issue_watchers w WHERE w.issue_id = r.id;
+	END IF;
 END
 $f$;
