@@ -21,7 +21,9 @@ import (
 // that fails rolls back to its savepoint and changes nothing; the others
 // still commit. Each change takes its own seq and writes its own event row
 // inside its savepoint, so the log stays gap-free; the callers return (and
-// announce) only after the shared COMMIT.
+// announce) only after the shared COMMIT. A bare change (commitBare: one
+// that writes nothing unless it succeeds, the PostgreSQL move) skips its
+// savepoint.
 //
 // Why: a move is a handful of cheap statements, but each transaction pays
 // BEGIN, COMMIT and the WAL write of every page it dirtied (on PostgreSQL,
