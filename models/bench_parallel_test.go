@@ -2,10 +2,13 @@ package models
 
 import (
 	"context"
+	"path/filepath"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/corkboard/corkboard/internal/testdb"
 )
 
 // BenchmarkMoveIssueParallel: moves from 16 goroutines at once on SQLite,
@@ -13,7 +16,18 @@ import (
 // cpu-µs/op is the process's CPU time per move: on a shared machine it
 // moves far less than ns/op does.
 func BenchmarkMoveIssueParallel(b *testing.B) {
-	s, u, p, issues := benchStore(b, 300)
+	benchMoveParallel(b, "sqlite://"+filepath.Join(b.TempDir(), "bench.db"))
+}
+
+// BenchmarkMoveIssueParallelPG is the same on TEST_DATABASE_URL
+// (corkboard_move, issue_move_pg.go): the server's side of
+// `make bench-http-pg` without HTTP.
+func BenchmarkMoveIssueParallelPG(b *testing.B) {
+	benchMoveParallel(b, testdb.Postgres(b))
+}
+
+func benchMoveParallel(b *testing.B, url string) {
+	s, u, p, issues := benchStoreAt(b, url, 300)
 	ctx := context.Background()
 	var n atomic.Int64
 	b.SetParallelism(8) // x GOMAXPROCS goroutines

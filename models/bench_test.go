@@ -11,8 +11,14 @@ import (
 
 func benchStore(b *testing.B, issues int) (*Store, User, Project, []Issue) {
 	b.Helper()
+	return benchStoreAt(b, "sqlite://"+filepath.Join(b.TempDir(), "bench.db"), issues)
+}
+
+// benchStoreAt is benchStore on the database at url.
+func benchStoreAt(b *testing.B, url string, issues int) (*Store, User, Project, []Issue) {
+	b.Helper()
 	ctx := context.Background()
-	s, err := Open(ctx, "sqlite://"+filepath.Join(b.TempDir(), "bench.db"), Options{})
+	s, err := Open(ctx, url, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -55,6 +55,9 @@ type change struct {
 	role    Role
 	project projectRow     // ID, Key, Seq and the settings only (sqlProjectRow)
 	notes   []Notification // written by this change (notify_change.go)
+	// watchers, when the change has read them already (nil: notifyIssue
+	// reads them).
+	watchers *watcherSet
 }
 
 // change runs fn for actor on project if the actor's role is at least need,
@@ -105,25 +108,39 @@ func (s *Store) change(ctx context.Context, actor User, projectID string, need R
 		if err != nil {
 			return err
 		}
-		payload, err := json.Marshal(data)
-		if err != nil {
+		if ev, err = w.appendEvent(projectID, p.Seq, actor, typ, data); err != nil {
 			return err
 		}
-		row := eventRow{ProjectID: projectID, Seq: p.Seq, Type: typ, ActorID: actor.ID,
-			ActorName: actor.DisplayName, Payload: string(payload), CreatedAt: s.now()}
-		if _, err := w.exec(sqlInsertEvent, row.ProjectID, row.Seq, row.Type, row.ActorID, row.ActorName,
-			row.Payload, row.CreatedAt, eventIssue(data)); err != nil {
-			return err
-		}
-		ev = row.view()
-		ev.Data = payload // the same bytes, not a second copy of them
 		notes = c.notes
 		return nil
 	})
-	if err == nil && len(notes) > 0 && s.onNotify != nil {
-		s.onNotify(notes) // after the commit: a rolled-back change tells nobody
-	}
+	s.notifyCommitted(err, notes)
 	return ev, translate(err)
+}
+
+// appendEvent writes the event of the change that took seq.
+func (w *wtx) appendEvent(projectID string, seq int64, actor User, typ string, data any) (Event, error) {
+	payload, err := json.Marshal(data)
+	if err != nil {
+		return Event{}, err
+	}
+	row := eventRow{ProjectID: projectID, Seq: seq, Type: typ, ActorID: actor.ID,
+		ActorName: actor.DisplayName, Payload: string(payload), CreatedAt: w.s.now()}
+	if _, err := w.exec(sqlInsertEvent, row.ProjectID, row.Seq, row.Type, row.ActorID, row.ActorName,
+		row.Payload, row.CreatedAt, eventIssue(data)); err != nil {
+		return Event{}, err
+	}
+	ev := row.view()
+	ev.Data = payload // the same bytes, not a second copy of them
+	return ev, nil
+}
+
+// notifyCommitted hands a committed change's notifications on: after the
+// commit, so a rolled-back change tells nobody.
+func (s *Store) notifyCommitted(err error, notes []Notification) {
+	if err == nil && len(notes) > 0 && s.onNotify != nil {
+		s.onNotify(notes)
+	}
 }
 
 // eventIssue is the issue an event's data is about (nil: none). Its events

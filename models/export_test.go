@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
 )
 
@@ -33,4 +35,38 @@ func MigrateUpTo(ctx context.Context, s *Store, id string) error {
 // older version would have.
 func Exec(ctx context.Context, s *Store, sql string, args ...any) error {
 	return s.write(ctx).Exec(sql, args...).Error
+}
+
+// RankBetweenSQL is corkboard_rank_between (PostgreSQL) of each pair
+// a[i], b[i]: nil where it answers NULL.
+func RankBetweenSQL(ctx context.Context, s *Store, a, b []string) ([]*string, error) {
+	ja, err := json.Marshal(a)
+	if err != nil {
+		return nil, err
+	}
+	jb, err := json.Marshal(b)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.read(ctx).Raw(`SELECT corkboard_rank_between(x.a, y.b)
+		FROM json_array_elements_text(?::json) WITH ORDINALITY AS x(a, n)
+		JOIN json_array_elements_text(?::json) WITH ORDINALITY AS y(b, n) USING (n) ORDER BY n`,
+		string(ja), string(jb)).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*string
+	for rows.Next() {
+		var k sql.NullString
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		if k.Valid {
+			out = append(out, &k.String)
+		} else {
+			out = append(out, nil)
+		}
+	}
+	return out, rows.Err()
 }

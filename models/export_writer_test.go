@@ -21,3 +21,20 @@ func HoldWriter(s *Store, projectID string) (waiting func() int64, release func(
 
 // WriterBatches is how many transactions the writer of projectID has run.
 func WriterBatches(s *Store, projectID string) int64 { return s.writerOf(projectID).batches.Load() }
+
+// BareChange submits a bare change (commitBare) of projectID that runs stmt
+// (its one parameter is projectID; none if "") and then answers fail, as a
+// refusal if refused.
+func BareChange(ctx context.Context, s *Store, projectID, stmt string, fail error, refused bool) error {
+	return s.commitBare(ctx, projectID, func(t *wtx) error {
+		if stmt != "" {
+			if _, err := t.exec(stmt, projectID); err != nil {
+				return err
+			}
+		}
+		if refused {
+			return refuse(fail)
+		}
+		return fail
+	})
+}

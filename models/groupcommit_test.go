@@ -36,12 +36,7 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 		wg.Go(func() {
 			_, _, errB = s.MoveIssue(t.Context(), f.editor, f.p.ID, b.ID, models.MoveInput{Status: "in_progress"})
 		})
-		for deadline := time.Now().Add(10 * time.Second); waiting() < 4; {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d changes queued, want 4", waiting())
-			}
-			time.Sleep(time.Millisecond)
-		}
+		waitQueued(t, waiting, 4)
 		release()
 		wg.Wait()
 
@@ -152,4 +147,78 @@ func TestSessionCacheSeesOtherInstancesWithinASecond(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	})
+}
+
+// TestBareChangeFailingAfterWritingIsUndone: a bare change (no savepoint,
+// the move on PostgreSQL) that fails after writing, by its own error or by
+// the database's, is undone with its transaction, and the rest of its
+// batch runs again and commits; a refused one changes nothing and gets its
+// error as it was.
+func TestBareChangeFailingAfterWritingIsUndone(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *models.Store) {
+		f := newFixture(t, s)
+		ctx := t.Context()
+		a, b := f.issue("a", "open"), f.issue("b", "open")
+		seq0 := f.seq()
+		boom := errors.New("boom")
+
+		waiting, release := models.HoldWriter(s, f.p.ID)
+		var wg sync.WaitGroup
+		var errA, errB, errDirty, errDB, errRefused error
+		wg.Go(func() {
+			_, _, errA = s.MoveIssue(ctx, f.editor, f.p.ID, a.ID, models.MoveInput{Status: "done"})
+		})
+		wg.Go(func() {
+			errDirty = models.BareChange(ctx, s, f.p.ID, `UPDATE projects SET name = 'dirty' WHERE id = ?`, boom, false)
+		})
+		wg.Go(func() { // breaks the CHECK (seq >= 0): on PostgreSQL the transaction is aborted
+			errDB = models.BareChange(ctx, s, f.p.ID, `UPDATE projects SET seq = -1 WHERE id = ?`, nil, false)
+		})
+		wg.Go(func() {
+			errRefused = models.BareChange(ctx, s, f.p.ID, "", boom, true)
+		})
+		wg.Go(func() {
+			_, _, errB = s.MoveIssue(ctx, f.editor, f.p.ID, b.ID, models.MoveInput{Status: "in_progress"})
+		})
+		waitQueued(t, waiting, 5)
+		release()
+		wg.Wait()
+
+		if errA != nil || errB != nil {
+			t.Fatalf("the batch-mates' moves: %v, %v", errA, errB)
+		}
+		if errDirty != boom || errRefused != boom {
+			t.Errorf("bare changes answered %v and %v, want boom as it was", errDirty, errRefused)
+		}
+		if errDB == nil {
+			t.Errorf("the CHECK-breaking change succeeded")
+		}
+		if p, err := s.GetProject(ctx, f.owner.ID, f.p.ID); err != nil || p.Name != "Corkboard" {
+			t.Fatalf("project %q, %v: a failed change's write was kept", p.Name, err)
+		}
+		if got := f.seq(); got != seq0+2 {
+			t.Fatalf("seq %d, want %d", got, seq0+2)
+		}
+		events := f.events(seq0)
+		if len(events) != 2 || events[0].Seq != seq0+1 || events[1].Seq != seq0+2 {
+			t.Fatalf("events after %d: %+v, want two, gap-free", seq0, events)
+		}
+		if got := f.getIssue(a.ID); got.Status != "done" || got.Version != 2 {
+			t.Errorf("a: %s v%d, want done v2", got.Status, got.Version)
+		}
+		if got := f.getIssue(b.ID); got.Status != "in_progress" || got.Version != 2 {
+			t.Errorf("b: %s v%d, want in_progress v2", got.Status, got.Version)
+		}
+	})
+}
+
+// waitQueued waits until n changes are queued on a held writer.
+func waitQueued(t *testing.T, waiting func() int64, n int64) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); waiting() < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d changes queued, want %d", waiting(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

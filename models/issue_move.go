@@ -35,6 +35,9 @@ func (s *Store) MoveIssue(ctx context.Context, actor User, projectID, issueID st
 	if m.Version != nil && *m.Version < 1 {
 		return Issue{}, Event{}, invalid("version", "must be at least 1")
 	}
+	if s.dialect == "postgres" {
+		return s.moveByFunction(ctx, actor, projectID, issueID, m)
+	}
 	var out Issue
 	ev, err := s.change(ctx, actor, projectID, RoleEditor, func(c *change) (string, any, error) {
 		row, err := c.issueRow(issueID)

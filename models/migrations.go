@@ -195,6 +195,8 @@ func (s *Store) migrationCode(id string) func(tx *gorm.DB) error {
 		return s.backfillHandles
 	case "0010_activity":
 		return s.backfillEventIssues
+	case "0018_move_function":
+		return s.installMoveFunction
 	}
 	return nil
 }

@@ -257,4 +257,7 @@ CREATE INDEX webhook_deliveries_recent ON webhook_deliveries (webhook_id, at, id
 	{"0017_transfer_fix", `
 ALTER TABLE projects ADD COLUMN initial_columns TEXT NOT NULL DEFAULT '';
 `},
+	// PostgreSQL's one-statement move (models/issue_move_pg.go): all of it
+	// is the migration's code, move_function.sql.
+	{"0018_move_function", ``},
 }

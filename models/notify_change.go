@@ -71,25 +71,9 @@ func (c *change) notifyIssue(issue issueRow, f NotifyFacts, oldText, newText str
 			return err
 		}
 	}
-	rows, err := c.tx.Raw(`SELECT user_id, watching FROM issue_watchers WHERE issue_id = ?`, issue.ID).Rows()
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var id string
-		var on bool
-		if err := rows.Scan(&id, &on); err != nil {
-			rows.Close()
-			return err
-		}
-		if on {
-			f.Watchers = append(f.Watchers, id)
-		} else {
-			f.Unwatched = append(f.Unwatched, id)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if w := c.watchers; w != nil { // read by the change already (issue_move_pg.go)
+		f.Watchers, f.Unwatched = w.on, w.off
+	} else if err := c.readWatchers(issue.ID, &f); err != nil {
 		return err
 	}
 	plan := rules.Plan(f)
@@ -132,4 +116,29 @@ func (c *change) notifyIssue(issue issueRow, f NotifyFacts, oldText, newText str
 		}
 	}
 	return nil
+}
+
+// watcherSet is who watches an issue (on) and who chose not to (off).
+type watcherSet struct{ on, off []string }
+
+// readWatchers fills f's Watchers and Unwatched from issue_watchers.
+func (c *change) readWatchers(issueID string, f *NotifyFacts) error {
+	rows, err := c.tx.Raw(`SELECT user_id, watching FROM issue_watchers WHERE issue_id = ?`, issueID).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var on bool
+		if err := rows.Scan(&id, &on); err != nil {
+			return err
+		}
+		if on {
+			f.Watchers = append(f.Watchers, id)
+		} else {
+			f.Unwatched = append(f.Unwatched, id)
+		}
+	}
+	return rows.Err()
 }

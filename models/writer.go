@@ -21,7 +21,9 @@ import (
 // that fails rolls back to its savepoint and changes nothing; the others
 // still commit. Each change takes its own seq and writes its own event row
 // inside its savepoint, so the log stays gap-free; the callers return (and
-// announce) only after the shared COMMIT.
+// announce) only after the shared COMMIT. A bare change (commitBare: one
+// that writes nothing unless it succeeds, the PostgreSQL move) skips its
+// savepoint.
 //
 // Why: a move is a handful of cheap statements, but each transaction pays
 // BEGIN, COMMIT and the WAL write of every page it dirtied (on PostgreSQL,
@@ -59,10 +61,19 @@ type writer struct {
 type writeOp struct {
 	ctx   context.Context
 	fn    func(t *wtx) error
+	bare  bool // runs without a savepoint (commitBare)
 	err   error
 	panic any
 	done  chan struct{}
 }
+
+// refusal is the error of a bare change that wrote nothing.
+type refusal struct{ err error }
+
+func (r refusal) Error() string { return r.err.Error() }
+
+// refuse marks err as a bare change's failure that wrote nothing.
+func refuse(err error) error { return refusal{err} }
 
 // wtx is a batch's transaction as one change sees it: GORM for ordinary
 // statements, and the hot statements of the change path prepared once per
@@ -124,8 +135,21 @@ func (s *Store) CommitStats() (transactions, changes int64) {
 // change has been rolled back. fn runs on the writer's goroutine; a panic
 // in it is re-raised here.
 func (s *Store) commit(ctx context.Context, projectID string, fn func(t *wtx) error) error {
+	return s.submit(ctx, projectID, &writeOp{ctx: ctx, fn: fn, done: make(chan struct{})})
+}
+
+// commitBare is commit for a change that needs no savepoint: one that
+// writes nothing until its last possible refusal, and returns refuse(err)
+// for a refusal. In a batch that saves a round trip per change (the
+// savepoint's). Should it fail after writing (any error not a refusal,
+// or a panic), the writer rolls the transaction back and runs the rest
+// of the batch again without it: its batch-mates still commit.
+func (s *Store) commitBare(ctx context.Context, projectID string, fn func(t *wtx) error) error {
+	return s.submit(ctx, projectID, &writeOp{ctx: ctx, fn: fn, bare: true, done: make(chan struct{})})
+}
+
+func (s *Store) submit(ctx context.Context, projectID string, op *writeOp) error {
 	w := s.writerOf(projectID)
-	op := &writeOp{ctx: ctx, fn: fn, done: make(chan struct{})}
 	w.waiting.Add(1)
 	select {
 	case w.ops <- op:
@@ -193,8 +217,29 @@ func (w *writer) loop() {
 	}
 }
 
-// run executes a batch in one transaction and sets each op's outcome.
+// run executes a batch in one transaction and sets each op's outcome. A
+// bare change that failed after writing leaves the transaction in a state
+// no savepoint can undo: it is rolled back, and the others run again.
 func (w *writer) run(batch []*writeOp) {
+	for {
+		dirty := w.runOnce(batch)
+		if dirty < 0 {
+			return
+		}
+		rest := make([]*writeOp, 0, len(batch)-1)
+		for i, op := range batch {
+			if i != dirty {
+				op.err, op.panic = nil, nil
+				rest = append(rest, op)
+			}
+		}
+		batch = rest
+	}
+}
+
+// runOnce runs batch in one transaction; it answers the index of a bare
+// change that failed after writing (the transaction is rolled back), or -1.
+func (w *writer) runOnce(batch []*writeOp) int {
 	ctx := context.Background()
 	hot := w.s.hotStatements(ctx)
 	gtx := w.s.wdb.WithContext(ctx).Begin()
@@ -202,7 +247,7 @@ func (w *writer) run(batch []*writeOp) {
 		for _, op := range batch {
 			op.err = gtx.Error
 		}
-		return
+		return -1
 	}
 	tx, ok := sqlTx(gtx.Statement.ConnPool)
 	if !ok {
@@ -210,7 +255,7 @@ func (w *writer) run(batch []*writeOp) {
 		for _, op := range batch {
 			op.err = fmt.Errorf("models: a transaction over %T, not *sql.Tx", gtx.Statement.ConnPool)
 		}
-		return
+		return -1
 	}
 	t := &wtx{s: w.s, ctx: ctx, gorm: gtx, tx: tx, hot: hot, bound: map[string]*sql.Stmt{}}
 	alone := len(batch) == 1
@@ -229,7 +274,7 @@ func (w *writer) run(batch []*writeOp) {
 		usedPoint  = 2
 	)
 	point := noPoint
-	for _, op := range batch {
+	for i, op := range batch {
 		if fatal != nil {
 			op.err = fatal
 			continue
@@ -239,12 +284,27 @@ func (w *writer) run(batch []*writeOp) {
 			continue
 		}
 		if alone {
-			op.err = op.call(t)
-			if op.err != nil {
+			if op.err = op.call(t); op.err != nil {
+				op.err = unrefused(op.err)
 				gtx.Rollback()
-				return
+				return -1
 			}
 			break
+		}
+		if op.bare {
+			err := op.call(t)
+			if r, ok := err.(refusal); ok {
+				op.err = r.err
+				continue
+			}
+			if op.err = err; err != nil {
+				gtx.Rollback()
+				return i
+			}
+			if point == cleanPoint { // a rollback to it would undo this change
+				point = usedPoint
+			}
+			continue
 		}
 		if point != cleanPoint {
 			q := open
@@ -270,7 +330,7 @@ func (w *writer) run(batch []*writeOp) {
 				op.err = fatal
 			}
 		}
-		return
+		return -1
 	}
 	if err := gtx.Commit().Error; err != nil {
 		for _, op := range batch {
@@ -279,6 +339,7 @@ func (w *writer) run(batch []*writeOp) {
 			}
 		}
 	}
+	return -1
 }
 
 // sqlTx is the database/sql transaction under a GORM one (PrepareStmt
@@ -292,6 +353,14 @@ func sqlTx(pool gorm.ConnPool) (*sql.Tx, bool) {
 		return tx, ok
 	}
 	return nil, false
+}
+
+// unrefused is err without its refusal mark.
+func unrefused(err error) error {
+	if r, ok := err.(refusal); ok {
+		return r.err
+	}
+	return err
 }
 
 func (op *writeOp) call(t *wtx) (err error) {

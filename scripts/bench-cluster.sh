@@ -3,7 +3,9 @@
 # load client on the same machine. In one run:
 #   1. fan-out, one instance: 1,000 viewers and the moves on instance 1;
 #   2. fan-out through Redis: the same, viewers on instances 2 and 3;
-#   3. reconnect storm: 5,000 viewers on instance 3, killed; they reconnect
+#   3. moves of one board from 16 movers spread over the three instances
+#      (moves/s, p50, p99);
+#   4. reconnect storm: 5,000 viewers on instance 3, killed; they reconnect
 #      to 1 and 2 with since while moves go on.
 # Needs: bin/corkboard, bin/corkbench (make build), psql, a PostgreSQL on
 # BENCH_PG (default the local test database) and Redis on BENCH_REDIS.
@@ -43,5 +45,8 @@ echo
 echo "== 2. through Redis: $VIEWERS viewers on instances 2 and 3, $RATE moves/s on instance 1"
 ./bin/corkbench -url $u1 -viewer-urls $u2,$u3 -mode ws -viewers "$VIEWERS" -rate "$RATE" -duration 10s -issues 100
 echo
-echo "== 3. reconnect storm: $STORM viewers on instance 3, killed; moves through instance 1"
+echo "== 3. one board, moves through all three instances: 16 movers, round robin"
+./bin/corkbench -url $u1 -move-urls $u1,$u2,$u3 -mode moves -concurrency 16 -duration 10s -issues 300 -pg-cpu
+echo
+echo "== 4. reconnect storm: $STORM viewers on instance 3, killed; moves through instance 1"
 ./bin/corkbench -url $u3 -viewer-urls $u1,$u2 -mode storm -viewers "$STORM" -rate "$RATE" -duration 15s -issues 100 -kill-pid "${pids[3]}"

@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -27,20 +28,57 @@ func processCPU(pid int) (time.Duration, error) {
 		}
 		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	_, cpu, _, err := statCPU(fmt.Sprintf("/proc/%d/stat", pid))
+	return cpu, err
+}
+
+// postgresCPU is the CPU time of every process named postgres so far:
+// the backends' own, and through the postmaster's children times the
+// backends' that have exited. Any other client of that PostgreSQL counts
+// too: meant for a machine where the bench is its only client.
+func postgresCPU() (time.Duration, error) {
+	paths, err := filepath.Glob("/proc/[0-9]*/stat")
 	if err != nil {
 		return 0, err
 	}
+	var total time.Duration
+	found := false
+	for _, p := range paths {
+		comm, cpu, children, err := statCPU(p)
+		if err != nil || comm != "postgres" {
+			continue // gone meanwhile, or another program
+		}
+		found = true
+		total += cpu + children
+	}
+	if !found {
+		return 0, fmt.Errorf("no postgres process on this machine")
+	}
+	return total, nil
+}
+
+// statCPU reads a /proc/PID/stat: the command name, the process's
+// user+system CPU time and that of its waited-for children.
+func statCPU(path string) (comm string, cpu, children time.Duration, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", 0, 0, err
+	}
 	// The command name (field 2) may hold spaces: count fields after ')'.
 	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0, fmt.Errorf("short /proc/%d/stat", pid)
+	end := strings.LastIndexByte(s, ')')
+	if start := strings.IndexByte(s, '('); start >= 0 && end > start {
+		comm = s[start+1 : end]
 	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("bad /proc/%d/stat", pid)
+	f := strings.Fields(s[end+1:])
+	if len(f) < 15 {
+		return "", 0, 0, fmt.Errorf("short %s", path)
 	}
-	return time.Duration(utime+stime) * time.Second / clockTick, nil
+	var t [4]int64
+	for i := range t {
+		if t[i], err = strconv.ParseInt(f[11+i], 10, 64); err != nil {
+			return "", 0, 0, fmt.Errorf("bad %s", path)
+		}
+	}
+	return comm, time.Duration(t[0]+t[1]) * time.Second / clockTick, time.Duration(t[2]+t[3]) * time.Second / clockTick, nil
 }

@@ -4,6 +4,7 @@
 // viewers over WebSockets. It creates its own user and project.
 //
 //	corkbench -url http://127.0.0.1:3900 -mode moves -concurrency 16 -duration 10s
+//	corkbench -url http://127.0.0.1:3911 -move-urls http://127.0.0.1:3911,http://127.0.0.1:3912 -mode moves
 //	corkbench -url http://127.0.0.1:3900 -mode board -issues 1000 -n 50
 //	corkbench -url http://127.0.0.1:3900 -mode ws -viewers 1000 -rate 20 -duration 10s -server-pid PID
 package main
@@ -37,6 +38,8 @@ func main() {
 	serverPID := flag.Int("server-pid", 0, "the server's pid, to report its CPU per move (moves) or RSS per idle socket (ws)")
 	verbose := flag.Bool("v", false, "print each move's delivery timeline to stderr (ws)")
 	viewerURLs := flag.String("viewer-urls", "", "comma-separated instances the viewers connect to (ws: instead of -url; storm: where they reconnect)")
+	pgCPU := flag.Bool("pg-cpu", false, "moves: also report the CPU per move of the local postgres processes (all of them: for a machine where the bench is PostgreSQL's only client)")
+	moveURLs := flag.String("move-urls", "", "comma-separated instances the movers spread over, round robin (moves: instead of -url)")
 	killPID := flag.Int("kill-pid", 0, "storm: the pid of the -url instance, killed (SIGKILL) a third of the way in")
 	flag.Parse()
 	if *mode == "ws" || *mode == "storm" {
@@ -57,7 +60,7 @@ func main() {
 	var err error
 	switch *mode {
 	case "moves":
-		err = b.moves(*conc, *dur, *serverPID)
+		err = b.moves(*conc, *dur, *serverPID, *pgCPU, splitList(*moveURLs))
 	case "board":
 		err = b.board(*n)
 	case "ws":
@@ -170,19 +173,29 @@ func parallel(workers, n int, fn func(i int) error) error {
 // neighbour or to the bottom. A 422 (the neighbour moved meanwhile) counts
 // as a rejected move, not a failure. With serverPID it also reports the
 // server's CPU time per move, and its own, to show that the load tool is
-// not what limits the figure.
-func (b *bench) moves(conc int, dur time.Duration, serverPID int) error {
+// not what limits the figure. With targets (several instances of one
+// cluster) worker w sends to targets[w % len(targets)]: the moves of one
+// board spread over the instances.
+func (b *bench) moves(conc int, dur time.Duration, serverPID int, pgCPU bool, targets []string) error {
 	statuses := []string{"open", "in_progress", "done"}
 	bodies := make([][]byte, len(statuses))
 	for i, s := range statuses {
 		bodies[i], _ = json.Marshal(map[string]string{"status": s})
 	}
-	mc, err := b.newMoveClient(conc)
-	if err != nil {
-		return err
+	if len(targets) == 0 {
+		targets = []string{b.base}
+	}
+	clients := make([]*moveClient, len(targets))
+	for i, t := range targets {
+		mc, err := b.newMoveClient(t, conc)
+		if err != nil {
+			return err
+		}
+		clients[i] = mc
 	}
 	cpu0, cpuErr := processCPU(serverPID)
 	self0, _ := processCPU(0)
+	pg0, pgErr := postgresCPU()
 	deadline := time.Now().Add(dur)
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -192,6 +205,7 @@ func (b *bench) moves(conc int, dur time.Duration, serverPID int) error {
 		wg.Add(1)
 		go func(seed uint64) {
 			defer wg.Done()
+			mc := clients[int(seed)%len(clients)]
 			r := rand.New(rand.NewPCG(seed, 1))
 			local := []time.Duration{}
 			for time.Now().Before(deadline) {
@@ -215,7 +229,12 @@ func (b *bench) moves(conc int, dur time.Duration, serverPID int) error {
 	}
 	wg.Wait()
 	slices.Sort(lat)
-	fmt.Printf("moves: concurrency %d, %s: %d ok, %d rejected, %d failed\n", conc, dur, len(lat), rejected.Load(), failed.Load())
+	over := ""
+	if len(targets) > 1 {
+		over = fmt.Sprintf(" over %d instances", len(targets))
+	}
+	fmt.Printf("moves: concurrency %d%s, %s: %d ok, %d rejected, %d failed\n", conc, over, dur, len(lat), rejected.Load(),
+		failed.Load())
 	fmt.Printf("moves/s %.0f   p50 %s   p99 %s   max %s\n", float64(len(lat))/dur.Seconds(),
 		pct(lat, 50), pct(lat, 99), pct(lat, 100))
 	if self1, _ := processCPU(0); len(lat) > 0 {
@@ -225,6 +244,9 @@ func (b *bench) moves(conc int, dur time.Duration, serverPID int) error {
 		line := "CPU per move: corkbench " + perMove(self1-self0)
 		if cpu1, err := processCPU(serverPID); serverPID > 0 && cpuErr == nil && err == nil {
 			line = "CPU per move: server " + perMove(cpu1-cpu0) + ", corkbench " + perMove(self1-self0)
+		}
+		if pg1, err := postgresCPU(); pgCPU && pgErr == nil && err == nil {
+			line += ", postgres " + perMove(pg1-pg0)
 		}
 		fmt.Println(line)
 	}

@@ -19,13 +19,19 @@ type moveClient struct {
 	cookie string
 }
 
-func (b *bench) newMoveClient(conc int) (*moveClient, error) {
-	u, err := url.Parse(b.base)
+// newMoveClient sends to the instance at target (signed in by -url's
+// session: the instances share the database).
+func (b *bench) newMoveClient(target string, conc int) (*moveClient, error) {
+	home, err := url.Parse(b.base)
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(target)
 	if err != nil {
 		return nil, err
 	}
 	var cookies []string
-	for _, c := range b.client.Jar.Cookies(u) {
+	for _, c := range b.client.Jar.Cookies(home) {
 		cookies = append(cookies, c.Name+"="+c.Value)
 	}
 	return &moveClient{
