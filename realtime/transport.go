@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"context"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -24,6 +25,24 @@ type Transport interface {
 	Close(code websocket.StatusCode, reason string) error
 	// CloseNow drops the connection without a handshake.
 	CloseNow() error
+}
+
+// Listener is a Transport that hands what the client sends to a callback
+// instead of a blocked Read (wsconn.Conn): an idle socket then needs no
+// goroutine of its own. Serve uses it when the transport is one.
+type Listener interface {
+	Transport
+	// Listen calls onMessage with each message, in order, one at a time
+	// (data is valid during the call only); false means the handler closed
+	// the connection. onEnd is called once, on its own goroutine, when the
+	// connection has ended, also if it ended before Listen.
+	Listen(onMessage func(text bool, data []byte) bool, onEnd func())
+}
+
+// frameWriter is a Transport that writes several frames in one call,
+// bounded by a timeout rather than a context (none to allocate per write).
+type frameWriter interface {
+	WriteFrames(timeout time.Duration, frames ...[]byte) error
 }
 
 // ReadLimit is the largest message a client may send (DESIGN.md, "Bounded
