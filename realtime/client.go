@@ -71,7 +71,22 @@ func (c *Client) enqueueLocked(m Message) {
 		c.tooSlowLocked()
 		return
 	}
-	c.queue = append(c.queue, m.Data)
+	data := m.Data
+	if c.fw != nil {
+		data = m.wire()
+		if !c.writing && len(c.queue) == 0 {
+			// Written here if the socket takes it now: no goroutine.
+			switch taken, flush := c.fw.TryWire(data); {
+			case taken && !flush:
+				return
+			case taken:
+				c.writing = true
+				go c.writeLoop() // finishes the frame
+				return
+			}
+		}
+	}
+	c.queue = append(c.queue, data)
 	if !c.writing {
 		c.writing = true
 		go c.writeLoop()
@@ -88,7 +103,7 @@ func (c *Client) tooSlowLocked() {
 func (c *Client) writeLoop() {
 	for {
 		c.mu.Lock()
-		if len(c.queue) == 0 || c.closing {
+		if c.closing {
 			c.writing = false
 			c.mu.Unlock()
 			return
@@ -96,6 +111,7 @@ func (c *Client) writeLoop() {
 		batch := c.queue
 		c.queue = c.spare[:0]
 		c.mu.Unlock()
+		// An empty batch still finishes a frame TryWire began.
 		if err := c.writeBatch(batch); err != nil {
 			c.closeWith(websocket.StatusGoingAway, "write failed")
 			c.mu.Lock()
@@ -106,15 +122,20 @@ func (c *Client) writeLoop() {
 		clear(batch)
 		c.mu.Lock()
 		c.spare = batch[:0]
+		if len(c.queue) == 0 {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
 		c.mu.Unlock()
 	}
 }
 
-// writeBatch sends frames in order with the write deadline, in one call
-// when the transport can.
+// writeBatch sends queued frames in order with the write deadline, in one
+// call when the transport can (its queue holds whole frames then).
 func (c *Client) writeBatch(frames [][]byte) error {
 	if c.fw != nil {
-		return c.fw.WriteFrames(c.hub.opt.WriteTimeout, frames...)
+		return c.fw.WriteWire(c.hub.opt.WriteTimeout, frames...)
 	}
 	for _, frame := range frames {
 		if err := c.write(context.Background(), frame); err != nil {

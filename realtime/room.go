@@ -293,6 +293,7 @@ func (r *room) forward(m Message) {
 		}
 	}
 	start := time.Now()
+	m = m.withFrame()
 	for c := range r.clients {
 		c.enqueue(m)
 		switch {

@@ -40,9 +40,13 @@ type Listener interface {
 }
 
 // frameWriter is a Transport that writes several frames in one call,
-// bounded by a timeout rather than a context (none to allocate per write).
+// bounded by a timeout rather than a context (none to allocate per write),
+// and takes frames encoded once for every socket (wsconn.Conn): the
+// client's queue then holds whole frames (wsconn.TextFrame).
 type frameWriter interface {
-	WriteFrames(timeout time.Duration, frames ...[]byte) error
+	WriteFrames(timeout time.Duration, payloads ...[]byte) error
+	WriteWire(timeout time.Duration, frames ...[]byte) error
+	TryWire(frame []byte) (taken, flush bool)
 }
 
 // ReadLimit is the largest message a client may send (DESIGN.md, "Bounded

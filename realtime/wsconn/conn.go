@@ -33,7 +33,8 @@ type Conn struct {
 	fd    atomic.Int32 // registered with the poller; -1 when not
 	busy  atomic.Bool  // a worker is reading it
 
-	wmu sync.Mutex // one frame written at a time
+	wmu     sync.Mutex // one frame written at a time
+	pending []byte     // guarded by wmu: the rest of a frame TryWire began
 
 	mu        sync.Mutex
 	ended     bool
@@ -295,6 +296,57 @@ func (c *Conn) WriteFrames(timeout time.Duration, payloads ...[]byte) error {
 	return err
 }
 
+// WriteWire writes whole frames (TextFrame's), in one call when the socket
+// takes them: the same bytes can go to every socket. Without frames it
+// finishes the frame TryWire began.
+func (c *Conn) WriteWire(timeout time.Duration, frames ...[]byte) error {
+	if len(frames) <= 1 {
+		var b []byte
+		if len(frames) == 1 {
+			b = frames[0]
+		}
+		return c.write(timeout, b, false)
+	}
+	bp := framePool.Get().(*[]byte)
+	b := (*bp)[:0]
+	for _, f := range frames {
+		b = append(b, f...)
+	}
+	err := c.write(timeout, b, false)
+	if cap(b) <= 64<<10 {
+		*bp = b[:0]
+		framePool.Put(bp)
+	}
+	return err
+}
+
+// TryWire writes a whole frame now if the socket's buffer takes it without
+// waiting, so a fan-out needs no goroutine per socket. taken: the frame is
+// the connection's; flush: only part of it went out, and WriteWire (with
+// no frames) must finish it before anything else is written. Not taken:
+// nothing was written (busy writing, or the buffer is full).
+func (c *Conn) TryWire(frame []byte) (taken, flush bool) {
+	if !c.wmu.TryLock() {
+		return false, false
+	}
+	defer c.wmu.Unlock()
+	c.mu.Lock()
+	stop := c.ended || c.closeSent
+	c.mu.Unlock()
+	if stop || c.pending != nil {
+		return false, false
+	}
+	switch n := c.tryWrite(frame); {
+	case n == len(frame):
+		return true, false
+	case n == 0:
+		return false, false
+	default:
+		c.pending = frame[n:] // frames are never modified once written
+		return true, true
+	}
+}
+
 // send writes one control frame.
 func (c *Conn) send(timeout time.Duration, op byte, payload []byte) error {
 	var a [2 + 125]byte
@@ -304,9 +356,10 @@ func (c *Conn) send(timeout time.Duration, op byte, payload []byte) error {
 	return c.write(timeout, AppendFrame(a[:0], op, payload), op == opClose || op == opPong)
 }
 
-// write writes b, first without waiting (most writes fit the socket's
-// buffer), then, for what is left, with a deadline. After a close frame
-// only control frames of the handshake go out.
+// write writes the rest of a frame TryWire began, then b; first without
+// waiting (most writes fit the socket's buffer), then, for what is left,
+// with a deadline. After a close frame only control frames of the
+// handshake go out.
 func (c *Conn) write(timeout time.Duration, b []byte, closing bool) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
@@ -316,6 +369,16 @@ func (c *Conn) write(timeout time.Duration, b []byte, closing bool) error {
 	if stop {
 		return errClosed
 	}
+	if p := c.pending; p != nil {
+		c.pending = nil
+		if err := c.writeLocked(timeout, p); err != nil {
+			return err
+		}
+	}
+	return c.writeLocked(timeout, b)
+}
+
+func (c *Conn) writeLocked(timeout time.Duration, b []byte) error {
 	n := c.tryWrite(b)
 	if n == len(b) {
 		return nil

@@ -118,6 +118,11 @@ func AppendFrame(b []byte, op byte, payload []byte) []byte {
 	return append(appendHeader(b, op, len(payload)), payload...)
 }
 
+// TextFrame is payload as a whole text frame, for WriteWire.
+func TextFrame(payload []byte) []byte {
+	return AppendFrame(make([]byte, 0, len(payload)+10), opText, payload)
+}
+
 // decodeClose reads a close frame's payload; an empty one is 1005.
 func decodeClose(p []byte) (websocket.StatusCode, bool) {
 	switch {
