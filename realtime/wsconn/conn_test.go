@@ -372,10 +372,10 @@ func TestHandshakeRefusals(t *testing.T) {
 		req  string
 		want int
 	}{
-		"no upgrade":  {"GET / HTTP/1.1\r\nHost: x\r\n\r\n", 426},
-		"version 8":   {"GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", 400},
-		"short key":   {"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: abcd\r\n\r\n", 400},
-		"not a GET":   {"POST / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nContent-Length: 0\r\n\r\n", 405},
+		"no upgrade": {"GET / HTTP/1.1\r\nHost: x\r\n\r\n", 426},
+		"version 8":  {"GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", 400},
+		"short key":  {"GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: abcd\r\n\r\n", 400},
+		"not a GET":  {"POST / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nContent-Length: 0\r\n\r\n", 405},
 	} {
 		t.Run(name, func(t *testing.T) {
 			nc, err := net.Dial("tcp", strings.TrimPrefix(s.url, "ws://"))
