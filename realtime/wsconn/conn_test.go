@@ -26,21 +26,32 @@ type echoServer struct {
 	mu    sync.Mutex
 	conns []*Conn
 	ended chan struct{} // one value per connection ended
+	wrap  bool          // hide the *net.TCPConn: Listen reads in a goroutine (as for TLS)
 }
 
+// wrapped is a net.Conn that is not a *net.TCPConn.
+type wrapped struct{ net.Conn }
+
 func startEcho(t *testing.T, limit int) *echoServer {
+	return startEchoServer(t, limit, false)
+}
+
+func startEchoServer(t *testing.T, limit int, wrap bool) *echoServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &echoServer{url: "ws://" + ln.Addr().String(), ln: ln, ended: make(chan struct{}, 64)}
+	s := &echoServer{url: "ws://" + ln.Addr().String(), ln: ln, ended: make(chan struct{}, 64), wrap: wrap}
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
 			nc, err := ln.Accept()
 			if err != nil {
 				return
+			}
+			if wrap {
+				nc = wrapped{nc}
 			}
 			go s.serve(nc, limit)
 		}
@@ -129,6 +140,37 @@ func TestEchoMaskedAndLarge(t *testing.T) {
 	}
 	if got := readText(t, c); got != "binary:b" {
 		t.Fatalf("binary echoed as %q", got)
+	}
+}
+
+// TestFallbackReader: a connection the poller cannot drive (TLS, or not
+// Linux) reads in a goroutine with the same protocol.
+func TestFallbackReader(t *testing.T) {
+	s := startEchoServer(t, 1024, true)
+	c := dial(t, s.url)
+	ctx := context.Background()
+	if err := c.Write(ctx, websocket.MessageText, []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if got := readText(t, c); got != "hello" {
+		t.Fatalf("echoed %q", got)
+	}
+	s.mu.Lock()
+	if s.conns[0].rc != nil {
+		t.Fatal("the wrapped connection is pollable")
+	}
+	s.mu.Unlock()
+	if err := c.Write(ctx, websocket.MessageText, []byte("close:4003")); err != nil {
+		t.Fatal(err)
+	}
+	if code := closeCode(t, c); code != 4003 {
+		t.Fatalf("close code %d", code)
+	}
+	s.waitEnded(t)
+	c2 := dial(t, s.url)
+	go c2.Write(ctx, websocket.MessageText, make([]byte, 2000))
+	if code := closeCode(t, c2); code != websocket.StatusMessageTooBig {
+		t.Fatalf("oversize: close code %d", code)
 	}
 }
 
