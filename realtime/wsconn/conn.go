@@ -27,11 +27,12 @@ const closeWait = 5 * time.Second
 // Conn is one accepted board socket. Its read state exists only while a
 // frame or a fragmented message is incomplete.
 type Conn struct {
-	nc    net.Conn
-	rc    syscall.RawConn // nil: not a socket the poller can drive
-	limit int
-	fd    atomic.Int32 // registered with the poller; -1 when not
-	busy  atomic.Bool  // a worker is reading it
+	nc      net.Conn
+	rc      syscall.RawConn // nil: not a socket the poller can drive
+	limit   int
+	fd      atomic.Int32 // registered with the poller; -1 when not
+	busy    atomic.Bool  // a worker is reading it
+	ponging atomic.Bool  // a goroutine is writing a pong
 
 	wmu     sync.Mutex // one frame written at a time
 	pending []byte     // guarded by wmu: the rest of a frame TryWire began
@@ -144,7 +145,7 @@ func (c *Conn) consumeOrFail(data []byte) bool {
 	err := c.consume(data)
 	if pe, ok := err.(*protocolError); ok {
 		c.in, c.draining = nil, true
-		c.Close(pe.code, pe.reason)
+		go c.Close(pe.code, pe.reason) // the reader never waits on a write
 		return true
 	}
 	return err == nil
@@ -187,7 +188,8 @@ func (c *Conn) consume(data []byte) error {
 func (c *Conn) frame(f frame) error {
 	switch f.op {
 	case opPing:
-		return c.send(0, opPong, f.payload)
+		c.pongSoon(f.payload)
+		return nil
 	case opPong:
 		c.mu.Lock()
 		if c.pong != nil {
@@ -247,18 +249,65 @@ func (c *Conn) peerClosed(p []byte) error {
 	answered := c.closeSent
 	c.closeSent = true
 	c.mu.Unlock()
-	if !answered {
-		switch {
-		case !ok:
-			_ = c.send(0, opClose, closePayload(websocket.StatusProtocolError, "bad close frame"))
-		case code == websocket.StatusNoStatusRcvd:
-			_ = c.send(0, opClose, nil)
-		default:
-			_ = c.send(0, opClose, closePayload(code, ""))
-		}
+	if answered {
+		c.CloseNow()
+		return errClosed
 	}
-	c.CloseNow()
+	var echo []byte
+	switch {
+	case !ok:
+		echo = closePayload(websocket.StatusProtocolError, "bad close frame")
+	case code != websocket.StatusNoStatusRcvd:
+		echo = closePayload(code, "")
+	}
+	go func() { // the reader never waits on a write
+		_ = c.send(0, opClose, echo)
+		c.CloseNow()
+	}()
 	return errClosed
+}
+
+// pongSoon answers a ping without the reader waiting on a write: now if
+// the socket takes the pong at once, else from a goroutine, one at a time
+// (a ping arriving meanwhile goes unanswered, as RFC 6455 allows for all
+// but the latest).
+func (c *Conn) pongSoon(payload []byte) {
+	begun := false
+	if c.wmu.TryLock() {
+		c.mu.Lock()
+		stop := c.ended
+		c.mu.Unlock()
+		if stop {
+			c.wmu.Unlock()
+			return
+		}
+		if c.pending == nil {
+			var a [2 + 125]byte
+			frame := AppendFrame(a[:0], opPong, payload)
+			n := c.tryWrite(frame)
+			if n == len(frame) {
+				c.wmu.Unlock()
+				return
+			}
+			if n > 0 {
+				c.pending = append([]byte(nil), frame[n:]...)
+				payload = nil
+				begun = true // the flush below finishes this pong
+			}
+		}
+		c.wmu.Unlock()
+	}
+	if !c.ponging.CompareAndSwap(false, true) {
+		return
+	}
+	go func(p []byte) {
+		defer c.ponging.Store(false)
+		if begun {
+			_ = c.write(10*time.Second, nil, true) // the pending rest
+			return
+		}
+		_ = c.send(0, opPong, p)
+	}(append([]byte(nil), payload...))
 }
 
 func closePayload(code websocket.StatusCode, reason string) []byte {
@@ -266,134 +315,6 @@ func closePayload(code websocket.StatusCode, reason string) []byte {
 		reason = reason[:123]
 	}
 	return append(binary.BigEndian.AppendUint16(make([]byte, 0, 2+len(reason)), uint16(code)), reason...)
-}
-
-var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-// Write sends one text frame; ctx's deadline bounds it.
-func (c *Conn) Write(ctx context.Context, payload []byte) error {
-	var timeout time.Duration
-	if dl, ok := ctx.Deadline(); ok {
-		timeout = max(time.Until(dl), time.Nanosecond)
-	}
-	return c.WriteFrames(timeout, payload)
-}
-
-// WriteFrames sends each payload as a text frame, all in one write call
-// when the socket takes them; timeout bounds a write that has to wait
-// (0: no bound).
-func (c *Conn) WriteFrames(timeout time.Duration, payloads ...[]byte) error {
-	bp := framePool.Get().(*[]byte)
-	b := (*bp)[:0]
-	for _, p := range payloads {
-		b = AppendFrame(b, opText, p)
-	}
-	err := c.write(timeout, b, false)
-	if cap(b) <= 64<<10 {
-		*bp = b[:0]
-		framePool.Put(bp)
-	}
-	return err
-}
-
-// WriteWire writes whole frames (TextFrame's), in one call when the socket
-// takes them: the same bytes can go to every socket. Without frames it
-// finishes the frame TryWire began.
-func (c *Conn) WriteWire(timeout time.Duration, frames ...[]byte) error {
-	if len(frames) <= 1 {
-		var b []byte
-		if len(frames) == 1 {
-			b = frames[0]
-		}
-		return c.write(timeout, b, false)
-	}
-	bp := framePool.Get().(*[]byte)
-	b := (*bp)[:0]
-	for _, f := range frames {
-		b = append(b, f...)
-	}
-	err := c.write(timeout, b, false)
-	if cap(b) <= 64<<10 {
-		*bp = b[:0]
-		framePool.Put(bp)
-	}
-	return err
-}
-
-// TryWire writes a whole frame now if the socket's buffer takes it without
-// waiting, so a fan-out needs no goroutine per socket. taken: the frame is
-// the connection's; flush: only part of it went out, and WriteWire (with
-// no frames) must finish it before anything else is written. Not taken:
-// nothing was written (busy writing, or the buffer is full).
-func (c *Conn) TryWire(frame []byte) (taken, flush bool) {
-	if !c.wmu.TryLock() {
-		return false, false
-	}
-	defer c.wmu.Unlock()
-	c.mu.Lock()
-	stop := c.ended || c.closeSent
-	c.mu.Unlock()
-	if stop || c.pending != nil {
-		return false, false
-	}
-	switch n := c.tryWrite(frame); {
-	case n == len(frame):
-		return true, false
-	case n == 0:
-		return false, false
-	default:
-		c.pending = frame[n:] // frames are never modified once written
-		return true, true
-	}
-}
-
-// send writes one control frame.
-func (c *Conn) send(timeout time.Duration, op byte, payload []byte) error {
-	var a [2 + 125]byte
-	if timeout == 0 {
-		timeout = 10 * time.Second
-	}
-	return c.write(timeout, AppendFrame(a[:0], op, payload), op == opClose || op == opPong)
-}
-
-// write writes the rest of a frame TryWire began, then b; first without
-// waiting (most writes fit the socket's buffer), then, for what is left,
-// with a deadline. After a close frame only control frames of the
-// handshake go out.
-func (c *Conn) write(timeout time.Duration, b []byte, closing bool) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.mu.Lock()
-	stop := c.ended || c.closeSent && !closing
-	c.mu.Unlock()
-	if stop {
-		return errClosed
-	}
-	if p := c.pending; p != nil {
-		c.pending = nil
-		if err := c.writeLocked(timeout, p); err != nil {
-			return err
-		}
-	}
-	return c.writeLocked(timeout, b)
-}
-
-func (c *Conn) writeLocked(timeout time.Duration, b []byte) error {
-	n := c.tryWrite(b)
-	if n == len(b) {
-		return nil
-	}
-	if timeout > 0 {
-		c.nc.SetWriteDeadline(time.Now().Add(timeout))
-	}
-	_, err := c.nc.Write(b[n:])
-	if timeout > 0 {
-		c.nc.SetWriteDeadline(time.Time{})
-	}
-	if err != nil {
-		c.CloseNow()
-	}
-	return err
 }
 
 // Ping sends a ping and waits for the pong until ctx is done, then drops

@@ -2,10 +2,12 @@ package wsconn
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -473,4 +475,42 @@ func FuzzConsume(f *testing.F) {
 			t.Fatalf("split at %d: %q, whole: %q", split, parts, whole)
 		}
 	})
+}
+
+// TestPingFloodDoesNotStallOthers: clients that ping without ever reading
+// fill their sockets with pongs; the poller's workers must not wait on
+// those writes, or every other socket's reads stall with them.
+func TestPingFloodDoesNotStallOthers(t *testing.T) {
+	s := startEcho(t, 1024)
+	ping := clientFrame(0x89, make([]byte, 125), true)
+	flood := bytes.Repeat(ping, 50000)
+	var wg sync.WaitGroup
+	for range 6 {
+		nc, _ := rawConn(t, s)
+		nc.SetDeadline(time.Time{})
+		wg.Go(func() { nc.Write(flood) }) // ends when the test closes nc
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	// Echo round trips until the server has read every flood (it reads on
+	// while pongs it cannot send are dropped); each must come back in time.
+	c := dial(t, s.url)
+	deadline := time.Now().Add(30 * time.Second)
+	for i := 0; ; i++ {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the floods were not read")
+		}
+		msg := fmt.Sprint("still here ", i)
+		if err := c.Write(context.Background(), websocket.MessageText, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		if got := readText(t, c); got != msg {
+			t.Fatalf("echoed %q", got)
+		}
+	}
 }
