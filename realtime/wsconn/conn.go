@@ -20,6 +20,10 @@ import (
 	"github.com/coder/websocket"
 )
 
+// pollQueue is how many readable sockets wait for the poller's workers
+// (tests make it small).
+var pollQueue = 4096
+
 // closeWait is how long Close waits for the client's close frame before
 // dropping the connection.
 const closeWait = 5 * time.Second

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,11 @@ import (
 
 	"github.com/coder/websocket"
 )
+
+func TestMain(m *testing.M) {
+	pollQueue = 2 // the poller's queue fills at once: TestMassDisconnect
+	os.Exit(m.Run())
+}
 
 // echoServer accepts sockets on a real TCP listener with Accept and echoes
 // every message back (Listen, so on Linux through the poller); a message
@@ -512,5 +518,28 @@ func TestPingFloodDoesNotStallOthers(t *testing.T) {
 		if got := readText(t, c); got != msg {
 			t.Fatalf("echoed %q", got)
 		}
+	}
+}
+
+// TestMassDisconnect: many clients hanging up at once (a deploy, the end of
+// a benchmark) fill the poller's queue while its workers close sockets;
+// every connection must still end.
+func TestMassDisconnect(t *testing.T) {
+	s := startEcho(t, 1024)
+	const n = 100
+	conns := make([]net.Conn, n)
+	for i := range conns {
+		conns[i], _ = rawConn(t, s)
+	}
+	for i := range conns {
+		if _, err := conns[i].Write(clientFrame(0x81, []byte("x"), true)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, nc := range conns {
+		nc.Close()
+	}
+	for range n {
+		s.waitEnded(t)
 	}
 }

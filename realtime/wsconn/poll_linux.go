@@ -32,7 +32,7 @@ func getPoller() *poller {
 		if err != nil {
 			return // goroutine per connection instead
 		}
-		p := &poller{epfd: fd, conns: map[int32]*Conn{}, work: make(chan *Conn, 4096)}
+		p := &poller{epfd: fd, conns: map[int32]*Conn{}, work: make(chan *Conn, pollQueue)}
 		go p.wait()
 		for range max(2, runtime.GOMAXPROCS(0)) {
 			go p.worker()
@@ -44,6 +44,7 @@ func getPoller() *poller {
 
 func (p *poller) wait() {
 	events := make([]unix.EpollEvent, 256)
+	ready := make([]*Conn, 0, len(events))
 	for {
 		n, err := unix.EpollWait(p.epfd, events, -1)
 		if err != nil {
@@ -52,15 +53,19 @@ func (p *poller) wait() {
 			}
 			panic("wsconn: epoll_wait: " + err.Error())
 		}
+		ready = ready[:0]
 		p.mu.Lock()
 		for i := range n {
 			if c := p.conns[events[i].Fd]; c != nil {
-				// Sent under the lock: a full channel holds up registrations
-				// briefly, never loses an event.
-				p.work <- c
+				ready = append(ready, c)
 			}
 		}
 		p.mu.Unlock()
+		// Sent without the lock: workers closing sockets take it.
+		for i, c := range ready {
+			p.work <- c
+			ready[i] = nil
+		}
 	}
 }
 
