@@ -119,7 +119,7 @@ func (s *Server) apiWebSocket(c *fiber.Ctx) error {
 	c.Context().Hijack(func(hc net.Conn) {
 		// fasthttp keeps hijacked connections open (KeepHijackedConns) and
 		// frees its buffers and this request when the callback returns; the
-		// socket lives on in its own goroutine over the raw connection.
+		// socket lives on over the raw connection (wsconn).
 		nc := hc
 		if u, ok := hc.(interface{ UnsafeConn() net.Conn }); ok {
 			nc = u.UnsafeConn()

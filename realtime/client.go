@@ -13,7 +13,9 @@ import (
 
 // Client is one socket watching one board. Frames go through a bounded
 // queue drained by a writer goroutine that exists only while there is
-// something to write, so an idle socket costs one goroutine (its reader).
+// something to write; a frame the socket takes at once (TryWire) skips
+// both. An idle socket costs one goroutine (its reader) over a plain
+// Transport, none over a Listener (wsconn on Linux).
 type Client struct {
 	hub  *Hub
 	conn Transport

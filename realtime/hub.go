@@ -82,7 +82,8 @@ func (o *Options) defaults() {
 
 // Hub fans each project's events out to the sockets watching it, in seq
 // order, gap-free, with a bounded queue per socket. Its lock is never held
-// while a socket is written: writers run in their own goroutines.
+// while a socket is written; a room's lock is held only over writes that
+// never wait (TryWire), anything else waits in the writer goroutines.
 type Hub struct {
 	log    Log
 	broker Broker

@@ -9,8 +9,9 @@ import (
 
 // Transport is what a client needs of its socket: exactly the calls the
 // hub makes, so the ordering, gap filling, replay seam and slow-client
-// close are tested with a fake one, and coder/websocket is one adapter
-// (WebSocket). Write and Read run in different goroutines; Close and
+// close are tested with a fake one. The server's sockets are
+// wsconn.Conn (a Listener); coder/websocket is the other adapter
+// (WebSocket), for the benchmark. Write and Read run in different goroutines; Close and
 // CloseNow may be called from any goroutine, also while a Write or Read is
 // in progress, and must make them return.
 type Transport interface {
