@@ -308,7 +308,7 @@ type ClientInfo struct {
 	Authorize func(ctx context.Context) error
 }
 
-// Serve runs one accepted connection (WebSocket(conn) for a real one)
+// Serve runs one accepted connection (ServeListener for a Listener)
 // until it ends. The caller has reserved a slot with Admit and releases it
 // after Serve returns.
 func (h *Hub) Serve(ctx context.Context, conn Transport, info ClientInfo) {
