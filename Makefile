@@ -96,7 +96,8 @@ bench-http-pg: build
 
 # Live delivery: N WebSocket viewers of one board while cards move over REST.
 # Each scenario gets a fresh server (and data dir), so its RSS per idle
-# socket is measured from a clean start. Client and server share the machine.
+# socket is measured from a clean start, and the server's CPU per delivery
+# over the moves. Client and server share the machine.
 bench-ws: build
 	@set -e; ulimit -n $$(ulimit -Hn); status=0; \
 	for scenario in "1000 20" "10000 5"; do \

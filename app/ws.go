@@ -1,19 +1,16 @@
 package app
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
-	"github.com/coder/websocket"
 	"github.com/corkboard/corkboard/models"
 	"github.com/corkboard/corkboard/realtime"
+	"github.com/corkboard/corkboard/realtime/wsconn"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -122,7 +119,7 @@ func (s *Server) apiWebSocket(c *fiber.Ctx) error {
 	c.Context().Hijack(func(hc net.Conn) {
 		// fasthttp keeps hijacked connections open (KeepHijackedConns) and
 		// frees its buffers and this request when the callback returns; the
-		// socket lives on in its own goroutine over the raw connection.
+		// socket lives on over the raw connection (wsconn).
 		nc := hc
 		if u, ok := hc.(interface{ UnsafeConn() net.Conn }); ok {
 			nc = u.UnsafeConn()
@@ -134,28 +131,30 @@ func (s *Server) apiWebSocket(c *fiber.Ctx) error {
 				release()
 			}
 		}()
-		conn, err := websocket.Accept(&hijackWriter{conn: nc, header: http.Header{}}, req,
-			&websocket.AcceptOptions{InsecureSkipVerify: true}) // Origin checked above
+		// Origin checked above.
+		conn, err := wsconn.Accept(nc, req, realtime.ReadLimit)
 		if err != nil {
 			nc.Close()
 			release()
 			return
 		}
 		go func() {
-			defer release()
 			defer func() {
 				if e := recover(); e != nil {
 					s.log.Error("panic in websocket", "panic", fmt.Sprint(e))
 					conn.CloseNow()
+					release() // once: a no-op if the hub already did
 				}
 			}()
-			s.hub.Serve(context.Background(), realtime.WebSocket(conn), info)
+			// Returns once the client has its replay; the socket then lives
+			// on in the poller (wsconn), and release runs when it ends.
+			s.hub.ServeListener(context.Background(), conn, info, release)
 		}()
 	})
 	return nil
 }
 
-// ownedUpgradeRequest copies what websocket.Accept reads into a request
+// ownedUpgradeRequest copies what wsconn.Accept reads into a request
 // that does not alias fasthttp's buffers.
 func ownedUpgradeRequest(c *fiber.Ctx) *http.Request {
 	h := http.Header{}
@@ -167,57 +166,4 @@ func ownedUpgradeRequest(c *fiber.Ctx) *http.Request {
 	}
 	return &http.Request{Method: http.MethodGet, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: h, Host: strings.Clone(c.Hostname()), RequestURI: strings.Clone(c.OriginalURL())}
-}
-
-// hijackWriter is the http.ResponseWriter + http.Hijacker websocket.Accept
-// needs, over the raw connection: it writes the 101 (or a refusal, with
-// Connection: close) itself.
-type hijackWriter struct {
-	conn   net.Conn
-	header http.Header
-	status int
-	body   []byte
-}
-
-func (w *hijackWriter) Header() http.Header { return w.header }
-
-func (w *hijackWriter) WriteHeader(status int) {
-	if w.status != 0 {
-		return
-	}
-	w.status = status
-	if status != http.StatusSwitchingProtocols {
-		w.header.Set("Connection", "close")
-		return // sent with the body by Write, or by Hijack never being called
-	}
-	w.flushHeader()
-}
-
-func (w *hijackWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.WriteHeader(http.StatusOK)
-	}
-	if w.status != http.StatusSwitchingProtocols {
-		w.header.Set("Content-Length", strconv.Itoa(len(b)))
-		w.flushHeader()
-	}
-	return w.conn.Write(b)
-}
-
-func (w *hijackWriter) flushHeader() {
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "HTTP/1.1 %d %s\r\n", w.status, http.StatusText(w.status))
-	_ = w.header.Write(&sb)
-	sb.WriteString("\r\n")
-	w.conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
-	_, _ = w.conn.Write([]byte(sb.String()))
-	w.conn.SetWriteDeadline(time.Time{})
-}
-
-// Hijack hands over the connection with small buffers: an idle socket's
-// memory is mostly these. The server reads only presence messages and pongs
-// (larger payloads read past the buffer); 2 KB of write buffer sends an
-// event frame in one syscall.
-func (w *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	return w.conn, bufio.NewReadWriter(bufio.NewReaderSize(w.conn, 256), bufio.NewWriterSize(w.conn, 2048)), nil
 }

@@ -13,10 +13,13 @@ import (
 
 // Client is one socket watching one board. Frames go through a bounded
 // queue drained by a writer goroutine that exists only while there is
-// something to write, so an idle socket costs one goroutine (its reader).
+// something to write; a frame the socket takes at once (TryWire) skips
+// both. An idle socket costs one goroutine (its reader) over a plain
+// Transport, none over a Listener (wsconn on Linux).
 type Client struct {
 	hub  *Hub
 	conn Transport
+	fw   frameWriter // conn, when it writes several frames at once
 	info ClientInfo
 	room *room
 
@@ -70,7 +73,22 @@ func (c *Client) enqueueLocked(m Message) {
 		c.tooSlowLocked()
 		return
 	}
-	c.queue = append(c.queue, m.Data)
+	data := m.Data
+	if c.fw != nil {
+		data = m.wire()
+		if !c.writing && len(c.queue) == 0 {
+			// Written here if the socket takes it now: no goroutine.
+			switch taken, flush := c.fw.TryWire(data); {
+			case taken && !flush:
+				return
+			case taken:
+				c.writing = true
+				go c.writeLoop() // finishes the frame
+				return
+			}
+		}
+	}
+	c.queue = append(c.queue, data)
 	if !c.writing {
 		c.writing = true
 		go c.writeLoop()
@@ -87,7 +105,7 @@ func (c *Client) tooSlowLocked() {
 func (c *Client) writeLoop() {
 	for {
 		c.mu.Lock()
-		if len(c.queue) == 0 || c.closing {
+		if c.closing {
 			c.writing = false
 			c.mu.Unlock()
 			return
@@ -95,24 +113,45 @@ func (c *Client) writeLoop() {
 		batch := c.queue
 		c.queue = c.spare[:0]
 		c.mu.Unlock()
-		for _, frame := range batch {
-			if err := c.write(context.Background(), frame); err != nil {
-				c.closeWith(websocket.StatusGoingAway, "write failed")
-				c.mu.Lock()
-				c.writing = false
-				c.mu.Unlock()
-				return
-			}
+		// An empty batch still finishes a frame TryWire began.
+		if err := c.writeBatch(batch); err != nil {
+			c.closeWith(websocket.StatusGoingAway, "write failed")
+			c.mu.Lock()
+			c.writing = false
+			c.mu.Unlock()
+			return
 		}
 		clear(batch)
 		c.mu.Lock()
 		c.spare = batch[:0]
+		if len(c.queue) == 0 {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
 		c.mu.Unlock()
 	}
 }
 
+// writeBatch sends queued frames in order with the write deadline, in one
+// call when the transport can (its queue holds whole frames then).
+func (c *Client) writeBatch(frames [][]byte) error {
+	if c.fw != nil {
+		return c.fw.WriteWire(c.hub.opt.WriteTimeout, frames...)
+	}
+	for _, frame := range frames {
+		if err := c.write(context.Background(), frame); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // write sends one frame with the write deadline.
 func (c *Client) write(ctx context.Context, frame []byte) error {
+	if c.fw != nil && ctx.Done() == nil {
+		return c.fw.WriteFrames(c.hub.opt.WriteTimeout, frame)
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.hub.opt.WriteTimeout)
 	defer cancel()
 	return c.conn.Write(ctx, frame)
@@ -250,45 +289,51 @@ func (c *Client) resync(ctx context.Context, seq int64) error {
 
 var errResync = errors.New("realtime: client sent resync")
 
-// readLoop reads presence messages until the socket ends. Anything else
-// closes it: binary 1003, malformed or too frequent 1008, over 64 KiB 1009.
+// readLoop reads presence messages until the socket ends.
 func (c *Client) readLoop(ctx context.Context, r *room) {
 	for {
 		text, b, err := c.conn.Read(ctx)
-		if err != nil {
+		if err != nil || !c.handle(r, text, b) {
 			return
-		}
-		now := time.Now()
-		c.heard.Store(now.UnixNano())
-		if !text {
-			c.closeWith(websocket.StatusUnsupportedData, "text frames only")
-			return
-		}
-		p, err := decodeClientMessage(b)
-		if err != nil {
-			c.closeWith(websocket.StatusPolicyViolation, err.Error())
-			return
-		}
-		c.mu.Lock()
-		rate := c.hub.opt.PresenceRate
-		c.tokens = min(2*rate, c.tokens+now.Sub(c.tokensAt).Seconds()*rate)
-		c.tokensAt = now
-		ok := c.tokens >= 1
-		if ok {
-			c.tokens--
-			c.presence = p
-		}
-		c.mu.Unlock()
-		if !ok {
-			c.closeWith(websocket.StatusPolicyViolation, "too many messages")
-			return
-		}
-		if !c.info.Invisible {
-			r.mu.Lock()
-			r.presenceChanged()
-			r.mu.Unlock()
 		}
 	}
+}
+
+// handle takes one message from the client: presence. Anything else
+// closes the socket: binary 1003, malformed or too frequent 1008 (over
+// 64 KiB is the transport's 1009). False means it closed the socket.
+func (c *Client) handle(r *room, text bool, b []byte) bool {
+	now := time.Now()
+	c.heard.Store(now.UnixNano())
+	if !text {
+		c.closeWith(websocket.StatusUnsupportedData, "text frames only")
+		return false
+	}
+	p, err := decodeClientMessage(b)
+	if err != nil {
+		c.closeWith(websocket.StatusPolicyViolation, err.Error())
+		return false
+	}
+	c.mu.Lock()
+	rate := c.hub.opt.PresenceRate
+	c.tokens = min(2*rate, c.tokens+now.Sub(c.tokensAt).Seconds()*rate)
+	c.tokensAt = now
+	ok := c.tokens >= 1
+	if ok {
+		c.tokens--
+		c.presence = p
+	}
+	c.mu.Unlock()
+	if !ok {
+		c.closeWith(websocket.StatusPolicyViolation, "too many messages")
+		return false
+	}
+	if !c.info.Invisible {
+		r.mu.Lock()
+		r.presenceChanged()
+		r.mu.Unlock()
+	}
+	return true
 }
 
 // onFreshStack runs f on a short-lived goroutine and waits for it. The

@@ -82,7 +82,8 @@ func (o *Options) defaults() {
 
 // Hub fans each project's events out to the sockets watching it, in seq
 // order, gap-free, with a bounded queue per socket. Its lock is never held
-// while a socket is written: writers run in their own goroutines.
+// while a socket is written; a room's lock is held only over writes that
+// never wait (TryWire), anything else waits in the writer goroutines.
 type Hub struct {
 	log    Log
 	broker Broker
@@ -307,22 +308,14 @@ type ClientInfo struct {
 	Authorize func(ctx context.Context) error
 }
 
-// Serve runs one accepted connection (WebSocket(conn) for a real one)
+// Serve runs one accepted connection (ServeListener for a Listener)
 // until it ends. The caller has reserved a slot with Admit and releases it
 // after Serve returns.
 func (h *Hub) Serve(ctx context.Context, conn Transport, info ClientInfo) {
 	h.clients.Add(1)
 	defer h.clients.Done()
-	c := &Client{hub: h, conn: conn, info: info, replaying: true}
-	c.heard.Store(time.Now().UnixNano())
-	c.nextPing = time.Now().Add(time.Duration(rand.Int64N(int64(h.opt.PingInterval))))
-	c.tokens = 2 * h.opt.PresenceRate
-	c.tokensAt = time.Now()
-
-	r, err := h.join(ctx, c)
-	if err != nil {
-		h.opt.Logger.Warn("realtime: could not open the board's feed", "project", info.ProjectID, "err", err)
-		conn.Close(websocket.StatusInternalError, "try again")
+	c, r := h.begin(ctx, conn, info)
+	if r == nil {
 		return
 	}
 	defer h.leave(r, c)
@@ -330,6 +323,49 @@ func (h *Hub) Serve(ctx context.Context, conn Transport, info ClientInfo) {
 		return
 	}
 	c.readLoop(ctx, r)
+}
+
+// ServeListener runs conn like Serve but returns once the client has been
+// sent its replay: the connection lives on in conn's callbacks (no
+// goroutine while it is idle), and ended is called once it has ended and
+// left, where Serve would have returned.
+func (h *Hub) ServeListener(ctx context.Context, conn Listener, info ClientInfo, ended func()) {
+	h.clients.Add(1)
+	c, r := h.begin(ctx, conn, info)
+	if r == nil {
+		// Listening lets the close handshake finish.
+		conn.Listen(func(bool, []byte) bool { return false }, func() { h.clients.Done(); ended() })
+		return
+	}
+	onEnd := func() {
+		h.leave(r, c)
+		h.clients.Done()
+		ended()
+	}
+	if c.start(ctx, r) != nil {
+		conn.Listen(func(bool, []byte) bool { return false }, onEnd)
+		return
+	}
+	conn.Listen(func(text bool, data []byte) bool { return c.handle(r, text, data) }, onEnd)
+}
+
+// begin makes conn's client and joins its room (nil when that failed, and
+// the connection is being closed).
+func (h *Hub) begin(ctx context.Context, conn Transport, info ClientInfo) (*Client, *room) {
+	c := &Client{hub: h, conn: conn, info: info, replaying: true}
+	c.heard.Store(time.Now().UnixNano())
+	c.nextPing = time.Now().Add(time.Duration(rand.Int64N(int64(h.opt.PingInterval))))
+	c.tokens = 2 * h.opt.PresenceRate
+	c.tokensAt = time.Now()
+	c.fw, _ = conn.(frameWriter)
+
+	r, err := h.join(ctx, c)
+	if err != nil {
+		h.opt.Logger.Warn("realtime: could not open the board's feed", "project", info.ProjectID, "err", err)
+		conn.Close(websocket.StatusInternalError, "try again")
+		return nil, nil
+	}
+	return c, r
 }
 
 // join adds c to its project's room, starting the room (broker subscription

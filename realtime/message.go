@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+
+	"github.com/corkboard/corkboard/realtime/wsconn"
 )
 
 // Message is one encoded server frame. Durable events (the project's log)
@@ -14,6 +16,23 @@ type Message struct {
 	Seq  int64
 	Type string
 	Data []byte // the whole JSON text frame, encoded once for every client
+
+	frame []byte // Data as a whole WebSocket frame, when encoded for a fan-out
+}
+
+// withFrame returns m carrying its WebSocket frame, encoded once for all
+// the sockets it is fanned out to.
+func (m Message) withFrame() Message {
+	m.frame = wsconn.TextFrame(m.Data)
+	return m
+}
+
+// wire is m as a whole WebSocket frame.
+func (m Message) wire() []byte {
+	if m.frame != nil {
+		return m.frame
+	}
+	return wsconn.TextFrame(m.Data)
 }
 
 // Log reads a project's durable event log (the database); the hub replays

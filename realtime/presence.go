@@ -42,8 +42,9 @@ func (r *room) broadcastPresence() {
 		return // nothing anyone sees changed (say, another tab of the same user)
 	}
 	r.lastPresence = frame
+	m := Message{Type: "presence", Data: frame}.withFrame()
 	for c := range r.clients {
-		c.enqueue(Message{Type: "presence", Data: frame})
+		c.enqueue(m)
 	}
 }
 

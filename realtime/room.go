@@ -2,6 +2,9 @@ package realtime
 
 import (
 	"context"
+	"maps"
+	"runtime"
+	"slices"
 	"sync"
 	"time"
 )
@@ -283,6 +286,9 @@ func (r *room) recentAfter(after, upto int64) ([]Message, bool) {
 	return append([]Message(nil), r.recent[i:j]...), true
 }
 
+// parallelFanOut is the room size from which forward uses every CPU.
+const parallelFanOut = 1024
+
 // forward queues m to every client and applies its access consequences:
 // a removed member's sockets and a deleted project's close with 4003.
 func (r *room) forward(m Message) {
@@ -293,13 +299,32 @@ func (r *room) forward(m Message) {
 		}
 	}
 	start := time.Now()
-	for c := range r.clients {
+	m = m.withFrame()
+	each := func(c *Client) {
 		c.enqueue(m)
 		switch {
 		case m.Type == typeProjectDeleted:
 			c.closeWith(CloseNoAccess, "project deleted")
 		case m.Type == typeMemberRemoved && c.info.UserID == removedUser:
 			c.closeWith(CloseNoAccess, "removed from the project")
+		}
+	}
+	if n := runtime.GOMAXPROCS(0); n > 1 && len(r.clients) >= parallelFanOut {
+		// Frames are written inline (enqueue): a big room's sockets are
+		// split over the CPUs. r.mu stays held, so events stay in order.
+		all := slices.Collect(maps.Keys(r.clients))
+		var wg sync.WaitGroup
+		for part := range slices.Chunk(all, (len(all)+n-1)/n) {
+			wg.Go(func() {
+				for _, c := range part {
+					each(c)
+				}
+			})
+		}
+		wg.Wait()
+	} else {
+		for c := range r.clients {
+			each(c)
 		}
 	}
 	r.hub.opt.Observer.Delivered(len(r.clients))

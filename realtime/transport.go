@@ -2,14 +2,16 @@ package realtime
 
 import (
 	"context"
+	"time"
 
 	"github.com/coder/websocket"
 )
 
 // Transport is what a client needs of its socket: exactly the calls the
 // hub makes, so the ordering, gap filling, replay seam and slow-client
-// close are tested with a fake one, and coder/websocket is one adapter
-// (WebSocket). Write and Read run in different goroutines; Close and
+// close are tested with a fake one. The server's sockets are
+// wsconn.Conn (a Listener); coder/websocket is the other adapter
+// (WebSocket), for the benchmark. Write and Read run in different goroutines; Close and
 // CloseNow may be called from any goroutine, also while a Write or Read is
 // in progress, and must make them return.
 type Transport interface {
@@ -24,6 +26,28 @@ type Transport interface {
 	Close(code websocket.StatusCode, reason string) error
 	// CloseNow drops the connection without a handshake.
 	CloseNow() error
+}
+
+// Listener is a Transport that hands what the client sends to a callback
+// instead of a blocked Read (wsconn.Conn): an idle socket then needs no
+// goroutine of its own. Serve uses it when the transport is one.
+type Listener interface {
+	Transport
+	// Listen calls onMessage with each message, in order, one at a time
+	// (data is valid during the call only); false means the handler closed
+	// the connection. onEnd is called once, on its own goroutine, when the
+	// connection has ended, also if it ended before Listen.
+	Listen(onMessage func(text bool, data []byte) bool, onEnd func())
+}
+
+// frameWriter is a Transport that writes several frames in one call,
+// bounded by a timeout rather than a context (none to allocate per write),
+// and takes frames encoded once for every socket (wsconn.Conn): the
+// client's queue then holds whole frames (wsconn.TextFrame).
+type frameWriter interface {
+	WriteFrames(timeout time.Duration, payloads ...[]byte) error
+	WriteWire(timeout time.Duration, frames ...[]byte) error
+	TryWire(frame []byte) (taken, flush bool)
 }
 
 // ReadLimit is the largest message a client may send (DESIGN.md, "Bounded

@@ -41,7 +41,7 @@ func (h *Hub) deliverToUser(userID string, frame []byte) {
 		list = append(list, c)
 	}
 	h.mu.Unlock()
-	m := Message{Type: TypeNotification, Data: frame}
+	m := Message{Type: TypeNotification, Data: frame}.withFrame()
 	for _, c := range list {
 		c.enqueue(m)
 	}

@@ -133,6 +133,10 @@ func (b *bench) ws(o wsOptions) error {
 		return err
 	}
 
+	// Server CPU over the moves and the drain, per delivery (it includes
+	// the moves' REST handling, small next to the fan-out).
+	cpu0, cpuErr := processCPU(o.serverPID)
+
 	// Movers: one goroutine per move, started on a fixed schedule.
 	var mu sync.Mutex
 	sent := map[moveKey]time.Duration{}
@@ -187,6 +191,7 @@ func (b *bench) ws(o wsOptions) error {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	cpu1, cpuErr1 := processCPU(o.serverPID)
 	closed := 0
 	for _, v := range viewers {
 		if v.stopped.Load() {
@@ -254,6 +259,10 @@ func (b *bench) ws(o wsOptions) error {
 			float64(rssBefore)/1024, float64(rssAfter)/1024, o.viewers, float64(rssAfter-rssBefore)/float64(o.viewers))
 	}
 	fmt.Printf("delivery (viewer×event, n=%d): p50 %s   p99 %s   max %s\n", len(lat), pct(lat, 50), pct(lat, 99), pct(lat, 100))
+	if o.serverPID != 0 && cpuErr == nil && cpuErr1 == nil && len(lat) > 0 {
+		fmt.Printf("server CPU during the moves: %s, %.2f µs per delivery\n", (cpu1 - cpu0).Round(time.Millisecond),
+			float64((cpu1-cpu0).Nanoseconds())/1e3/float64(len(lat)))
+	}
 	fmt.Printf("first viewer per move (n=%d):  p50 %s   p99 %s   max %s\n", len(first), pct(first, 50), pct(first, 99), pct(first, 100))
 	fmt.Printf("last viewer per move (n=%d):   p50 %s   p99 %s   max %s\n", len(last), pct(last, 50), pct(last, 99), pct(last, 100))
 	fmt.Printf("move request to response (n=%d): p50 %s   p99 %s   max %s\n", len(rest), pct(rest, 50), pct(rest, 99), pct(rest, 100))
