@@ -1,0 +1,241 @@
+package app
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/heapprofiler"
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/performance"
+	"github.com/chromedp/chromedp"
+	"github.com/corkboard/corkboard/app/config"
+	"github.com/corkboard/corkboard/models"
+)
+
+var browserBoardSizes = flag.String("browser-cards", "1000,10000", "BenchmarkBrowserBoard: board sizes (cards), comma-separated")
+
+// BenchmarkBrowserBoard opens boards of 1,000 and 10,000 cards (issue #16)
+// in headless Chromium against a real server on a fresh SQLite file and
+// prints what the user waits for, from the page's Performance API:
+//   - page: bytes of the board page's HTML;
+//   - first paint: the first-contentful-paint entry;
+//   - interactive: the "corkboard:interactive" mark (static/js/board.js:
+//     handlers attached, every issue of the board in the page's state, the
+//     live socket open);
+//   - drag start, drop: the "corkboard:drag-start" and "corkboard:drop"
+//     measures (static/js/board-move.js: input event to the first frame
+//     after the handler; after the drop, the DOM changed and the move
+//     request sent), over real mouse drags of a card to another column;
+//   - JS heap (Performance.getMetrics JSHeapUsedSize after a GC) and DOM
+//     nodes of the tab.
+//
+// Loads and drags are repeated; figures are p50 and max. b.N is ignored
+// (run with -benchtime 1x): `make bench-browser`.
+func BenchmarkBrowserBoard(b *testing.B) {
+	chrome := chromiumPath(b)
+	for _, f := range strings.Split(*browserBoardSizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 10 {
+			b.Fatalf("-browser-cards: %q", f)
+		}
+		benchBrowserBoard(b, chrome, n)
+	}
+}
+
+func benchBrowserBoard(b *testing.B, chrome string, n int) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	dir := b.TempDir()
+	s, err := New(context.Background(), Config{
+		Config: config.Config{DatabaseURL: "sqlite://" + filepath.Join(dir, "board.db"), DataDir: dir, PublicURL: base,
+			JWTSecret: strings.Repeat("s", 32), RateLimitPerMinute: 100_000_000},
+		Password: fastPasswords, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	go s.Serve(ln)
+	defer s.Shutdown(context.Background())
+	token, pid := idleSetup(b, base)
+	seedBoard(b, s, pid, n)
+
+	// The page's size, as a browser gets it.
+	req, _ := http.NewRequest("GET", base+"/projects/"+pid, nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: token})
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		b.Fatalf("board page: %d", res.StatusCode)
+	}
+
+	ctx := browserUserFor(b, chrome, 10*time.Minute)
+	board := base + "/projects/" + pid
+	if err := chromedp.Run(ctx, login(base, "idle@example.com"), performance.Enable()); err != nil {
+		b.Fatal(err)
+	}
+	const loads, drags = 5, 7
+	var paint, ready []float64
+	for range loads {
+		var fcp, tti float64
+		if err := chromedp.Run(ctx, chromedp.Navigate(board), chromedp.WaitVisible(`[data-board]`)); err != nil {
+			b.Fatal(err)
+		}
+		benchWait(b, ctx, "the board to be interactive", `performance.getEntriesByName("corkboard:interactive").length > 0 && performance.getEntriesByName("first-contentful-paint").length > 0`)
+		if err := chromedp.Run(ctx,
+			chromedp.Evaluate(`performance.getEntriesByName("first-contentful-paint")[0].startTime`, &fcp),
+			chromedp.Evaluate(`performance.getEntriesByName("corkboard:interactive")[0].startTime`, &tti)); err != nil {
+			b.Fatal(err)
+		}
+		paint, ready = append(paint, fcp), append(ready, tti)
+	}
+
+	// Drags: the first card of the first column to just below the second
+	// card of the second column, each waiting for its move to be saved.
+	for i := range drags {
+		from := `section[data-status]:nth-of-type(1) [data-cards] > [data-issue-id]`
+		to := `section[data-status]:nth-of-type(2) [data-cards] > [data-issue-id]:nth-child(2)`
+		if err := chromedp.Run(ctx, benchDrag(from, to)); err != nil {
+			b.Fatal(err)
+		}
+		benchWait(b, ctx, "the drop to be measured and saved", fmt.Sprintf(
+			`performance.getEntriesByName("corkboard:drop").length >= %d && !document.querySelector('[data-board] [aria-busy]') &&
+			 !Array.from(document.querySelectorAll('[data-cards] > [style]')).some(e => e.style.transform || e.style.transition)`, i+1)) // SortableJS's animation ended
+	}
+	var starts, drops []float64
+	if err := chromedp.Run(ctx,
+		chromedp.Evaluate(`performance.getEntriesByName("corkboard:drag-start").map(e => e.duration)`, &starts),
+		chromedp.Evaluate(`performance.getEntriesByName("corkboard:drop").map(e => e.duration)`, &drops)); err != nil {
+		b.Fatal(err)
+	}
+
+	var heap, nodes float64
+	var domNodes int
+	if err := chromedp.Run(ctx, heapprofiler.CollectGarbage(), chromedp.ActionFunc(func(ctx context.Context) error {
+		ms, err := performance.GetMetrics().Do(ctx)
+		for _, m := range ms {
+			switch m.Name {
+			case "JSHeapUsedSize":
+				heap = m.Value
+			case "Nodes":
+				nodes = m.Value
+			}
+		}
+		return err
+	}), chromedp.Evaluate(`document.getElementsByTagName("*").length`, &domNodes)); err != nil {
+		b.Fatal(err)
+	}
+	_ = nodes
+	fmt.Printf("browser board %6d cards: page %.2f MB; first paint p50 %.0f max %.0f ms; interactive p50 %.0f max %.0f ms; "+
+		"drag start p50 %.1f max %.1f ms; drop p50 %.1f max %.1f ms (%d drags); JS heap %.1f MB; DOM elements %d\n",
+		n, float64(len(page))/1e6, p50(paint), slices.Max(paint), p50(ready), slices.Max(ready),
+		p50(starts), slices.Max(starts), p50(drops), slices.Max(drops), len(drops), heap/1e6, domNodes)
+	b.ReportMetric(p50(paint), fmt.Sprintf("paint-ms-%d", n))
+	b.ReportMetric(p50(ready), fmt.Sprintf("interactive-ms-%d", n))
+}
+
+// seedBoard adds n issues to the project, spread over its columns, from
+// 8 goroutines (the store's group commit batches them).
+func seedBoard(b *testing.B, s *Server, pid string, n int) {
+	ctx := context.Background()
+	users, err := s.store.UsersByEmail(ctx, []string{"idle@example.com"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	user := users["idle@example.com"]
+	p, _, err := s.store.Board(ctx, user.ID, pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += 8 {
+				effort := []int{1, 2, 3, 5, 8}[i%5]
+				if _, _, err := s.store.CreateIssue(ctx, user, pid, models.IssueInput{
+					Title: fmt.Sprintf("Issue %d with a title of ordinary length", i), Status: p.Columns[i%len(p.Columns)].Key,
+					Labels: []string{"bench", "ui"}, Priority: models.Priorities[i%len(models.Priorities)], Effort: &effort}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
+}
+
+// benchDrag drags the element from to just below the element to, with
+// real mouse events in a few steps (SortableJS's fallback follows them).
+func benchDrag(from, to string) chromedp.ActionFunc {
+	return func(ctx context.Context) error {
+		var a, c []float64
+		if err := chromedp.Evaluate(fmt.Sprintf(`(() => { const r = document.querySelector(%q).getBoundingClientRect(); return [r.x + r.width/2, r.y + 12]; })()`, from), &a).Do(ctx); err != nil {
+			return err
+		}
+		if err := chromedp.Evaluate(fmt.Sprintf(`(() => { const r = document.querySelector(%q).getBoundingClientRect(); return [r.x + r.width/2, r.y + r.height*0.75]; })()`, to), &c).Do(ctx); err != nil {
+			return err
+		}
+		if err := input.DispatchMouseEvent(input.MousePressed, a[0], a[1]).WithButton(input.Left).WithClickCount(1).Do(ctx); err != nil {
+			return err
+		}
+		for i := 1; i <= 10; i++ {
+			x, y := a[0]+(c[0]-a[0])*float64(i)/10, a[1]+(c[1]-a[1])*float64(i)/10
+			if err := input.DispatchMouseEvent(input.MouseMoved, x, y).WithButton(input.Left).Do(ctx); err != nil {
+				return err
+			}
+			time.Sleep(20 * time.Millisecond) // pace the gesture like a hand; not a synchronisation
+		}
+		return input.DispatchMouseEvent(input.MouseReleased, c[0], c[1]).WithButton(input.Left).WithClickCount(1).Do(ctx)
+	}
+}
+
+// benchWait polls a JS condition until it holds (a minute at most).
+func benchWait(b *testing.B, ctx context.Context, what, expr string) {
+	b.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var ok bool
+		if err := chromedp.Run(ctx, chromedp.Evaluate(expr, &ok)); err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			var state string
+			_ = chromedp.Run(ctx, chromedp.Evaluate(`JSON.stringify({start: performance.getEntriesByName("corkboard:drag-start").length, drop: performance.getEntriesByName("corkboard:drop").length, busy: document.querySelectorAll("[aria-busy]").length, odd: Array.from(document.querySelectorAll(".sortable-chosen, .sortable-fallback, .card-ghost, .kpanel:not([hidden]), .kmenu")).map(e => e.className), url: location.href})`, &state))
+			b.Fatalf("timed out waiting for %s (%s)", what, state)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func p50(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Sorted(slices.Values(xs))
+	return s[len(s)/2]
+}
