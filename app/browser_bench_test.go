@@ -113,7 +113,8 @@ func benchBrowserBoard(b *testing.B, chrome string, n int) {
 	for i := range drags {
 		from := `section[data-status]:nth-of-type(1) [data-cards] > [data-issue-id]`
 		to := `section[data-status]:nth-of-type(2) [data-cards] > [data-issue-id]:nth-child(2)`
-		if err := chromedp.Run(ctx, benchDrag(from, to)); err != nil {
+		if err := chromedp.Run(ctx, chromedp.Evaluate(`document.querySelectorAll("[data-cards]").forEach(l => { l.scrollTop = 0; })`, nil), // SortableJS may have scrolled them
+			benchDrag(from, to)); err != nil {
 			b.Fatal(err)
 		}
 		benchWait(b, ctx, "the drop to be measured and saved", fmt.Sprintf(

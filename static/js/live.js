@@ -264,7 +264,7 @@
   // resync reloads the whole board over REST and carries on from its seq.
   function resync() {
     resyncing = true;
-    stats.resyncs++;
+    if (loads > 0 || !view.needsLoad) { stats.resyncs++; } // a view's first load is no resync
     if (ws) { // the server closes after "resync"; do not wait on it
       var sock = ws;
       ws = null;
