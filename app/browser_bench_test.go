@@ -5,10 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,10 +14,8 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/heapprofiler"
-	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/chromedp"
-	"github.com/corkboard/corkboard/app/config"
 	"github.com/corkboard/corkboard/models"
 )
 
@@ -55,22 +50,7 @@ func BenchmarkBrowserBoard(b *testing.B) {
 }
 
 func benchBrowserBoard(b *testing.B, chrome string, n int) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	dir := b.TempDir()
-	s, err := New(context.Background(), Config{
-		Config: config.Config{DatabaseURL: "sqlite://" + filepath.Join(dir, "board.db"), DataDir: dir, PublicURL: base,
-			JWTSecret: strings.Repeat("s", 32), RateLimitPerMinute: 100_000_000},
-		Password: fastPasswords, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	go s.Serve(ln)
-	defer s.Shutdown(context.Background())
+	s, _, base := benchServer(b, nil)
 	token, pid := idleSetup(b, base)
 	seedBoard(b, s, pid, n)
 
@@ -114,7 +94,7 @@ func benchBrowserBoard(b *testing.B, chrome string, n int) {
 		from := `section[data-status]:nth-of-type(1) [data-cards] > [data-issue-id]`
 		to := `section[data-status]:nth-of-type(2) [data-cards] > [data-issue-id]:nth-child(2)`
 		if err := chromedp.Run(ctx, chromedp.Evaluate(`document.querySelectorAll("[data-cards]").forEach(l => { l.scrollTop = 0; })`, nil), // SortableJS may have scrolled them
-			benchDrag(from, to)); err != nil {
+			drag(from, to)); err != nil {
 			b.Fatal(err)
 		}
 		benchWait(b, ctx, "the drop to be measured and saved", fmt.Sprintf(
@@ -187,31 +167,6 @@ func seedBoard(b *testing.B, s *Server, pid string, n int) {
 	close(errs)
 	if err := <-errs; err != nil {
 		b.Fatal(err)
-	}
-}
-
-// benchDrag drags the element from to just below the element to, with
-// real mouse events in a few steps (SortableJS's fallback follows them).
-func benchDrag(from, to string) chromedp.ActionFunc {
-	return func(ctx context.Context) error {
-		var a, c []float64
-		if err := chromedp.Evaluate(fmt.Sprintf(`(() => { const r = document.querySelector(%q).getBoundingClientRect(); return [r.x + r.width/2, r.y + 12]; })()`, from), &a).Do(ctx); err != nil {
-			return err
-		}
-		if err := chromedp.Evaluate(fmt.Sprintf(`(() => { const r = document.querySelector(%q).getBoundingClientRect(); return [r.x + r.width/2, r.y + r.height*0.75]; })()`, to), &c).Do(ctx); err != nil {
-			return err
-		}
-		if err := input.DispatchMouseEvent(input.MousePressed, a[0], a[1]).WithButton(input.Left).WithClickCount(1).Do(ctx); err != nil {
-			return err
-		}
-		for i := 1; i <= 10; i++ {
-			x, y := a[0]+(c[0]-a[0])*float64(i)/10, a[1]+(c[1]-a[1])*float64(i)/10
-			if err := input.DispatchMouseEvent(input.MouseMoved, x, y).WithButton(input.Left).Do(ctx); err != nil {
-				return err
-			}
-			time.Sleep(20 * time.Millisecond) // pace the gesture like a hand; not a synchronisation
-		}
-		return input.DispatchMouseEvent(input.MouseReleased, c[0], c[1]).WithButton(input.Left).WithClickCount(1).Do(ctx)
 	}
 }
 
