@@ -19,7 +19,10 @@ import (
 	"github.com/corkboard/corkboard/models"
 )
 
-var browserBoardSizes = flag.String("browser-cards", "1000,10000", "BenchmarkBrowserBoard: board sizes (cards), comma-separated")
+var (
+	browserBoardSizes = flag.String("browser-cards", "1000,10000", "BenchmarkBrowserBoard: board sizes (cards), comma-separated")
+	browserBoardLoads = flag.Int("browser-loads", 5, "BenchmarkBrowserBoard: page loads (one drag each) per size")
+)
 
 // BenchmarkBrowserBoard opens boards of 1,000 and 10,000 cards (issue #16)
 // in headless Chromium against a real server on a fresh SQLite file and
@@ -67,7 +70,7 @@ func benchBrowserBoard(b *testing.B, chrome string, n int) {
 		b.Fatalf("board page: %d", res.StatusCode)
 	}
 
-	ctx := browserUserFor(b, chrome, 10*time.Minute)
+	ctx := browserUserFor(b, chrome, 30*time.Minute)
 	board := base + "/projects/" + pid
 	if err := chromedp.Run(ctx, login(base, "idle@example.com"), performance.Enable()); err != nil {
 		b.Fatal(err)
@@ -76,7 +79,7 @@ func benchBrowserBoard(b *testing.B, chrome string, n int) {
 	// the first card of the first column to just below the second card of
 	// the second column, waiting for the move to be saved. (A fresh page per
 	// drag: SortableJS's autoscroll moves the columns of a large board.)
-	const loads = 5
+	loads := *browserBoardLoads
 	var paint, ready, starts, drops []float64
 	for range loads {
 		if err := chromedp.Run(ctx, chromedp.Navigate(board), chromedp.WaitVisible(`[data-board]`)); err != nil {
