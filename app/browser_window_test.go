@@ -108,27 +108,32 @@ func TestBrowserBoardWindow(t *testing.T) {
 		t.Fatalf("scrolling rendered the whole column (%d cards)", len(shown.Cols["open"]))
 	}
 
-	// Drag the top card of done below the lowest card open renders in
-	// view: the server puts it directly below that card.
+	// Drag the top card of done into the middle of what open shows: the
+	// server puts it directly below the card the browser shows above it.
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`document.querySelector('section[data-status="open"] [data-cards]').scrollTop = 0`, nil)); err != nil {
 		t.Fatal(err)
 	}
-	var below string
+	var target string
 	if err := chromedp.Run(ctx, chromedp.Evaluate(`(() => {
 	  const l = document.querySelector('section[data-status="open"] [data-cards]'), box = l.getBoundingClientRect();
-	  const seen = Array.from(l.children).filter(c => c.getBoundingClientRect().bottom <= box.bottom - 4);
-	  return seen[seen.length - 1].dataset.issueId;
-	})()`, &below)); err != nil {
+	  const mid = box.top + box.height / 2;
+	  return Array.from(l.children).find(c => c.getBoundingClientRect().bottom >= mid).dataset.issueId;
+	})()`, &target)); err != nil {
 		t.Fatal(err)
 	}
 	dragged := server["done"][0]
-	if err := chromedp.Run(ctx, drag(card(dragged)+" a", card(below))); err != nil {
+	if err := chromedp.Run(ctx, drag(card(dragged)+" a", card(target))); err != nil {
 		t.Fatal(err)
 	}
-	pollUntil(t, "the dropped card to be saved below "+below, func() bool {
+	var above string
+	waitJS(t, ctx, "the dropped card in open", fmt.Sprintf(`!!document.querySelector('section[data-status="open"] %s')`, card(dragged)))
+	if err := chromedp.Run(ctx, chromedp.Evaluate(fmt.Sprintf(`(document.querySelector('%s').previousElementSibling || {dataset: {}}).dataset.issueId || ""`, card(dragged)), &above)); err != nil {
+		t.Fatal(err)
+	}
+	pollUntil(t, "the dropped card to be saved below "+above, func() bool {
 		server, _ = boardOrder(alice, p.ID)
-		i := slices.Index(server["open"], below)
-		return i >= 0 && i+1 < len(server["open"]) && server["open"][i+1] == dragged
+		i := slices.Index(server["open"], dragged)
+		return i >= 0 && (above == "" && i == 0 || i > 0 && server["open"][i-1] == above)
 	}, func() string { return fmt.Sprint(server["open"]) })
 	waitWindowOfServer(t, ctx, alice, p.ID)
 
