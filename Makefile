@@ -5,7 +5,7 @@ BENCH_DIR  ?= $(shell mktemp -d)
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 FUZZTIME  ?= 30s
 
-.PHONY: run build test vet fuzz bench bench-go bench-report bench-webhooks bench-http bench-http-pg bench-board bench-ws bench-ws-mem bench-cluster css fmt clean
+.PHONY: run build test vet fuzz bench bench-go bench-report bench-webhooks bench-http bench-http-pg bench-board bench-ws bench-ws-mem bench-browser bench-cluster css fmt clean
 
 run:
 	$(GO) run ./cmd/corkboard
@@ -116,6 +116,13 @@ bench-ws: build
 bench-ws-mem:
 	$(GO) test -run '^$$' -bench BenchmarkIdleSocketMemory -benchtime 1x -timeout 10m ./app/ -args -idle-sockets=10000 -idle-sites=false
 	$(GO) test -run '^$$' -bench BenchmarkIdleSocketMemory -benchtime 1x -timeout 10m ./app/ -args -idle-sockets=10000
+
+# A board of 1,000 and of 10,000 cards in headless Chromium (issue #16):
+# first paint, interactive, drag start and drop, JS heap and DOM size;
+# docs/PERFORMANCE.md. BROWSER_CARDS picks the sizes.
+BROWSER_CARDS ?= 1000,10000
+bench-browser:
+	$(GO) test -run '^$$' -bench BenchmarkBrowserBoard -benchtime 1x -timeout 30m ./app/ -args -browser-cards=$(BROWSER_CARDS)
 
 # Three instances on PostgreSQL + Redis: fan-out through Redis versus one
 # instance, and a reconnect storm after killing one (scripts/bench-cluster.sh).

@@ -32,7 +32,7 @@ func browserServer(t *testing.T) (*testServer, string) {
 
 // chromiumPath finds Debian's Chromium (installed by .ci/run). Without it
 // the browser tests are skipped locally and fail under CI=true.
-func chromiumPath(t *testing.T) string {
+func chromiumPath(t testing.TB) string {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -46,7 +46,13 @@ func chromiumPath(t *testing.T) string {
 
 // browserUser is one person: their own headless Chromium with its own
 // profile, so cookies are not shared.
-func browserUser(t *testing.T, path string) context.Context {
+func browserUser(t testing.TB, path string) context.Context {
+	t.Helper()
+	return browserUserFor(t, path, 60*time.Second)
+}
+
+// browserUserFor is browserUser with a deadline of its own.
+func browserUserFor(t testing.TB, path string, timeout time.Duration) context.Context {
 	t.Helper()
 	// Our own temp dir: Chromium may still be writing its profile when the
 	// test ends, which t.TempDir() would report as a failure.
@@ -67,7 +73,7 @@ func browserUser(t *testing.T, path string) context.Context {
 	if err := chromedp.Run(browser); err != nil { // start it without a deadline
 		t.Fatalf("start chromium: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
+	ctx, cancel := context.WithTimeout(browser, timeout)
 	t.Cleanup(cancel)
 	return ctx
 }

@@ -50,6 +50,10 @@ type Config struct {
 	// play DNS rebinding with it; nil: the system's resolver).
 	Webhooks        webhooks.Options
 	WebhookResolver webhooks.Resolver
+	// BoardWindow is how many cards of each column the board page renders
+	// (0: defaultBoardWindow); static/js renders more as a column is
+	// scrolled. Tests make it small.
+	BoardWindow int
 }
 
 // loadOrCreateSecret returns the secret in DATA_DIR/name, creating it (32

@@ -155,6 +155,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.cfg.TrashPurgeInterval <= 0 {
 		s.cfg.TrashPurgeInterval = defaultTrashPurgeInterval
 	}
+	if s.cfg.BoardWindow <= 0 {
+		s.cfg.BoardWindow = defaultBoardWindow
+	}
 	if s.cfg.NotifyInterval <= 0 {
 		s.cfg.NotifyInterval = defaultNotifyInterval
 	}

@@ -41,13 +41,19 @@ func (s *Server) pageCreateProject(c *fiber.Ctx) error {
 	return s.back(c, "/projects/"+p.ID, true, "Project created. Add issues below, and members in Settings.")
 }
 
+// defaultBoardWindow is how many cards of each column the board page
+// renders (Config.BoardWindow): a 10,000-card board's page stays small and
+// paints fast; the page's JS loads the whole board after the first paint
+// and renders more cards as a column is scrolled (static/js/board-state.js).
+const defaultBoardWindow = 50
+
 // boardColumn is a column with its cards, for the board template.
 type boardColumn struct {
 	models.Column
-	Issues []models.Issue
-	Cards  template.HTML
-	Total  int // cards in the column, filtered out or not
-	Hidden int // cards the filter leaves out (the JS count adds them)
+	Issues []models.Issue // the cards the filter shows, all of them
+	Cards  template.HTML  // the first Config.BoardWindow of Issues
+	Total  int            // cards in the column, filtered out or not
+	Hidden int            // cards the filter leaves out
 	Over   bool
 	Points int // effort of the cards shown, unestimated ones at the project's unestimated_effort
 }
@@ -106,9 +112,9 @@ func (s *Server) renderBoard(c *fiber.Ctx, status int, form fiber.Map, errs map[
 		for _, is := range cols[i].Issues {
 			cols[i].Points += points(is, p.UnestimatedEffort)
 		}
-		cols[i].Cards = cardsHTML(p.ID, cols[i].Issues, names, p.Role.AtLeast(models.RoleEditor), p.EstimateScale)
+		cols[i].Cards = cardsHTML(p.ID, cols[i].Issues[:min(len(cols[i].Issues), s.cfg.BoardWindow)], names, p.Role.AtLeast(models.RoleEditor), p.EstimateScale)
 	}
-	data["Columns"] = cols
+	data["Columns"], data["Window"] = cols, s.cfg.BoardWindow
 	return s.render(c, status, "board", p.Name, crumbs, data)
 }
 

@@ -51,24 +51,10 @@ func BenchmarkIdleSocketMemory(b *testing.B) {
 		defer func() { runtime.MemProfileRate = 512 * 1024 }()
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	dir := b.TempDir()
-	s, err := New(context.Background(), Config{
-		Config: config.Config{DatabaseURL: "sqlite://" + filepath.Join(dir, "idle.db"), DataDir: dir, PublicURL: base,
-			JWTSecret: strings.Repeat("s", 32), RateLimitPerMinute: 100_000_000,
-			WSMaxConns: n + 100, WSMaxConnsPerUser: n + 100},
-		Password: fastPasswords, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Hub: realtime.Options{PingInterval: time.Hour}, // raw clients do not answer pings
+	s, ln, base := benchServer(b, func(cfg *Config) {
+		cfg.WSMaxConns, cfg.WSMaxConnsPerUser = n+100, n+100
+		cfg.Hub = realtime.Options{PingInterval: time.Hour} // raw clients do not answer pings
 	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	go s.Serve(ln)
-	defer s.Shutdown(context.Background())
 	token, pid := idleSetup(b, base)
 
 	// The clients live in a child process (this benchmark re-run with
@@ -178,6 +164,33 @@ func BenchmarkIdleSocketMemory(b *testing.B) {
 		}
 	}
 	fmt.Print(sb.String()) // not b.Log: benchmark logs are cut at ten lines
+}
+
+// benchServer serves a server on a fresh SQLite file on a loopback
+// listener until the benchmark ends; adjust tunes its configuration.
+func benchServer(b *testing.B, adjust func(*Config)) (*Server, net.Listener, string) {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	dir := b.TempDir()
+	cfg := Config{
+		Config: config.Config{DatabaseURL: "sqlite://" + filepath.Join(dir, "bench.db"), DataDir: dir, PublicURL: base,
+			JWTSecret: strings.Repeat("s", 32), RateLimitPerMinute: 100_000_000},
+		Password: fastPasswords, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	s, err := New(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	go s.Serve(ln)
+	b.Cleanup(func() { s.Shutdown(context.Background()) })
+	return s, ln, base
 }
 
 // idleSetup registers a user and creates a project over HTTP; the session

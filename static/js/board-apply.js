@@ -10,28 +10,84 @@
   var board = B.board, live = B.live, filter = B.filter, plan = B.plan, busy = B.busy, pending = B.pending;
 
   // applyIssue makes the card look like the issue DTO and sit where its
-  // status and rank say. Idempotent; older versions than shown are ignored.
+  // status and rank say, if that is within its column's rendered window
+  // (else it is left unrendered, counted). Idempotent; older versions than
+  // shown are ignored.
   function applyIssue(is, actor) {
     if (busy.has(is.id)) { pending.set(is.id, { issue: is, actor: actor }); return; }
     var card = B.findCard(is.id);
     var k = B.known.get(is.id);
     if ((card && B.version(card) > is.version) || (k && k.version > is.version)) { return; }
     var shown = filter.match(is) && !!B.cardList(is.status);
-    B.known.set(is.id, B.entry(is, shown));
-    if (!shown) {
+    B.setKnown(B.entry(is, shown));
+    var list = shown && B.cardList(is.status), from = card && card.parentElement;
+    if (!shown || (B.loaded && !inWindow(B.known.get(is.id), list))) {
       if (card) { card.remove(); }
+      if (from) { fill(from); }
       return;
     }
     if (!card) { card = B.newCard(is); } else if (card.corkboardShown !== B.signature(is)) { B.cardContent(card, is); }
     B.placeByRank(card, is.status);
     B.flash(card, actor);
     B.markEditing(card);
+    if (from && from !== list) { fill(from); }
+  }
+  // inWindow: whether entry k belongs among list's rendered cards, which
+  // are the first ones of the column: when they are all of it, or when k
+  // sorts before the last of the others.
+  function inWindow(k, list) {
+    var others = Array.prototype.filter.call(list.children, function (c) { return c.getAttribute("data-issue-id") !== k.id; });
+    if (others.length >= B.order(k.status).length - 1) { return true; }
+    var last = others[others.length - 1];
+    if (!last) { return B.order(k.status)[0] === k; }
+    var lk = B.known.get(last.getAttribute("data-issue-id"));
+    return !!lk && B.sortsBefore(k, lk);
+  }
+  // fill renders list's column up to its window (list.corkboardWant cards,
+  // B.window at first, more as it is scrolled): the next cards of the
+  // column in board order that are not rendered yet, each in its place.
+  function fill(list) {
+    if (!B.loaded) { return; }
+    var section = list.closest("section[data-status]");
+    var want = list.corkboardWant || B.window, have = list.children.length;
+    if (have >= want) { return; }
+    var rendered = new Set(Array.prototype.map.call(list.children, function (c) { return c.getAttribute("data-issue-id"); }));
+    var entries = B.order(section.getAttribute("data-status"));
+    for (var i = 0; i < entries.length && have < want; i++) {
+      var k = entries[i];
+      if (rendered.has(k.id) || !k.issue || busy.has(k.id)) { continue; }
+      var card = B.findCard(k.id) || B.newCard(k.issue);
+      var last = list.lastElementChild, lk = last && B.known.get(last.getAttribute("data-issue-id"));
+      if (!lk || B.sortsBefore(lk, k)) { list.appendChild(card); } else { B.placeByRank(card, k.status); }
+      B.markEditing(card);
+      have++;
+    }
+  }
+  // complete: whether list renders every shown card of its column but the
+  // one with id (before the whole board is loaded, by the server's count).
+  function complete(list, id) {
+    var others = Array.prototype.filter.call(list.children, function (c) { return c.getAttribute("data-issue-id") !== id; }).length;
+    if (!B.loaded) {
+      return others >= (parseInt(list.getAttribute("data-shown"), 10) || 0) - (B.findCard(id) && B.findCard(id).parentElement === list ? 1 : 0);
+    }
+    var status = list.closest("section[data-status]").getAttribute("data-status");
+    return others >= B.order(status).filter(function (k) { return k.id !== id; }).length;
+  }
+  // more renders another window's worth of list's column.
+  function more(list) {
+    list.corkboardWant = list.children.length + B.window;
+    fill(list);
   }
   function removeIssue(id) {
     if (busy.has(id)) { pending.set(id, { gone: true }); return; }
-    B.known.delete(id);
+    B.forget(id);
     var card = B.findCard(id);
-    if (card) { card.corkboardGone = true; card.remove(); }
+    if (card) {
+      card.corkboardGone = true;
+      var list = card.parentElement;
+      card.remove();
+      if (list) { fill(list); }
+    }
   }
   // release lets go of a card (drag ended, menu closed) and applies what
   // came for it meanwhile: the server's order wins.
@@ -41,7 +97,7 @@
     if (!p) { return; }
     pending.delete(id);
     if (p.gone) { removeIssue(id); } else { applyIssue(p.issue, p.actor); }
-    B.recountHidden();
+    B.recount();
   }
 
   // --- columns ---
@@ -86,14 +142,13 @@
     });
     board.querySelectorAll("section[data-status]").forEach(function (section) {
       if (keep[section.getAttribute("data-status")]) { return; }
-      section.querySelectorAll("[data-issue-id]").forEach(function (card) {
-        var k = B.known.get(card.getAttribute("data-issue-id"));
-        if (k) { k.shown = false; }
-      });
+      var gone = section.getAttribute("data-status");
+      B.known.forEach(function (k) { if (k.status === gone) { k.shown = false; } });
+      B.orders = {};
       section.remove();
     });
     if (live) { live.applyColumnsToSelects(columns); }
-    B.recountHidden();
+    B.recount();
   }
 
   function applyEvent(msg) {
@@ -106,6 +161,8 @@
         removeIssue(d.id);
         break;
       case "comment.created": case "comment.deleted":
+        var ck = B.known.get(d.issue_id), delta = msg.type === "comment.created" ? 1 : -1;
+        if (ck && ck.issue) { ck.issue.comment_count = Math.max(0, (ck.issue.comment_count || 0) + delta); }
         var commented = B.findCard(d.issue_id);
         if (commented) {
           B.setCommentCount(commented, (parseInt(commented.getAttribute("data-comment-count"), 10) || 0) + (msg.type === "comment.created" ? 1 : -1));
@@ -128,6 +185,7 @@
         break;
       case "project.updated":
         if (live) { live.applyProject(d); }
+        if (d.key) { B.known.forEach(function (k) { if (k.issue) { k.issue.key = d.key + "-" + k.issue.key.slice(k.issue.key.lastIndexOf("-") + 1); } }); }
         if (d.estimate_scale && d.estimate_scale !== plan.scale) { plan.scale = d.estimate_scale; B.relabelEstimates(); }
         if (typeof d.unestimated_effort === "number") { plan.unestimated = d.unestimated_effort; }
         break;
@@ -144,11 +202,13 @@
         B.cycleDeleted(d);
         break;
     }
-    B.recountHidden();
+    B.recount();
   }
 
-  // reset rebuilds every column's cards from GET …/board (a resync, or the
-  // first load of a filtered board). Cards the user holds stay put and get
+  // reset rebuilds the board from GET …/board (the first load after the
+  // page painted, a resync): every issue goes into known, and each column
+  // renders its first cards (as many as it had, a window at least), the
+  // cards already there reused. Cards the user holds stay put and get
   // their new state when let go.
   function reset(data) {
     B.names = {};
@@ -165,35 +225,59 @@
     }
     (data.cycles || []).forEach(B.setCycleOption);
     if (live) { live.applyProject(data.project); }
-    applyColumns(data.project.columns || []);
     var seen = new Set();
     var known = B.known = new Map();
-    board.querySelectorAll("[data-cards]").forEach(function (list) { list.corkboardNext = []; });
+    B.orders = {};
+    B.loaded = true;
+    applyColumns(data.project.columns || []);
     data.issues.forEach(function (is) {
       seen.add(is.id);
-      var shown = filter.match(is) && !!B.cardList(is.status);
-      known.set(is.id, B.entry(is, shown));
-      if (busy.has(is.id)) { pending.set(is.id, { issue: is }); return; }
-      var card = B.findCard(is.id);
-      if (!shown) { if (card) { card.remove(); } return; }
-      if (!card) { card = B.newCard(is); } else if (card.corkboardShown !== B.signature(is)) { B.cardContent(card, is); }
-      B.cardList(is.status).corkboardNext.push(card);
+      known.set(is.id, B.entry(is, filter.match(is) && !!B.cardList(is.status)));
+      if (busy.has(is.id)) { pending.set(is.id, { issue: is }); }
     });
     board.querySelectorAll("[data-cards]").forEach(function (list) {
+      var want = Math.max(list.corkboardWant || B.window, list.children.length);
+      var next = [];
+      B.order(list.closest("section[data-status]").getAttribute("data-status")).some(function (k) {
+        if (next.length >= want) { return true; }
+        if (busy.has(k.id)) { return false; }
+        var is = k.issue, card = B.findCard(is.id);
+        if (!card) {
+          card = B.newCard(is);
+        } else if (card.corkboardShown === undefined && B.version(card) === is.version &&
+            card.getAttribute("data-comment-count") === String(is.comment_count || 0)) {
+          card.corkboardShown = B.signature(is); // as the server rendered it, from the same version
+        } else if (card.corkboardShown !== B.signature(is)) {
+          B.cardContent(card, is);
+        }
+        next.push(card);
+        return false;
+      });
+      var keep = new Set(next);
       Array.prototype.slice.call(list.children).forEach(function (card) {
         var id = card.getAttribute("data-issue-id");
         if (busy.has(id)) { if (!seen.has(id)) { pending.set(id, { gone: true }); } return; }
-        if (list.corkboardNext.indexOf(card) < 0) { card.remove(); }
+        if (!keep.has(card)) { card.remove(); }
       });
-      list.corkboardNext.forEach(function (card) { list.appendChild(card); }); // in board order
-      list.corkboardNext = null;
+      next.forEach(function (card, i) { if (list.children[i] !== card) { list.insertBefore(card, list.children[i] || null); } }); // in board order
+      list.corkboardWant = want;
+    });
+    board.querySelectorAll("section[data-status]").forEach(function (col) {
+      col.querySelectorAll("[data-issue-id]").forEach(function (card) {
+        var k = known.get(card.getAttribute("data-issue-id"));
+        if (!busy.has(card.getAttribute("data-issue-id")) && (!k || !k.shown || k.status !== col.getAttribute("data-status"))) { card.remove(); }
+      });
     });
     B.applyPresence(B.others);
-    B.recountHidden();
+    B.recount();
     return data.project.seq;
   }
 
   B.applyIssue = applyIssue;
+  B.removeIssue = removeIssue;
+  B.fill = fill;
+  B.more = more;
+  B.complete = complete;
   B.release = release;
   B.applyEvent = applyEvent;
   B.reset = reset;

@@ -122,7 +122,11 @@
     var id = d.cycle && d.cycle.id;
     (d.issue_ids || []).forEach(function (iid) {
       var k = B.known.get(iid), card = B.findCard(iid);
-      if (k) { k.cycle = null; k.version++; }
+      if (k) {
+        k.cycle = null;
+        k.version++;
+        if (k.issue) { k.issue.cycle_id = null; k.issue.version = k.version; }
+      }
       if (card) {
         card.setAttribute("data-version", String(B.version(card) + 1));
         card.setAttribute("data-cycle-id", "");
@@ -130,6 +134,7 @@
       }
       if (k && filter.cycle === id) {
         k.shown = false;
+        B.orders = {};
         if (card && !B.busy.has(iid)) { card.remove(); }
       }
     });

@@ -24,9 +24,16 @@
   var filter = live ? live.pageFilter() : { active: false, match: function () { return true; } };
 
   // known: every issue of the board, shown or left out by the filter:
-  // id -> {status, rank, version, shown, effort, assignee, cycle}. Without
-  // a filter the page holds them all; with one, the live layer loads them
-  // before connecting. names: member id -> display name. busy: cards the
+  // id -> {id, status, rank, version, shown, effort, assignee, cycle,
+  // issue (the DTO)}. The page renders only each column's first cards (a
+  // window, data-window of them: a 10,000-card board stays light), so the
+  // live layer loads the whole board (GET …/board) after the first paint,
+  // before connecting; until then known holds the rendered cards (issue
+  // null) and the counts are the server's (loaded false). Rendered cards
+  // are always the first ones of their column in board order; more are
+  // rendered as a column is scrolled (fill, in board-apply.js), and a
+  // column's count, points and capacity come from known, never from the
+  // DOM. names: member id -> display name. busy: cards the
   // local user holds (dragging, or their move menu open); changes to them
   // wait in pending until they are let go. others: everyone else's
   // presence, as last received. known, names and others are replaced
@@ -39,6 +46,8 @@
     live: live,
     filter: filter,
     known: new Map(),
+    loaded: false,
+    window: parseInt(board.getAttribute("data-window"), 10) || 50,
     names: {},
     busy: new Set(),
     pending: new Map(),
@@ -96,33 +105,66 @@
       before_id: next ? next.getAttribute("data-issue-id") : null
     };
   }
-  // updateCounts recounts every column header: the cards shown plus those
-  // a filter leaves out (data-hidden), against the WIP limit if any.
+  // updateCounts recounts every column header from known: every card of
+  // the column, shown or left out by the filter, against the WIP limit if
+  // any. Until the whole board is loaded the server's counts stand.
   function updateCounts() {
+    if (!B.loaded) { return; }
+    var total = {}, hidden = {};
+    B.known.forEach(function (k) {
+      total[k.status] = (total[k.status] || 0) + 1;
+      if (!k.shown) { hidden[k.status] = (hidden[k.status] || 0) + 1; }
+    });
     board.querySelectorAll("section[data-status]").forEach(function (col) {
-      var badge = col.querySelector("[data-count]");
+      var badge = col.querySelector("[data-count]"), status = col.getAttribute("data-status");
       if (!badge) { return; }
-      var n = col.querySelectorAll("[data-issue-id]").length + (parseInt(badge.getAttribute("data-hidden"), 10) || 0);
+      var n = total[status] || 0;
       var limit = parseInt(badge.getAttribute("data-wip-limit"), 10);
+      badge.setAttribute("data-hidden", String(hidden[status] || 0));
       badge.textContent = isNaN(limit) ? String(n) : n + " / " + limit;
       badge.classList.toggle("badge-error", !isNaN(limit) && n > limit);
       badge.classList.toggle("badge-ghost", isNaN(limit) || n <= limit);
     });
   }
-  // recountHidden sets each column's count of cards the filter leaves out,
-  // then the counts and the planning figures.
-  function recountHidden() {
-    var hidden = {}, shownCount = 0;
-    B.known.forEach(function (k) {
-      if (!k.shown) { hidden[k.status] = (hidden[k.status] || 0) + 1; } else { shownCount++; }
-    });
+  // recount sets the counts, the filter's "N of M" and the planning
+  // figures from known (once it holds the whole board).
+  function recount() {
+    if (!B.loaded) { return; }
+    var shownCount = 0;
+    B.known.forEach(function (k) { if (k.shown) { shownCount++; } });
     if (filter.active && live) { live.filterCount(shownCount, B.known.size); }
-    board.querySelectorAll("section[data-status]").forEach(function (col) {
-      var badge = col.querySelector("[data-count]");
-      if (badge) { badge.setAttribute("data-hidden", String(hidden[col.getAttribute("data-status")] || 0)); }
-    });
     updateCounts();
     B.updatePlanning();
+  }
+  // sortsBefore says whether known entry a sorts before b (as before does
+  // for cards).
+  function sortsBefore(a, b) {
+    if (a.rank !== b.rank) { return a.rank < b.rank; }
+    return a.id < b.id;
+  }
+  // order is column status's shown entries in board order, kept per
+  // column until an entry of it changes (setKnown, forget; B.orders = {}
+  // drops them all).
+  B.orders = {};
+  function order(status) {
+    var o = B.orders[status];
+    if (!o) {
+      o = B.orders[status] = [];
+      B.known.forEach(function (k) { if (k.shown && k.status === status) { o.push(k); } });
+      o.sort(function (a, b) { return sortsBefore(a, b) ? -1 : sortsBefore(b, a) ? 1 : 0; });
+    }
+    return o;
+  }
+  function setKnown(k) {
+    var old = B.known.get(k.id);
+    if (old) { delete B.orders[old.status]; }
+    delete B.orders[k.status];
+    B.known.set(k.id, k);
+  }
+  function forget(id) {
+    var old = B.known.get(id);
+    if (old) { delete B.orders[old.status]; }
+    B.known.delete(id);
   }
   // toast is live.js's (loaded first on every signed-in page).
   function toast(message, ok) {
@@ -130,7 +172,7 @@
   }
   // entry is what known keeps of an issue DTO, planning's part included.
   function entry(is, shown) {
-    return { status: is.status, rank: is.rank, version: is.version, shown: shown,
+    return { id: is.id, status: is.status, rank: is.rank, version: is.version, shown: shown, issue: is,
       effort: typeof is.effort === "number" ? is.effort : null, assignee: is.assignee_id || null, cycle: is.cycle_id || null };
   }
 
@@ -144,7 +186,11 @@
   B.placeByRank = placeByRank;
   B.neighbours = neighbours;
   B.updateCounts = updateCounts;
-  B.recountHidden = recountHidden;
+  B.recount = recount;
+  B.sortsBefore = sortsBefore;
+  B.order = order;
+  B.setKnown = setKnown;
+  B.forget = forget;
   B.toast = toast;
   B.entry = entry;
 
@@ -153,7 +199,7 @@
     var av = card.querySelector(".kavatar");
     var effort = card.getAttribute("data-effort");
     B.known.set(card.getAttribute("data-issue-id"), {
-      status: statusOf(card), rank: card.getAttribute("data-rank"),
+      id: card.getAttribute("data-issue-id"), issue: null, status: statusOf(card), rank: card.getAttribute("data-rank"),
       version: version(card), shown: true,
       effort: effort ? parseInt(effort, 10) : null, assignee: av ? av.getAttribute("data-assignee-id") : null,
       cycle: card.getAttribute("data-cycle-id") || null

@@ -9,6 +9,7 @@
 //   view.reset(board) -> seq                rebuild from GET …/board (resync)
 //   view.presence(users)                    who else is here (self left out)
 //   view.needsLoad                          true: reset from REST before the first connect
+//   view.live()                             optional: the socket opened (the badge says Live)
 // board.js plugs in the board, list.js the list view; this file plugs in,
 // on an issue page, a presence-only view. DOM is built with createElement and
 // textContent only (CSP; user text is never HTML).
@@ -211,6 +212,7 @@
     sock.onopen = function () {
       if (ws !== sock) { return; }
       setStatus("live");
+      if (view.live) { view.live(); }
       sentPresence = "";
       sendPresence();
     };
@@ -262,7 +264,7 @@
   // resync reloads the whole board over REST and carries on from its seq.
   function resync() {
     resyncing = true;
-    stats.resyncs++;
+    if (loads > 0 || !view.needsLoad) { stats.resyncs++; } // a view's first load is no resync
     if (ws) { // the server closes after "resync"; do not wait on it
       var sock = ws;
       ws = null;

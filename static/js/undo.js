@@ -131,10 +131,11 @@
     var id = card.getAttribute("data-issue-id");
     var issue = { id: id, key: card.getAttribute("data-key") || "" };
     api("DELETE", "/issues/" + encodeURIComponent(id)).then(function () {
-      if (card.isConnected) {
+      if (window.corkboardBoard && window.corkboardBoard.removeIssue) {
+        window.corkboardBoard.removeIssue(id); // the card, its count, the next card of its column
+      } else if (card.isConnected) {
         card.corkboardGone = true;
         card.remove();
-        if (window.corkboardBoard) { window.corkboardBoard.updateCounts(); }
       }
       deleted(issue);
     }).catch(function (err) { note(err.message || "The delete failed.", false); });
