@@ -91,7 +91,8 @@ bench-http-pg: build
 		PUBLIC_URL=http://$(BENCH_ADDR) LOG_LEVEL=warn RATE_LIMIT_PER_MINUTE=100000000 ./bin/corkboard & pid=$$!; \
 	trap "kill $$pid 2>/dev/null; wait $$pid 2>/dev/null; PGOPTIONS=--client-min-messages=warning psql -qX '$(BENCH_PG_URL)' -c 'DROP SCHEMA $$schema CASCADE'" EXIT; \
 	for i in $$(seq 1 100); do curl -fs http://$(BENCH_ADDR)/health >/dev/null && break; sleep 0.1; done; \
-	./bin/corkbench -url http://$(BENCH_ADDR) -mode moves -concurrency 16 -duration 10s -issues 300 -server-pid $$pid -pg-cpu; \
+	./bin/corkbench -url http://$(BENCH_ADDR) -mode moves -concurrency 16 -duration 10s -issues 300 -server-pid $$pid -pg-cpu \
+		-pg-analyze "$(BENCH_PG_URL)&search_path=$$schema"; \
 	./bin/corkbench -url http://$(BENCH_ADDR) -mode board -issues 1000 -n 50
 
 # Live delivery: N WebSocket viewers of one board while cards move over REST.

@@ -11,7 +11,7 @@ import (
 )
 
 // On PostgreSQL a move is one call of corkboard_move (move_function.sql,
-// installed by migration 0018) and the event's INSERT: two round trips
+// installed by migrations 0018 and 0019) and the event's INSERT: two round trips
 // where issue_move.go's statements take eight, and no savepoint in a
 // batch (commitBare: the function writes only once the move is sure). The function makes the
 // same checks in the same order and answers the same errors; Go keeps the
@@ -26,7 +26,7 @@ const sqlMoveFunction = `SELECT o_code, o_field, o_message, o_seq, o_key, o_old_
 	o_version, o_created_at, o_updated_at, o_cycle_id, o_carryover, o_comment_count, o_watching, o_unwatched
 	FROM corkboard_move(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-// installMoveFunction is migration 0018's code: the function on
+// installMoveFunction is the code of migrations 0018 and 0019: the function on
 // PostgreSQL, nothing on SQLite (which moves in Go, a statement there
 // being no round trip). One Exec: the bodies hold semicolons.
 func (s *Store) installMoveFunction(tx *gorm.DB) error {

@@ -195,7 +195,7 @@ func (s *Store) migrationCode(id string) func(tx *gorm.DB) error {
 		return s.backfillHandles
 	case "0010_activity":
 		return s.backfillEventIssues
-	case "0018_move_function":
+	case "0018_move_function", "0019_move_function_inline":
 		return s.installMoveFunction
 	}
 	return nil

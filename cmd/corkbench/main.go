@@ -40,6 +40,7 @@ func main() {
 	viewerURLs := flag.String("viewer-urls", "", "comma-separated instances the viewers connect to (ws: instead of -url; storm: where they reconnect)")
 	pgCPU := flag.Bool("pg-cpu", false, "moves: also report the CPU per move of the local postgres processes (all of them: for a machine where the bench is PostgreSQL's only client)")
 	moveURLs := flag.String("move-urls", "", "comma-separated instances the movers spread over, round robin (moves: instead of -url)")
+	pgAnalyze := flag.String("pg-analyze", "", "a PostgreSQL URL (with the server's search_path): ANALYZE its tables once the board is seeded, as autovacuum would")
 	killPID := flag.Int("kill-pid", 0, "storm: the pid of the -url instance, killed (SIGKILL) a third of the way in")
 	flag.Parse()
 	if *mode == "ws" || *mode == "storm" {
@@ -56,6 +57,12 @@ func main() {
 	if err := b.setup(*issues); err != nil {
 		fmt.Fprintln(os.Stderr, "corkbench: setup:", err)
 		os.Exit(1)
+	}
+	if *pgAnalyze != "" {
+		if err := analyze(*pgAnalyze); err != nil {
+			fmt.Fprintln(os.Stderr, "corkbench:", err)
+			os.Exit(1)
+		}
 	}
 	var err error
 	switch *mode {
