@@ -22,7 +22,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  psql -q "$PG" -c "DROP SCHEMA $schema CASCADE" || true
+  PGOPTIONS=--client-min-messages=warning psql -q "$PG" -c "DROP SCHEMA $schema CASCADE" || true
   redis-cli -u "$REDIS" --scan --pattern "${prefix}*" | xargs -r redis-cli -u "$REDIS" del >/dev/null || true
 }
 trap cleanup EXIT
@@ -46,7 +46,8 @@ echo "== 2. through Redis: $VIEWERS viewers on instances 2 and 3, $RATE moves/s 
 ./bin/corkbench -url $u1 -viewer-urls $u2,$u3 -mode ws -viewers "$VIEWERS" -rate "$RATE" -duration 10s -issues 100
 echo
 echo "== 3. one board, moves through all three instances: 16 movers, round robin"
-./bin/corkbench -url $u1 -move-urls $u1,$u2,$u3 -mode moves -concurrency 16 -duration 10s -issues 300 -pg-cpu
+./bin/corkbench -url $u1 -move-urls $u1,$u2,$u3 -mode moves -concurrency 16 -duration 10s -issues 300 -pg-cpu \
+  -pg-analyze "$PG&search_path=$schema"
 echo
 echo "== 4. reconnect storm: $STORM viewers on instance 3, killed; moves through instance 1"
 ./bin/corkbench -url $u3 -viewer-urls $u1,$u2 -mode storm -viewers "$STORM" -rate "$RATE" -duration 15s -issues 100 -kill-pid "${pids[3]}"
