@@ -49,6 +49,22 @@ func (s *Store) moveByFunction(ctx context.Context, actor User, projectID, issue
 		return err == nil
 	}
 	statusOK, afterOK, beforeOK := columnKeyPattern.MatchString(m.Status), formOK(m.AfterID), formOK(m.BeforeID)
+	// What fails a form check is not sent: the function answers from the
+	// flags, and PostgreSQL refuses some text outright (a NUL byte), which
+	// would turn the field's 422 into a whole-body error.
+	status, after, before := m.Status, m.AfterID, m.BeforeID
+	if !statusOK {
+		status = ""
+	}
+	if !afterOK {
+		after = nil
+	}
+	if !beforeOK {
+		before = nil
+	}
+	if _, err := uuid.Parse(issueID); err != nil {
+		issueID = "" // no issue has it: not found, in the function's order
+	}
 	var out Issue
 	var ev Event
 	var notes []Notification
@@ -59,7 +75,7 @@ func (s *Store) moveByFunction(ctx context.Context, actor User, projectID, issue
 		var field, message, key, oldStatus, watching, unwatched string
 		var seq int64
 		var r issueRow
-		err := w.queryRow(sqlMoveFunction, projectID, actor.ID, issueID, m.Status, m.AfterID, m.BeforeID, m.Version,
+		err := w.queryRow(sqlMoveFunction, projectID, actor.ID, issueID, status, after, before, m.Version,
 			now, statusOK, afterOK, beforeOK).Scan(&code, &field, &message, &seq, &key, &oldStatus,
 			&r.ID, &r.ProjectID, &r.Number, &r.Title, &r.Description, &r.Status, &r.Priority, &r.AssigneeID,
 			&r.AuthorID, &r.Labels, &r.Effort, &r.DueDate, &r.Rank, &r.Version, &r.CreatedAt, &r.UpdatedAt,
